@@ -1,0 +1,97 @@
+/** The `preflight` CLI: yargs wiring only; every command lives in its capability folder and is imported lazily. */
+import yargs, { type Argv } from 'yargs';
+import { ExitCode, PreflightError } from './errors.js';
+import { createContext, type ContextOptions, type GlobalArgs } from './cli/context.js';
+import type { Handler, Run } from './cli/define.js';
+import { commandRegistrations } from './commands.js';
+import { createOutput, createPaint } from './output.js';
+import { redact } from './redact.js';
+
+/** Runs the CLI with the given arguments and returns the process exit code. */
+export async function main(argv: string[], options: ContextOptions = {}): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const stderr = options.stderr ?? process.stderr;
+  const stdout = options.stdout ?? process.stdout;
+  const wantsJson = argv.includes('--json');
+
+  const run: Run = (load) => async (parsed) => {
+    const args = parsed as GlobalArgs;
+    const context = createContext(args, options);
+    try {
+      const handler = (await load()) as Handler<unknown>;
+      exitCode = await handler(args, context);
+    } catch (error) {
+      exitCode = reportError(error, { json: args.json, verbose: args.verbose, stdout, stderr });
+    }
+  };
+
+  let parser: Argv<GlobalArgs> = yargs(argv)
+    .scriptName('preflight')
+    .usage('$0 <command> [options]\n\nTells whether an HTTP API + PostgreSQL platform is ready to launch, and keeps it that way.')
+    .option('config', { type: 'string', describe: 'Config file (default: ./preflight.yaml, or $PREFLIGHT_CONFIG)', global: true })
+    .option('target', { type: 'string', describe: 'Target name from the config (default: defaultTarget, "sandbox")', global: true })
+    .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON on stdout', global: true })
+    .option('verbose', { type: 'boolean', default: false, describe: 'Print debug detail on stderr', global: true })
+    .option('color', { type: 'boolean', default: true, describe: 'Colour output (--no-color to disable)', global: true })
+    .strict()
+    .demandCommand(1, 'Name a command: see `preflight --help`')
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue('Exit codes: 0 ok, 1 a check failed, 2 usage or config error, 3 target unreachable, 4 a required tool missing.')
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new PreflightError('E_USAGE', message ?? 'invalid usage', { hint: 'see `preflight --help`' });
+    }) as unknown as Argv<GlobalArgs>;
+
+  for (const register of commandRegistrations) parser = register(parser, run);
+
+  try {
+    let helpShown = false;
+    await parser.parseAsync(argv, {}, (_err, _argv, output) => {
+      if (output) {
+        helpShown = true;
+        stdout.write(`${output}\n`);
+      }
+    });
+    if (helpShown) return ExitCode.ok;
+  } catch (error) {
+    return reportError(error, { json: wantsJson, verbose: argv.includes('--verbose'), stdout, stderr });
+  }
+  return exitCode;
+}
+
+interface ReportOptions {
+  json: boolean;
+  verbose: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Prints an error for people (or as JSON) and returns its exit code. */
+export function reportError(error: unknown, options: ReportOptions): number {
+  const paint = createPaint(Boolean((options.stderr as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR);
+  if (error instanceof PreflightError) {
+    if (options.json) {
+      createOutput({ json: true, stdout: options.stdout }).result({
+        ok: false,
+        error: { code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode },
+      });
+    }
+    options.stderr.write(`${paint.red(`error[${error.code}]`)}: ${redact(error.message)}\n`);
+    if (error.hint) options.stderr.write(`  ${paint.dim('hint:')} ${redact(error.hint)}\n`);
+    if (options.verbose && error.cause) options.stderr.write(`  cause: ${redact(String((error.cause as Error).stack ?? error.cause))}\n`);
+    return error.exitCode;
+  }
+  const err = error as Error;
+  options.stderr.write(
+    `${paint.red('internal error')}: ${redact(err?.stack ?? String(error))}\n  This is a bug in preflight; please report it with the command you ran.\n`,
+  );
+  if (options.json) {
+    createOutput({ json: true, stdout: options.stdout }).result({ ok: false, error: { code: 'E_INTERNAL', message: redact(String(err?.message ?? error)) } });
+  }
+  return ExitCode.internal;
+}

@@ -1,0 +1,5 @@
+/** Every command group of the CLI; each capability adds one line here. */
+import type { RegisterCommands } from './cli/define.js';
+import { registerConfigCommands } from './config/cli.js';
+
+export const commandRegistrations: RegisterCommands[] = [registerConfigCommands];

@@ -1,0 +1,161 @@
+/** The preflight.yaml schema: every key with its description and default. */
+import { array, boolean, type Infer, number, object, oneOf, optional, record, string, url } from './schema-kit.js';
+
+const envName = (description: string) =>
+  string({
+    description: `${description} (the NAME of an environment variable; secrets never live in the config file)`,
+    pattern: /^[A-Z_][A-Z0-9_]*$/,
+    patternHint: 'an environment variable name such as PREFLIGHT_STUDENT_A_PASSWORD',
+  });
+
+const account = object(
+  {
+    email: string({ description: 'Login email of the test account' }),
+    passwordEnv: envName('Variable holding the account password'),
+  },
+  { description: 'A test account', optional: true },
+);
+
+export const targetSchema = object(
+  {
+    baseUrl: url({ description: 'Base URL of the API, without /api/v1' }),
+    production: boolean({ description: 'Marks a production target: load tests then need --i-understand-this-is-production', default: false }),
+    environment: string({ description: 'Environment label used in reports and monitoring', default: 'staging' }),
+    allowedHosts: array(string({ description: 'A host name' }), {
+      description: 'Hosts that load and probes may reach besides the baseUrl host; nothing else is ever contacted',
+      default: [],
+    }),
+    apiPrefix: string({ description: 'Path prefix of every route', default: '/api/v1' }),
+    auth: object(
+      {
+        style: oneOf(['bearer', 'cookie'] as const, { description: 'How the access token is sent', default: 'bearer' }),
+        cookieName: string({ description: 'Access-token cookie set by login', default: 'sid' }),
+        loginPath: string({ description: 'Form login route (username + password)', default: '/auth/login' }),
+        mePath: string({ description: 'Route returning the current user', default: '/auth/me' }),
+      },
+      { description: 'Authentication style' },
+    ),
+    accounts: object(
+      {
+        studentA: account,
+        studentB: account,
+        instructor: account,
+        admin: account,
+      },
+      { description: 'Test accounts used by load scenarios and probes (never real users)' },
+    ),
+    origin: optional(url({ description: 'Origin header sent on every request (the platform checks it for CSRF)' })),
+    rateLimitBypass: optional(
+      object(
+        {
+          header: string({ description: 'Header name', default: 'X-Rate-Limit-Bypass' }),
+          tokenEnv: envName('Variable holding the bypass token'),
+        },
+        { description: 'Header that skips rate limits for load tests', optional: true },
+      ),
+    ),
+    rateLimits: object(
+      {
+        globalPerIpPerMinute: number({ description: 'Global requests per IP per minute', default: 150, min: 1, integer: true }),
+        loginPerIpPerMinute: number({ description: 'Login attempts per IP per minute', default: 20, min: 1, integer: true }),
+        loginPerEmailPerMinute: number({ description: 'Login attempts per email per minute', default: 5, min: 1, integer: true }),
+        bookingsPerUserPerMinute: number({ description: 'POST /bookings per user per minute', default: 20, min: 1, integer: true }),
+      },
+      { description: 'Rate limits the target is expected to enforce' },
+    ),
+    slo: object(
+      {
+        p95Ms: number({ description: 'p95 latency objective in ms', default: 300, min: 1 }),
+        p99Ms: number({ description: 'p99 latency objective in ms', default: 1000, min: 1 }),
+        errorRate: number({ description: 'Maximum error ratio', default: 0.01, min: 0, max: 1 }),
+        availability: number({ description: 'Availability objective over 30 days', default: 0.995, min: 0.5, max: 1 }),
+      },
+      { description: 'Service level objectives' },
+    ),
+    database: object(
+      {
+        readonlyUrlEnv: optional(envName('Variable holding a read-only PostgreSQL URL (invariant checks, pg_stat_activity)')),
+        adminUrlEnv: optional(envName('Variable holding an admin PostgreSQL URL (backups: direct connection or session pooler on 5432)')),
+      },
+      { description: 'Database access' },
+    ),
+    metricsPath: string({ description: 'Prometheus metrics route', default: '/metrics/prometheus' }),
+    searchCheck: object(
+      {
+        minPrecision: number({ description: 'Minimum overall precision of search results', default: 0.95, min: 0, max: 1 }),
+        maxZeroResultRate: number({ description: 'Maximum share of golden queries with zero results', default: 0.05, min: 0, max: 1 }),
+      },
+      { description: 'Thresholds of `preflight search-check`' },
+    ),
+    backup: object(
+      {
+        storage: optional(string({ description: 'Backup storage URL: file:///path or s3://bucket/prefix' })),
+      },
+      { description: 'Backup settings for this target' },
+    ),
+    grafana: object(
+      {
+        url: optional(url({ description: 'Grafana URL (Grafana Cloud stack)' })),
+      },
+      { description: 'Monitoring settings for this target' },
+    ),
+  },
+  { description: 'A target platform' },
+);
+
+export const configSchema = object(
+  {
+    defaultTarget: string({ description: 'Target used when --target is not given', default: 'sandbox' }),
+    targets: record(targetSchema, { description: 'Named targets', default: {} }),
+    backups: object(
+      {
+        ageRecipients: array(string({ description: 'An age recipient (age1...)', pattern: /^age1[0-9a-z]+$/, patternHint: 'an age public key starting with age1' }), {
+          description: 'Recipients every backup is encrypted to',
+          default: [],
+        }),
+        ageIdentityEnv: string({
+          description: 'Variable holding the age identity (AGE-SECRET-KEY-1...) that verify decrypts with',
+          default: 'PREFLIGHT_AGE_IDENTITY',
+          pattern: /^[A-Z_][A-Z0-9_]*$/,
+          patternHint: 'an environment variable name',
+        }),
+        s3: object(
+          {
+            endpoint: optional(url({ description: 'S3 endpoint (R2, MinIO, Supabase Storage); AWS when omitted' })),
+            region: string({ description: 'S3 region', default: 'auto' }),
+            forcePathStyle: boolean({ description: 'Path-style addressing (MinIO, s3rver)', default: false }),
+            accessKeyIdEnv: string({ description: 'Variable holding the access key id', default: 'AWS_ACCESS_KEY_ID' }),
+            secretAccessKeyEnv: string({ description: 'Variable holding the secret access key', default: 'AWS_SECRET_ACCESS_KEY' }),
+          },
+          { description: 'S3-compatible storage settings' },
+        ),
+        retention: object(
+          {
+            daily: number({ description: 'Daily backups kept', default: 7, min: 0, integer: true }),
+            weekly: number({ description: 'Weekly backups kept', default: 4, min: 0, integer: true }),
+            monthly: number({ description: 'Monthly backups kept', default: 6, min: 0, integer: true }),
+          },
+          { description: 'Grandfather-father-son retention' },
+        ),
+        pushgatewayUrl: optional(url({ description: 'Prometheus Pushgateway for backup metrics' })),
+        textfileDir: optional(string({ description: 'node-exporter textfile directory used when no Pushgateway is set' })),
+      },
+      { description: 'Backups' },
+    ),
+    monitoring: object(
+      {
+        environments: array(string({ description: 'A target name' }), {
+          description: 'Targets that get a monitoring stack (one cdktn stack each)',
+          default: ['staging', 'production'],
+        }),
+        slackWebhookEnv: string({ description: 'Variable holding the Slack webhook URL', default: 'GRAFANA_SLACK_WEBHOOK_URL' }),
+        alertEmail: string({ description: 'Email contact point address', default: 'oncall@example.com' }),
+      },
+      { description: 'Monitoring as code' },
+    ),
+  },
+  { description: 'preflight configuration (preflight.yaml)' },
+);
+
+export type PreflightConfig = Infer<typeof configSchema>;
+export type TargetConfig = Infer<typeof targetSchema>;

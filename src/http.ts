@@ -1,0 +1,153 @@
+/** The shared HTTP client for talking to a target: host guard, Origin, bypass header, login, clear unreachable errors. */
+import { PreflightError } from './errors.js';
+import type { AccountRole } from './sandbox/state.js';
+import { assertAllowedUrl, type ResolvedTarget } from './target.js';
+
+export interface ApiRequest {
+  query?: Record<string, string | number | undefined>;
+  json?: unknown;
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Access token to send (as bearer or cookie, per the target's auth style). */
+  token?: string;
+  timeoutMs?: number;
+  /** Skip the rate-limit bypass header for this request. */
+  noBypass?: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  durationMs: number;
+  url: string;
+  json<T = unknown>(): T;
+}
+
+export interface ApiClientOptions {
+  /** Send the target's rate-limit bypass header (default true). */
+  useBypass?: boolean;
+  timeoutMs?: number;
+}
+
+export class ApiClient {
+  readonly target: ResolvedTarget;
+  private readonly useBypass: boolean;
+  private readonly timeoutMs: number;
+  private readonly tokens = new Map<AccountRole, string>();
+
+  constructor(target: ResolvedTarget, options: ApiClientOptions = {}) {
+    this.target = target;
+    this.useBypass = options.useBypass ?? true;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  /** Builds an absolute URL for an API path ("/search") or a root path ("//health" is not used: pass absolute URLs as is). */
+  url(path: string, query?: ApiRequest['query']): string {
+    const base = /^https?:\/\//.test(path) ? path : `${this.target.apiBase}${path.startsWith('/') ? '' : '/'}${path}`;
+    const url = new URL(base);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url.toString();
+  }
+
+  async request(method: string, path: string, request: ApiRequest = {}): Promise<ApiResponse> {
+    const url = this.url(path, request.query);
+    assertAllowedUrl(this.target, url);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.target.origin) headers.origin = this.target.origin;
+    if (this.useBypass && !request.noBypass && this.target.rateLimitBypass) {
+      headers[this.target.rateLimitBypass.header] = this.target.rateLimitBypass.token;
+    }
+    let body: string | undefined;
+    if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    } else if (request.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(request.form).toString();
+    }
+    if (request.token) {
+      if (this.target.auth.style === 'cookie') headers.cookie = `${this.target.auth.cookieName}=${request.token}`;
+      else headers.authorization = `Bearer ${request.token}`;
+    }
+    Object.assign(headers, request.headers);
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs),
+      });
+    } catch (error) {
+      throw unreachable(this.target, url, error);
+    }
+    const text = await response.text();
+    const durationMs = performance.now() - started;
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      durationMs,
+      url,
+      json<T>() {
+        return JSON.parse(text) as T;
+      },
+    };
+  }
+
+  /** Logs in as a configured test account and returns its access token (cached). */
+  async login(role: AccountRole): Promise<string> {
+    const cached = this.tokens.get(role);
+    if (cached) return cached;
+    const account = this.target.accounts[role];
+    if (!account) {
+      throw new PreflightError('E_CONFIG', `Target "${this.target.name}" has no ${role} test account`, {
+        hint: `add targets.${this.target.name}.accounts.${role} (email + passwordEnv) to preflight.yaml`,
+      });
+    }
+    if (!account.password) {
+      throw new PreflightError('E_CONFIG', `The password of the ${role} test account is not set`, {
+        hint: `export ${account.passwordEnv ?? 'the variable named by passwordEnv'}`,
+      });
+    }
+    const response = await this.request('POST', this.target.auth.loginPath, {
+      form: { username: account.email, password: account.password },
+    });
+    const token = extractAccessToken(response, this.target.auth.cookieName);
+    if (response.status >= 400 || !token) {
+      throw new PreflightError('E_CHECK_FAILED', `Login as ${role} (${account.email}) failed with HTTP ${response.status}`, {
+        hint: 'check the account exists on the target and its password variable is right',
+      });
+    }
+    this.tokens.set(role, token);
+    return token;
+  }
+}
+
+/** Reads the access token from the auth cookie, or from an `access_token` field of the body. */
+export function extractAccessToken(response: ApiResponse, cookieName = 'sid'): string | undefined {
+  for (const cookie of response.headers.getSetCookie()) {
+    const [pair] = cookie.split(';');
+    const eq = pair?.indexOf('=') ?? -1;
+    if (pair && eq > 0 && pair.slice(0, eq).trim() === cookieName) return decodeURIComponent(pair.slice(eq + 1).trim());
+  }
+  try {
+    const body = response.json<{ access_token?: string }>();
+    return body.access_token;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps a network failure to E_TARGET_UNREACHABLE with what was tried. */
+export function unreachable(target: ResolvedTarget, url: string, error: unknown): PreflightError {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const reason = (error as Error).name === 'TimeoutError' ? 'timed out' : (cause?.code ?? cause?.message ?? (error as Error).message);
+  return new PreflightError('E_TARGET_UNREACHABLE', `Target "${target.name}" did not answer at ${new URL(url).origin} (${reason})`, {
+    hint: target.sandbox ? 'is the sandbox running? `preflight sandbox status`' : `check targets.${target.name}.baseUrl and your network`,
+    cause: error,
+  });
+}

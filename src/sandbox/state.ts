@@ -1,0 +1,68 @@
+/** The running sandbox's state file (.preflight/sandbox/state.json): how every command finds the twin. */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getSandboxDir } from '../home.js';
+
+export type AccountRole = 'studentA' | 'studentB' | 'instructor' | 'admin';
+
+export interface SandboxAccount {
+  email: string;
+  password: string;
+  role: 'student' | 'instructor' | 'admin';
+}
+
+export interface SandboxState {
+  version: 1;
+  /** The process that owns the API and the cluster. */
+  pid: number;
+  startedAt: string;
+  baseUrl: string;
+  apiPort: number;
+  /** The frontend origin the twin's CORS and CSRF checks allow. */
+  origin: string;
+  db: {
+    host: string;
+    port: number;
+    database: string;
+    dataDir: string;
+    adminUrl: string;
+    readonlyUrl: string;
+  };
+  accounts: Record<AccountRole, SandboxAccount>;
+  rateLimitBypass: { header: string; token: string };
+  weaken: string[];
+  poolSize: number;
+}
+
+export function getSandboxStatePath(dir = getSandboxDir()): string {
+  return join(dir, 'state.json');
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads the state of a running sandbox; undefined when none runs (a stale file is reported as stale). */
+export function readSandboxState(dir = getSandboxDir()): { state: SandboxState; alive: boolean } | undefined {
+  const path = getSandboxStatePath(dir);
+  if (!existsSync(path)) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
+    return { state, alive: isProcessAlive(state.pid) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeSandboxState(state: SandboxState, dir = getSandboxDir()): void {
+  writeFileSync(getSandboxStatePath(dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function removeSandboxState(dir = getSandboxDir()): void {
+  rmSync(getSandboxStatePath(dir), { force: true });
+}
