@@ -1,6 +1,6 @@
 // Transpiles the TypeScript sources to dist/ (no bundling, no type check: `npm run typecheck` does that).
-import { readdirSync, statSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
-import { join, dirname, relative } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -11,7 +11,7 @@ const assetExtensions = ['.sql', '.yaml', '.yml', '.json', '.txt', '.md'];
 function walk(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'tests' && dir.endsWith('monitoring')) continue;
+    if (name === 'node_modules' || (name === 'tests' && dir.endsWith('monitoring'))) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...walk(path));
     else out.push(path);

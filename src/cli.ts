@@ -1,9 +1,9 @@
 /** The `preflight` CLI: yargs wiring only; every command lives in its capability folder and is imported lazily. */
 import yargs, { type Argv } from 'yargs';
-import { ExitCode, PreflightError } from './errors.js';
-import { createContext, type ContextOptions, type GlobalArgs } from './cli/context.js';
+import { type ContextOptions, createContext, type GlobalArgs } from './cli/context.js';
 import type { Handler, Run } from './cli/define.js';
 import { commandRegistrations } from './commands.js';
+import { ExitCode, PreflightError } from './errors.js';
 import { createOutput, createPaint } from './output.js';
 import { redact } from './redact.js';
 
@@ -27,12 +27,37 @@ export async function main(argv: string[], options: ContextOptions = {}): Promis
 
   let parser: Argv<GlobalArgs> = yargs(argv)
     .scriptName('preflight')
-    .usage('$0 <command> [options]\n\nTells whether an HTTP API + PostgreSQL platform is ready to launch, and keeps it that way.')
-    .option('config', { type: 'string', describe: 'Config file (default: ./preflight.yaml, or $PREFLIGHT_CONFIG)', global: true })
-    .option('target', { type: 'string', describe: 'Target name from the config (default: defaultTarget, "sandbox")', global: true })
-    .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON on stdout', global: true })
-    .option('verbose', { type: 'boolean', default: false, describe: 'Print debug detail on stderr', global: true })
-    .option('color', { type: 'boolean', default: true, describe: 'Colour output (--no-color to disable)', global: true })
+    .usage(
+      '$0 <command> [options]\n\nTells whether an HTTP API + PostgreSQL platform is ready to launch, and keeps it that way.',
+    )
+    .option('config', {
+      type: 'string',
+      describe: 'Config file (default: ./preflight.yaml, or $PREFLIGHT_CONFIG)',
+      global: true,
+    })
+    .option('target', {
+      type: 'string',
+      describe: 'Target name from the config (default: defaultTarget, "sandbox")',
+      global: true,
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print the result as JSON on stdout',
+      global: true,
+    })
+    .option('verbose', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print debug detail on stderr',
+      global: true,
+    })
+    .option('color', {
+      type: 'boolean',
+      default: true,
+      describe: 'Colour output (--no-color to disable)',
+      global: true,
+    })
     .strict()
     .demandCommand(1, 'Name a command: see `preflight --help`')
     .recommendCommands()
@@ -40,7 +65,9 @@ export async function main(argv: string[], options: ContextOptions = {}): Promis
     .alias('help', 'h')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 ok, 1 a check failed, 2 usage or config error, 3 target unreachable, 4 a required tool missing.')
+    .epilogue(
+      'Exit codes: 0 ok, 1 a check failed, 2 usage or config error, 3 target unreachable, 4 a required tool missing.',
+    )
     .exitProcess(false)
     .fail((message, error) => {
       if (error) throw error;
@@ -83,7 +110,8 @@ export function reportError(error: unknown, options: ReportOptions): number {
     }
     options.stderr.write(`${paint.red(`error[${error.code}]`)}: ${redact(error.message)}\n`);
     if (error.hint) options.stderr.write(`  ${paint.dim('hint:')} ${redact(error.hint)}\n`);
-    if (options.verbose && error.cause) options.stderr.write(`  cause: ${redact(String((error.cause as Error).stack ?? error.cause))}\n`);
+    if (options.verbose && error.cause)
+      options.stderr.write(`  cause: ${redact(String((error.cause as Error).stack ?? error.cause))}\n`);
     return error.exitCode;
   }
   const err = error as Error;
@@ -91,7 +119,10 @@ export function reportError(error: unknown, options: ReportOptions): number {
     `${paint.red('internal error')}: ${redact(err?.stack ?? String(error))}\n  This is a bug in preflight; please report it with the command you ran.\n`,
   );
   if (options.json) {
-    createOutput({ json: true, stdout: options.stdout }).result({ ok: false, error: { code: 'E_INTERNAL', message: redact(String(err?.message ?? error)) } });
+    createOutput({ json: true, stdout: options.stdout }).result({
+      ok: false,
+      error: { code: 'E_INTERNAL', message: redact(String(err?.message ?? error)) },
+    });
   }
   return ExitCode.internal;
 }

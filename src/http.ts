@@ -44,7 +44,9 @@ export class ApiClient {
 
   /** Builds an absolute URL for an API path ("/search") or a root path ("//health" is not used: pass absolute URLs as is). */
   url(path: string, query?: ApiRequest['query']): string {
-    const base = /^https?:\/\//.test(path) ? path : `${this.target.apiBase}${path.startsWith('/') ? '' : '/'}${path}`;
+    const base = /^https?:\/\//.test(path)
+      ? path
+      : `${this.target.apiBase}${path.startsWith('/') ? '' : '/'}${path}`;
     const url = new URL(base);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url.toString();
@@ -67,7 +69,8 @@ export class ApiClient {
       body = new URLSearchParams(request.form).toString();
     }
     if (request.token) {
-      if (this.target.auth.style === 'cookie') headers.cookie = `${this.target.auth.cookieName}=${request.token}`;
+      if (this.target.auth.style === 'cookie')
+        headers.cookie = `${this.target.auth.cookieName}=${request.token}`;
       else headers.authorization = `Bearer ${request.token}`;
     }
     Object.assign(headers, request.headers);
@@ -118,9 +121,13 @@ export class ApiClient {
     });
     const token = extractAccessToken(response, this.target.auth.cookieName);
     if (response.status >= 400 || !token) {
-      throw new PreflightError('E_CHECK_FAILED', `Login as ${role} (${account.email}) failed with HTTP ${response.status}`, {
-        hint: 'check the account exists on the target and its password variable is right',
-      });
+      throw new PreflightError(
+        'E_CHECK_FAILED',
+        `Login as ${role} (${account.email}) failed with HTTP ${response.status}`,
+        {
+          hint: 'check the account exists on the target and its password variable is right',
+        },
+      );
     }
     this.tokens.set(role, token);
     return token;
@@ -132,7 +139,8 @@ export function extractAccessToken(response: ApiResponse, cookieName = 'sid'): s
   for (const cookie of response.headers.getSetCookie()) {
     const [pair] = cookie.split(';');
     const eq = pair?.indexOf('=') ?? -1;
-    if (pair && eq > 0 && pair.slice(0, eq).trim() === cookieName) return decodeURIComponent(pair.slice(eq + 1).trim());
+    if (pair && eq > 0 && pair.slice(0, eq).trim() === cookieName)
+      return decodeURIComponent(pair.slice(eq + 1).trim());
   }
   try {
     const body = response.json<{ access_token?: string }>();
@@ -145,9 +153,18 @@ export function extractAccessToken(response: ApiResponse, cookieName = 'sid'): s
 /** Maps a network failure to E_TARGET_UNREACHABLE with what was tried. */
 export function unreachable(target: ResolvedTarget, url: string, error: unknown): PreflightError {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const reason = (error as Error).name === 'TimeoutError' ? 'timed out' : (cause?.code ?? cause?.message ?? (error as Error).message);
-  return new PreflightError('E_TARGET_UNREACHABLE', `Target "${target.name}" did not answer at ${new URL(url).origin} (${reason})`, {
-    hint: target.sandbox ? 'is the sandbox running? `preflight sandbox status`' : `check targets.${target.name}.baseUrl and your network`,
-    cause: error,
-  });
+  const reason =
+    (error as Error).name === 'TimeoutError'
+      ? 'timed out'
+      : (cause?.code ?? cause?.message ?? (error as Error).message);
+  return new PreflightError(
+    'E_TARGET_UNREACHABLE',
+    `Target "${target.name}" did not answer at ${new URL(url).origin} (${reason})`,
+    {
+      hint: target.sandbox
+        ? 'is the sandbox running? `preflight sandbox status`'
+        : `check targets.${target.name}.baseUrl and your network`,
+      cause: error,
+    },
+  );
 }

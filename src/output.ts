@@ -43,7 +43,10 @@ export function createPaint(enabled: boolean): Paint {
     : { red: id, green: id, yellow: id, bold: id, dim: id };
 }
 
-export function shouldUseColor(requested: boolean | undefined, stream: NodeJS.WritableStream = process.stdout): boolean {
+export function shouldUseColor(
+  requested: boolean | undefined,
+  stream: NodeJS.WritableStream = process.stdout,
+): boolean {
   if (requested === false || process.env.NO_COLOR !== undefined) return false;
   if (process.env.FORCE_COLOR) return true;
   return requested === true && Boolean((stream as NodeJS.WriteStream).isTTY);

@@ -191,7 +191,9 @@ function createStore(limit: number) {
 }
 
 function formatCommand(path: string, args: string[]): string {
-  return [path, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return [path, ...args]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }
 
 export interface RunningTool {
@@ -216,8 +218,8 @@ export function startTool(tool: string, args: string[], options: ToolRunOptions 
   }
   const runAs = options.runAs;
   const spawn = runAs
-    ? ((cmd: string, spawnArgs: readonly string[], spawnOptions: SpawnOptions) =>
-        nodeSpawn(cmd, spawnArgs, { ...spawnOptions, uid: runAs.uid, gid: runAs.gid })) as typeof nodeSpawn
+    ? (((cmd: string, spawnArgs: readonly string[], spawnOptions: SpawnOptions) =>
+        nodeSpawn(cmd, spawnArgs, { ...spawnOptions, uid: runAs.uid, gid: runAs.gid })) as typeof nodeSpawn)
     : nodeSpawn;
   const started = Date.now();
   const limit = options.maxBufferBytes ?? 8 * 1024 * 1024;
@@ -241,7 +243,8 @@ export function startTool(tool: string, args: string[], options: ToolRunOptions 
     const durationMs = Date.now() - started;
     const exitCode = output.exitCode;
     const ok = exitCode === 0 || (exitCode !== null && (options.allowExitCodes ?? []).includes(exitCode));
-    if (ok) return { command, exitCode: exitCode ?? 0, stdout: output.stdout, stderr: output.stderr, durationMs };
+    if (ok)
+      return { command, exitCode: exitCode ?? 0, stdout: output.stdout, stderr: output.stderr, durationMs };
     const timedOut =
       options.timeoutMs !== undefined && durationMs >= options.timeoutMs - 50 && output.signal !== null;
     throw new ToolError({
@@ -272,6 +275,10 @@ export function startTool(tool: string, args: string[], options: ToolRunOptions 
 }
 
 /** Runs a tool to completion. */
-export async function runTool(tool: string, args: string[], options: ToolRunOptions = {}): Promise<ToolResult> {
+export async function runTool(
+  tool: string,
+  args: string[],
+  options: ToolRunOptions = {},
+): Promise<ToolResult> {
   return startTool(tool, args, options).result;
 }

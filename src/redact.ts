@@ -14,9 +14,15 @@ const patterns: Array<[RegExp, string]> = [
   // scheme://user:password@host
   [/([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^@/\s]+)(@)/gi, `$1${MASK}$3`],
   // password=... in connection strings and query strings
-  [/((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|sig|signature)=)([^&\s;'"]+)/gi, `$1${MASK}`],
+  [
+    /((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|sig|signature)=)([^&\s;'"]+)/gi,
+    `$1${MASK}`,
+  ],
   // Authorization headers
-  [/(\b(?:authorization|proxy-authorization)\s*[:=]\s*"?(?:bearer|basic|token)?\s*)([^\s",;]+)/gi, `$1${MASK}`],
+  [
+    /(\b(?:authorization|proxy-authorization)\s*[:=]\s*"?(?:bearer|basic|token)?\s*)([^\s",;]+)/gi,
+    `$1${MASK}`,
+  ],
   [/(\bbearer\s+)([A-Za-z0-9._~+/-]+=*)/gi, `$1${MASK}`],
   // JWTs anywhere
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, MASK],
@@ -24,7 +30,7 @@ const patterns: Array<[RegExp, string]> = [
   [/(\b(?:sid|rid|session|sessionid|csrftoken)=)([^;\s,"]+)/gi, `$1${MASK}`],
   // JSON / YAML fields that hold secrets
   [
-    /("?(?:password|secret|token|access_token|refresh_token|secret_access_key|api_key|webhook_url|private_key)"?\s*[:=]\s*"?)([^"\s,}]+)/gi,
+    /("?(?:password|secret|token|access_token|refresh_token|secret_access_key|api_key|webhook_url|private_key)"?\s*[:=]\s*"?)([^"\s,}&;]+)/gi,
     `$1${MASK}`,
   ],
   // age secret keys and AWS keys

@@ -1,11 +1,12 @@
 /** Resolves a named target from the config (or the built-in sandbox) into what commands use, secrets read from the environment. */
+
+import { validateConfig } from './config/load.js';
+import type { PreflightConfig, TargetConfig } from './config/schema.js';
 import { PreflightError } from './errors.js';
+import { getSandboxDir } from './home.js';
 import { isLoopbackHost } from './net.js';
 import { registerSecret } from './redact.js';
-import type { PreflightConfig, TargetConfig } from './config/schema.js';
-import { validateConfig } from './config/load.js';
 import { type AccountRole, readSandboxState, type SandboxState } from './sandbox/state.js';
-import { getSandboxDir } from './home.js';
 
 export interface ResolvedAccount {
   email: string;
@@ -46,11 +47,16 @@ export interface ResolveTargetOptions {
 }
 
 /** Resolves `name` (or the config's defaultTarget). */
-export function resolveTarget(config: PreflightConfig, name?: string, options: ResolveTargetOptions = {}): ResolvedTarget {
+export function resolveTarget(
+  config: PreflightConfig,
+  name?: string,
+  options: ResolveTargetOptions = {},
+): ResolvedTarget {
   const env = options.env ?? process.env;
   const targetName = name ?? config.defaultTarget;
   const configured = config.targets[targetName];
-  if (targetName === SANDBOX_TARGET && !configured) return resolveSandboxTarget(options.sandboxDir ?? getSandboxDir(env));
+  if (targetName === SANDBOX_TARGET && !configured)
+    return resolveSandboxTarget(options.sandboxDir ?? getSandboxDir(env));
   if (!configured) {
     const known = [SANDBOX_TARGET, ...Object.keys(config.targets)].join(', ');
     throw new PreflightError('E_CONFIG', `Unknown target "${targetName}"`, {
@@ -70,9 +76,15 @@ function readEnv(env: NodeJS.ProcessEnv, name: string | undefined): string | und
 function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): ResolvedTarget {
   const baseUrl = t.baseUrl.replace(/\/+$/, '');
   const accounts: Partial<Record<AccountRole, ResolvedAccount>> = {};
-  for (const [role, account] of Object.entries(t.accounts) as Array<[AccountRole, TargetConfig['accounts'][AccountRole]]>) {
+  for (const [role, account] of Object.entries(t.accounts) as Array<
+    [AccountRole, TargetConfig['accounts'][AccountRole]]
+  >) {
     if (!account) continue;
-    accounts[role] = { email: account.email, passwordEnv: account.passwordEnv, password: readEnv(env, account.passwordEnv) };
+    accounts[role] = {
+      email: account.email,
+      passwordEnv: account.passwordEnv,
+      password: readEnv(env, account.passwordEnv),
+    };
   }
   const bypassToken = readEnv(env, t.rateLimitBypass?.tokenEnv);
   return {
@@ -85,7 +97,8 @@ function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): Reso
     auth: t.auth,
     accounts,
     origin: t.origin,
-    rateLimitBypass: t.rateLimitBypass && bypassToken ? { header: t.rateLimitBypass.header, token: bypassToken } : undefined,
+    rateLimitBypass:
+      t.rateLimitBypass && bypassToken ? { header: t.rateLimitBypass.header, token: bypassToken } : undefined,
     rateLimits: t.rateLimits,
     slo: t.slo,
     database: {
@@ -103,21 +116,31 @@ function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): Reso
 /** The built-in sandbox target, read from the running sandbox's state file. */
 export function resolveSandboxTarget(sandboxDir = getSandboxDir()): ResolvedTarget {
   const found = readSandboxState(sandboxDir);
-  if (!found || !found.alive) {
-    throw new PreflightError('E_TARGET_UNREACHABLE', `The sandbox is not running${found ? ' (stale state file)' : ''}`, {
-      hint: 'start it with `preflight sandbox up --detach`',
-    });
+  if (!found?.alive) {
+    throw new PreflightError(
+      'E_TARGET_UNREACHABLE',
+      `The sandbox is not running${found ? ' (stale state file)' : ''}`,
+      {
+        hint: 'start it with `preflight sandbox up --detach`',
+      },
+    );
   }
   const s = found.state;
   for (const account of Object.values(s.accounts)) registerSecret(account.password);
   registerSecret(s.rateLimitBypass.token);
   const defaults = validateConfig({ targets: { sandbox: { baseUrl: s.baseUrl } } }).targets.sandbox!;
   const accounts: Partial<Record<AccountRole, ResolvedAccount>> = {};
-  for (const [role, a] of Object.entries(s.accounts) as Array<[AccountRole, SandboxState['accounts'][AccountRole]]>) {
+  for (const [role, a] of Object.entries(s.accounts) as Array<
+    [AccountRole, SandboxState['accounts'][AccountRole]]
+  >) {
     accounts[role] = { email: a.email, password: a.password, passwordEnv: undefined };
   }
   return {
-    ...fromConfig(SANDBOX_TARGET, { ...defaults, environment: 'sandbox', auth: { ...defaults.auth, style: 'bearer' } }, {}),
+    ...fromConfig(
+      SANDBOX_TARGET,
+      { ...defaults, environment: 'sandbox', auth: { ...defaults.auth, style: 'bearer' } },
+      {},
+    ),
     accounts,
     origin: s.origin,
     rateLimitBypass: s.rateLimitBypass,
@@ -131,8 +154,12 @@ export function assertAllowedUrl(target: ResolvedTarget, url: string): void {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   const allowed = target.allowedHosts.some((h) => h.toLowerCase() === host.toLowerCase());
   if (!allowed || (target.sandbox && !isLoopbackHost(host))) {
-    throw new PreflightError('E_TARGET_NOT_ALLOWED', `Refusing to send traffic to ${host}: not an allowed host of target "${target.name}"`, {
-      hint: `add it to targets.${target.name}.allowedHosts in preflight.yaml if it really belongs to this target`,
-    });
+    throw new PreflightError(
+      'E_TARGET_NOT_ALLOWED',
+      `Refusing to send traffic to ${host}: not an allowed host of target "${target.name}"`,
+      {
+        hint: `add it to targets.${target.name}.allowedHosts in preflight.yaml if it really belongs to this target`,
+      },
+    );
   }
 }

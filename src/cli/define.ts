@@ -3,7 +3,10 @@ import type { Argv } from 'yargs';
 import type { Context, GlobalArgs } from './context.js';
 
 /** A command handler: plain async function, returns the exit code. */
-export type Handler<A = Record<string, unknown>> = (argv: A & GlobalArgs, context: Context) => Promise<number>;
+export type Handler<A = Record<string, unknown>> = (
+  argv: A & GlobalArgs,
+  context: Context,
+) => Promise<number>;
 
 /** Wraps a lazily imported handler into a yargs handler that records the exit code. */
 export type Run = <A>(load: () => Promise<Handler<A>>) => (argv: unknown) => Promise<void>;

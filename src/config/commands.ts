@@ -14,12 +14,19 @@ export const configCommand: Handler<{ action: 'check' | 'schema' }> = async (arg
   const summary = { ok: true, file: path ?? null, defaultTarget: config.defaultTarget, targets };
   if (argv.target) {
     const target = context.resolveTarget();
-    const shown = { ...target, sandbox: target.sandbox ? { pid: target.sandbox.pid, baseUrl: target.sandbox.baseUrl } : undefined };
+    const shown = {
+      ...target,
+      sandbox: target.sandbox ? { pid: target.sandbox.pid, baseUrl: target.sandbox.baseUrl } : undefined,
+    };
     context.out.result({ ...summary, target: redactValue(shown) });
-    context.out.print(`${path ?? '(no config file: built-in defaults)'} is valid.\n${JSON.stringify(redactValue(shown), null, 2)}`);
+    context.out.print(
+      `${path ?? '(no config file: built-in defaults)'} is valid.\n${JSON.stringify(redactValue(shown), null, 2)}`,
+    );
     return ExitCode.ok;
   }
   context.out.result(summary);
-  context.out.print(`${path ?? '(no config file: built-in defaults)'} is valid. Targets: ${targets.join(', ')}`);
+  context.out.print(
+    `${path ?? '(no config file: built-in defaults)'} is valid. Targets: ${targets.join(', ')}`,
+  );
   return ExitCode.ok;
 };

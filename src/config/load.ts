@@ -48,10 +48,14 @@ function readConfigFile(path: string): unknown {
   try {
     return parseYaml(text) ?? {};
   } catch (error) {
-    throw new PreflightError('E_CONFIG', `${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {
-      hint: 'fix the syntax at the line named above',
-      cause: error,
-    });
+    throw new PreflightError(
+      'E_CONFIG',
+      `${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      {
+        hint: 'fix the syntax at the line named above',
+        cause: error,
+      },
+    );
   }
 }
 

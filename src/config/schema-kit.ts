@@ -52,7 +52,10 @@ export function string(meta: Meta<string> & { pattern?: RegExp; patternHint?: st
         return '';
       }
       if (meta.pattern && !meta.pattern.test(value)) {
-        issues.push({ path, message: `expected ${meta.patternHint ?? `a value matching ${meta.pattern}`}, got ${show(value)}` });
+        issues.push({
+          path,
+          message: `expected ${meta.patternHint ?? `a value matching ${meta.pattern}`}, got ${show(value)}`,
+        });
       }
       return value;
     },
@@ -71,10 +74,16 @@ export function url(meta: Meta<string> & { protocols?: string[] }): Node<string>
       try {
         const parsed = new URL(value);
         if (!protocols.includes(parsed.protocol)) {
-          issues.push({ path, message: `expected a URL with scheme ${protocols.join(' or ')}, got ${show(value)}` });
+          issues.push({
+            path,
+            message: `expected a URL with scheme ${protocols.join(' or ')}, got ${show(value)}`,
+          });
         }
       } catch {
-        issues.push({ path, message: `expected an absolute URL such as https://api.example.com, got ${show(value)}` });
+        issues.push({
+          path,
+          message: `expected an absolute URL such as https://api.example.com, got ${show(value)}`,
+        });
       }
       return value;
     },
@@ -96,7 +105,10 @@ export function number(meta: Meta<number> & { min?: number; max?: number; intege
         (meta.min === undefined || value >= meta.min) &&
         (meta.max === undefined || value <= meta.max);
       if (!ok) {
-        const range = [meta.min === undefined ? '' : `>= ${meta.min}`, meta.max === undefined ? '' : `<= ${meta.max}`]
+        const range = [
+          meta.min === undefined ? '' : `>= ${meta.min}`,
+          meta.max === undefined ? '' : `<= ${meta.max}`,
+        ]
           .filter(Boolean)
           .join(' and ');
         issues.push({
@@ -113,7 +125,8 @@ export function boolean(meta: Meta<boolean>): Node<boolean> {
   return {
     ...base('boolean', meta, { type: 'boolean' }),
     parse(value, path, issues) {
-      if (typeof value !== 'boolean') issues.push({ path, message: `expected true or false, got ${show(value)}` });
+      if (typeof value !== 'boolean')
+        issues.push({ path, message: `expected true or false, got ${show(value)}` });
       return value as boolean;
     },
   };
@@ -124,7 +137,10 @@ export function oneOf<const V extends string>(values: readonly V[], meta: Meta<V
     ...base('enum', meta, { type: 'string', enum: values }),
     parse(value, path, issues) {
       if (!values.includes(value as V)) {
-        issues.push({ path, message: `expected one of ${values.map((v) => `"${v}"`).join(', ')}, got ${show(value)}` });
+        issues.push({
+          path,
+          message: `expected one of ${values.map((v) => `"${v}"`).join(', ')}, got ${show(value)}`,
+        });
       }
       return value as V;
     },
@@ -200,7 +216,8 @@ export function object<S extends Shape>(shape: S, meta: Meta<ObjectOf<S>>): Node
         if (raw === undefined || raw === null) {
           if (node.defaultValue !== undefined) out[key] = structuredClone(node.defaultValue);
           else if (node.fillWhenAbsent) out[key] = node.parse(undefined, childPath, issues);
-          else if (!node.optional) issues.push({ path: childPath, message: `is required: ${node.description}` });
+          else if (!node.optional)
+            issues.push({ path: childPath, message: `is required: ${node.description}` });
           continue;
         }
         out[key] = node.parse(raw, childPath, issues);

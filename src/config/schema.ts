@@ -1,5 +1,16 @@
 /** The preflight.yaml schema: every key with its description and default. */
-import { array, boolean, type Infer, number, object, oneOf, optional, record, string, url } from './schema-kit.js';
+import {
+  array,
+  boolean,
+  type Infer,
+  number,
+  object,
+  oneOf,
+  optional,
+  record,
+  string,
+  url,
+} from './schema-kit.js';
 
 const envName = (description: string) =>
   string({
@@ -19,16 +30,26 @@ const account = object(
 export const targetSchema = object(
   {
     baseUrl: url({ description: 'Base URL of the API, without /api/v1' }),
-    production: boolean({ description: 'Marks a production target: load tests then need --i-understand-this-is-production', default: false }),
-    environment: string({ description: 'Environment label used in reports and monitoring', default: 'staging' }),
+    production: boolean({
+      description: 'Marks a production target: load tests then need --i-understand-this-is-production',
+      default: false,
+    }),
+    environment: string({
+      description: 'Environment label used in reports and monitoring',
+      default: 'staging',
+    }),
     allowedHosts: array(string({ description: 'A host name' }), {
-      description: 'Hosts that load and probes may reach besides the baseUrl host; nothing else is ever contacted',
+      description:
+        'Hosts that load and probes may reach besides the baseUrl host; nothing else is ever contacted',
       default: [],
     }),
     apiPrefix: string({ description: 'Path prefix of every route', default: '/api/v1' }),
     auth: object(
       {
-        style: oneOf(['bearer', 'cookie'] as const, { description: 'How the access token is sent', default: 'bearer' }),
+        style: oneOf(['bearer', 'cookie'] as const, {
+          description: 'How the access token is sent',
+          default: 'bearer',
+        }),
         cookieName: string({ description: 'Access-token cookie set by login', default: 'sid' }),
         loginPath: string({ description: 'Form login route (username + password)', default: '/auth/login' }),
         mePath: string({ description: 'Route returning the current user', default: '/auth/me' }),
@@ -44,7 +65,9 @@ export const targetSchema = object(
       },
       { description: 'Test accounts used by load scenarios and probes (never real users)' },
     ),
-    origin: optional(url({ description: 'Origin header sent on every request (the platform checks it for CSRF)' })),
+    origin: optional(
+      url({ description: 'Origin header sent on every request (the platform checks it for CSRF)' }),
+    ),
     rateLimitBypass: optional(
       object(
         {
@@ -56,10 +79,30 @@ export const targetSchema = object(
     ),
     rateLimits: object(
       {
-        globalPerIpPerMinute: number({ description: 'Global requests per IP per minute', default: 150, min: 1, integer: true }),
-        loginPerIpPerMinute: number({ description: 'Login attempts per IP per minute', default: 20, min: 1, integer: true }),
-        loginPerEmailPerMinute: number({ description: 'Login attempts per email per minute', default: 5, min: 1, integer: true }),
-        bookingsPerUserPerMinute: number({ description: 'POST /bookings per user per minute', default: 20, min: 1, integer: true }),
+        globalPerIpPerMinute: number({
+          description: 'Global requests per IP per minute',
+          default: 150,
+          min: 1,
+          integer: true,
+        }),
+        loginPerIpPerMinute: number({
+          description: 'Login attempts per IP per minute',
+          default: 20,
+          min: 1,
+          integer: true,
+        }),
+        loginPerEmailPerMinute: number({
+          description: 'Login attempts per email per minute',
+          default: 5,
+          min: 1,
+          integer: true,
+        }),
+        bookingsPerUserPerMinute: number({
+          description: 'POST /bookings per user per minute',
+          default: 20,
+          min: 1,
+          integer: true,
+        }),
       },
       { description: 'Rate limits the target is expected to enforce' },
     ),
@@ -68,22 +111,43 @@ export const targetSchema = object(
         p95Ms: number({ description: 'p95 latency objective in ms', default: 300, min: 1 }),
         p99Ms: number({ description: 'p99 latency objective in ms', default: 1000, min: 1 }),
         errorRate: number({ description: 'Maximum error ratio', default: 0.01, min: 0, max: 1 }),
-        availability: number({ description: 'Availability objective over 30 days', default: 0.995, min: 0.5, max: 1 }),
+        availability: number({
+          description: 'Availability objective over 30 days',
+          default: 0.995,
+          min: 0.5,
+          max: 1,
+        }),
       },
       { description: 'Service level objectives' },
     ),
     database: object(
       {
-        readonlyUrlEnv: optional(envName('Variable holding a read-only PostgreSQL URL (invariant checks, pg_stat_activity)')),
-        adminUrlEnv: optional(envName('Variable holding an admin PostgreSQL URL (backups: direct connection or session pooler on 5432)')),
+        readonlyUrlEnv: optional(
+          envName('Variable holding a read-only PostgreSQL URL (invariant checks, pg_stat_activity)'),
+        ),
+        adminUrlEnv: optional(
+          envName(
+            'Variable holding an admin PostgreSQL URL (backups: direct connection or session pooler on 5432)',
+          ),
+        ),
       },
       { description: 'Database access' },
     ),
     metricsPath: string({ description: 'Prometheus metrics route', default: '/metrics/prometheus' }),
     searchCheck: object(
       {
-        minPrecision: number({ description: 'Minimum overall precision of search results', default: 0.95, min: 0, max: 1 }),
-        maxZeroResultRate: number({ description: 'Maximum share of golden queries with zero results', default: 0.05, min: 0, max: 1 }),
+        minPrecision: number({
+          description: 'Minimum overall precision of search results',
+          default: 0.95,
+          min: 0,
+          max: 1,
+        }),
+        maxZeroResultRate: number({
+          description: 'Maximum share of golden queries with zero results',
+          default: 0.05,
+          min: 0,
+          max: 1,
+        }),
       },
       { description: 'Thresholds of `preflight search-check`' },
     ),
@@ -109,10 +173,17 @@ export const configSchema = object(
     targets: record(targetSchema, { description: 'Named targets', default: {} }),
     backups: object(
       {
-        ageRecipients: array(string({ description: 'An age recipient (age1...)', pattern: /^age1[0-9a-z]+$/, patternHint: 'an age public key starting with age1' }), {
-          description: 'Recipients every backup is encrypted to',
-          default: [],
-        }),
+        ageRecipients: array(
+          string({
+            description: 'An age recipient (age1...)',
+            pattern: /^age1[0-9a-z]+$/,
+            patternHint: 'an age public key starting with age1',
+          }),
+          {
+            description: 'Recipients every backup is encrypted to',
+            default: [],
+          },
+        ),
         ageIdentityEnv: string({
           description: 'Variable holding the age identity (AGE-SECRET-KEY-1...) that verify decrypts with',
           default: 'PREFLIGHT_AGE_IDENTITY',
@@ -121,11 +192,19 @@ export const configSchema = object(
         }),
         s3: object(
           {
-            endpoint: optional(url({ description: 'S3 endpoint (R2, MinIO, Supabase Storage); AWS when omitted' })),
+            endpoint: optional(
+              url({ description: 'S3 endpoint (R2, MinIO, Supabase Storage); AWS when omitted' }),
+            ),
             region: string({ description: 'S3 region', default: 'auto' }),
             forcePathStyle: boolean({ description: 'Path-style addressing (MinIO, s3rver)', default: false }),
-            accessKeyIdEnv: string({ description: 'Variable holding the access key id', default: 'AWS_ACCESS_KEY_ID' }),
-            secretAccessKeyEnv: string({ description: 'Variable holding the secret access key', default: 'AWS_SECRET_ACCESS_KEY' }),
+            accessKeyIdEnv: string({
+              description: 'Variable holding the access key id',
+              default: 'AWS_ACCESS_KEY_ID',
+            }),
+            secretAccessKeyEnv: string({
+              description: 'Variable holding the secret access key',
+              default: 'AWS_SECRET_ACCESS_KEY',
+            }),
           },
           { description: 'S3-compatible storage settings' },
         ),
@@ -137,8 +216,54 @@ export const configSchema = object(
           },
           { description: 'Grandfather-father-son retention' },
         ),
+        retry: object(
+          {
+            attempts: number({
+              description: 'Attempts per storage request before a transient error fails the backup',
+              default: 8,
+              min: 1,
+              integer: true,
+            }),
+            baseDelayMs: number({
+              description: 'First retry delay in ms (doubles each attempt, full jitter)',
+              default: 250,
+              min: 0,
+            }),
+            maxDelayMs: number({ description: 'Longest retry delay in ms', default: 10_000, min: 0 }),
+          },
+          {
+            description: 'Retries of transient storage and network errors (exponential backoff with jitter)',
+          },
+        ),
+        compressLevel: number({
+          description: 'pg_dump -Z compression level of the custom-format dump (0-9)',
+          default: 6,
+          min: 0,
+          max: 9,
+          integer: true,
+        }),
+        restoreJobs: number({
+          description: 'Parallel pg_restore jobs at verify (pg_restore -j)',
+          default: 2,
+          min: 1,
+          integer: true,
+        }),
+        workDir: optional(
+          string({
+            description:
+              'Scratch directory for verify downloads and restores (default: $PREFLIGHT_HOME/backups/work)',
+          }),
+        ),
+        checksDir: optional(
+          string({
+            description:
+              'Extra directory of invariant queries (*.sql, each returns zero rows when fine) run at verify besides backups/checks',
+          }),
+        ),
         pushgatewayUrl: optional(url({ description: 'Prometheus Pushgateway for backup metrics' })),
-        textfileDir: optional(string({ description: 'node-exporter textfile directory used when no Pushgateway is set' })),
+        textfileDir: optional(
+          string({ description: 'node-exporter textfile directory used when no Pushgateway is set' }),
+        ),
       },
       { description: 'Backups' },
     ),
@@ -148,7 +273,10 @@ export const configSchema = object(
           description: 'Targets that get a monitoring stack (one cdktn stack each)',
           default: ['staging', 'production'],
         }),
-        slackWebhookEnv: string({ description: 'Variable holding the Slack webhook URL', default: 'GRAFANA_SLACK_WEBHOOK_URL' }),
+        slackWebhookEnv: string({
+          description: 'Variable holding the Slack webhook URL',
+          default: 'GRAFANA_SLACK_WEBHOOK_URL',
+        }),
         alertEmail: string({ description: 'Email contact point address', default: 'oncall@example.com' }),
       },
       { description: 'Monitoring as code' },

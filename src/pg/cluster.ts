@@ -7,7 +7,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { dirname, join, resolve } from 'node:path';
 import { PreflightError } from '../errors.js';
 import { getFreePort } from '../net.js';
-import { runTool, type RunAs } from '../process.js';
+import { type RunAs, runTool } from '../process.js';
 import { findPgBinaries, type PgBinaries } from './binaries.js';
 
 export interface ClusterOptions {
@@ -45,9 +45,13 @@ export function getPostgresRunAs(): RunAs | undefined {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     return { uid, gid };
   } catch {
-    throw new PreflightError('E_TOOL_MISSING', 'Running as root but there is no `postgres` system user to run PostgreSQL as', {
-      hint: 'apt-get install postgresql (creates the user), or `useradd --system postgres`, or run preflight as a normal user',
-    });
+    throw new PreflightError(
+      'E_TOOL_MISSING',
+      'Running as root but there is no `postgres` system user to run PostgreSQL as',
+      {
+        hint: 'apt-get install postgresql (creates the user), or `useradd --system postgres`, or run preflight as a normal user',
+      },
+    );
   }
 }
 
@@ -89,7 +93,18 @@ export async function createCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     await runTool(
       binaries.path('initdb'),
-      ['-D', dataDir, '-U', superuser, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync'],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        superuser,
+        '--auth=scram-sha-256',
+        `--pwfile=${pwfile}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
       { runAs, timeoutMs: 120_000 },
     );
   } finally {
@@ -110,7 +125,13 @@ export async function createCluster(options: ClusterOptions): Promise<Cluster> {
     .join('\n');
   writeFileSync(join(dataDir, 'postgresql.auto.conf'), `# written by preflight\n${conf}\n`);
   chownTree(join(dataDir, 'postgresql.auto.conf'), runAs);
-  return startCluster({ dataDir, port: options.port, password: options.password, superuser, bindir: binaries.bindir });
+  return startCluster({
+    dataDir,
+    port: options.port,
+    password: options.password,
+    superuser,
+    bindir: binaries.bindir,
+  });
 }
 
 /** Starts an existing cluster (for example after `sandbox reset`) and returns its handle. */
@@ -138,14 +159,22 @@ export async function startCluster(options: Omit<ClusterOptions, 'settings'>): P
   }
   const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
   const portInUse = /could not bind|Address already in use/i.test(log);
-  throw new PreflightError(portInUse ? 'E_PORT_IN_USE' : 'E_SANDBOX', `PostgreSQL did not start in ${dataDir}${log ? `:\n${log}` : ''}`, {
-    cause: lastError,
-    hint: portInUse ? 'choose another port or stop what listens on it' : `see ${logFile}`,
-  });
+  throw new PreflightError(
+    portInUse ? 'E_PORT_IN_USE' : 'E_SANDBOX',
+    `PostgreSQL did not start in ${dataDir}${log ? `:\n${log}` : ''}`,
+    {
+      cause: lastError,
+      hint: portInUse ? 'choose another port or stop what listens on it' : `see ${logFile}`,
+    },
+  );
 }
 
 /** Stops a cluster by data directory; a missing or stopped cluster is fine. */
-export async function stopCluster(dataDir: string, mode: 'smart' | 'fast' | 'immediate' = 'fast', bindir?: string): Promise<void> {
+export async function stopCluster(
+  dataDir: string,
+  mode: 'smart' | 'fast' | 'immediate' = 'fast',
+  bindir?: string,
+): Promise<void> {
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
   const binaries = findPgBinaries(bindir);
   await runTool(binaries.path('pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', '60', 'stop'], {

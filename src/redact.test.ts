@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { redact, redactUrl, redactValue, registerSecret } from './redact.js';
+
+describe('redact', () => {
+  it('masks passwords in connection URLs', () => {
+    expect(redact('connect postgresql://admin:s3cr3t@db.example.com:5432/app failed')).toBe(
+      'connect postgresql://admin:***@db.example.com:5432/app failed',
+    );
+    expect(redactUrl('postgresql://u:p%40ss@h/db?sslmode=require&password=x')).not.toMatch(
+      /p%40ss|password=x/,
+    );
+  });
+
+  it('masks bearer tokens, JWTs and cookies', () => {
+    const jwt =
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const text = `Authorization: Bearer ${jwt}\nSet-Cookie: sid=${jwt}; HttpOnly\nbody ${jwt}`;
+    const out = redact(text);
+    expect(out).not.toContain(jwt);
+    expect(out).not.toContain('dozjg');
+    expect(out).toContain('sid=***');
+  });
+
+  it('masks keys: age identities, AWS keys, Slack webhooks, api keys in query strings', () => {
+    expect(redact('AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ')).toBe(
+      'AGE-SECRET-KEY-***',
+    );
+    expect(redact('key AKIAABCDEFGHIJKLMNOP')).toBe('key AKIA***');
+    expect(redact('https://hooks.slack.com/services/T000/B000/XXXX')).toBe(
+      'https://hooks.slack.com/services/***',
+    );
+    expect(redact('GET /x?api_key=abc123&q=piano')).toBe('GET /x?api_key=***&q=piano');
+  });
+
+  it('masks registered secret values wherever they appear', () => {
+    registerSecret('bypass-token-42');
+    expect(redact('X-Rate-Limit-Bypass: bypass-token-42')).toBe('X-Rate-Limit-Bypass: ***');
+  });
+
+  it('masks secret-looking keys in objects but keeps variable names', () => {
+    const out = redactValue({
+      password: 'pw',
+      passwordEnv: 'PREFLIGHT_PW',
+      nested: { token: 't', email: 'a@b.c' },
+    });
+    expect(out).toEqual({
+      password: '***',
+      passwordEnv: 'PREFLIGHT_PW',
+      nested: { token: '***', email: 'a@b.c' },
+    });
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(redact('GET /api/v1/search?q=piano+under+%2480 -> 200')).toBe(
+      'GET /api/v1/search?q=piano+under+%2480 -> 200',
+    );
+  });
+});
