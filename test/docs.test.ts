@@ -23,3 +23,10 @@ describe('docs stay true', () => {
     for (const line of ['| 0 |', '| 1 |', '| 2 |', '| 3 |', '| 4 |']) expect(readme).toContain(line);
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('matches the schema (regenerate with `npm run docs:config`)', async () => {
+    const { renderConfigDocs } = await import('../src/config/docs.js');
+    expect(readFileSync(join(root, 'docs', 'configuration.md'), 'utf8')).toBe(renderConfigDocs());
+  });
+});
