@@ -1,0 +1,82 @@
+/**
+ * Exact row counts and order-independent content checksums per table. The same query runs in the backup's
+ * snapshot and on the restored copy, with the same output settings, so equal data gives equal figures.
+ */
+import type pg from 'pg';
+import type { TableFigures } from './manifest.js';
+
+/** Session settings that fix every type's text output (timestamps, floats, bytea, intervals, money). */
+export const stableOutputSettings: Record<string, string> = {
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, YMD',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '1',
+  bytea_output: 'hex',
+  lc_monetary: 'C',
+};
+
+export async function applyStableOutputSettings(client: pg.ClientBase): Promise<void> {
+  for (const [name, value] of Object.entries(stableOutputSettings)) {
+    await client.query(`SELECT set_config($1, $2, false)`, [name, value]);
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Ordinary tables whose data pg_dump dumps: user schemas, no extension members, leaf partitions only. */
+export async function listDumpedTables(client: pg.ClientBase): Promise<Array<{ schema: string; table: string }>> {
+  const { rows } = await client.query<{ schema: string; table: string }>(`
+    SELECT n.nspname AS schema, c.relname AS table
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'r'
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                      WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+    ORDER BY 1, 2`);
+  return rows;
+}
+
+/** Counts and checksums one table (ONLY: inheritance children are counted on their own, as pg_dump dumps them). */
+export async function computeTableFigures(client: pg.ClientBase, schema: string, table: string): Promise<TableFigures> {
+  const { rows } = await client.query<{ rows: string; checksum: string }>(
+    `SELECT count(*)::text AS rows,
+            coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint), 0)::text AS checksum
+     FROM ONLY ${quoteIdent(schema)}.${quoteIdent(table)} AS t`,
+  );
+  const row = rows[0];
+  return { schema, table, rows: Number(row?.rows ?? 0), checksum: row?.checksum ?? '0' };
+}
+
+export async function computeAllFigures(client: pg.ClientBase): Promise<TableFigures[]> {
+  const out: TableFigures[] = [];
+  for (const { schema, table } of await listDumpedTables(client)) out.push(await computeTableFigures(client, schema, table));
+  return out;
+}
+
+export interface FigureMismatch {
+  schema: string;
+  table: string;
+  expected: { rows: number; checksum: string } | null;
+  actual: { rows: number; checksum: string } | null;
+}
+
+/** Compares the manifest's figures with the restored copy's; extra or missing tables are mismatches too. */
+export function compareFigures(expected: TableFigures[], actual: TableFigures[]): FigureMismatch[] {
+  const key = (f: { schema: string; table: string }) => `${f.schema}.${f.table}`;
+  const actualByKey = new Map(actual.map((f) => [key(f), f]));
+  const out: FigureMismatch[] = [];
+  for (const e of expected) {
+    const a = actualByKey.get(key(e));
+    actualByKey.delete(key(e));
+    if (!a || a.rows !== e.rows || a.checksum !== e.checksum) {
+      out.push({ schema: e.schema, table: e.table, expected: { rows: e.rows, checksum: e.checksum }, actual: a ? { rows: a.rows, checksum: a.checksum } : null });
+    }
+  }
+  for (const a of actualByKey.values()) out.push({ schema: a.schema, table: a.table, expected: null, actual: { rows: a.rows, checksum: a.checksum } });
+  return out;
+}

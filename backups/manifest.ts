@@ -1,0 +1,63 @@
+/** The manifest written last beside every backup (its presence marks the backup complete) and the verification record. */
+
+export interface TableFigures {
+  schema: string;
+  table: string;
+  rows: number;
+  /** Sum of the first 64 bits of md5(row::text) over every row, as a decimal string (order-independent). */
+  checksum: string;
+}
+
+export interface StoredObjectRecord {
+  name: string;
+  key: string;
+  size: number;
+  sha256: string;
+  /** What the bytes are, outermost first. */
+  encoding: string[];
+}
+
+export interface BackupManifest {
+  manifestVersion: 1;
+  kind: 'logical';
+  id: string;
+  target: string;
+  database: string;
+  format: 'custom';
+  compression: { method: 'gzip'; level: number };
+  server: { version: string; versionNum: number };
+  pgDump: { version: string; path: string };
+  snapshotId: string;
+  /** pg_current_wal_lsn() inside the snapshot: where a WAL replay for PITR would start. */
+  walLsn: string | null;
+  timeline: number | null;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  objects: StoredObjectRecord[];
+  tables: TableFigures[];
+  encryption: { tool: 'age'; recipients: Array<{ recipient: string; fingerprint: string }> };
+  layout: { base: string; wal: string };
+  preflightVersion: string;
+}
+
+export interface VerificationRecord {
+  id: string;
+  target: string;
+  verifiedAt: string;
+  ok: boolean;
+  /** Recovery time by stage; prepareMs is creating the scratch database (a throwaway cluster's initdb included), restoreMs is pg_restore alone. */
+  rto: { downloadMs: number; decryptMs: number; prepareMs: number; restoreMs: number; checksMs: number; totalMs: number };
+  restoredInto: 'throwaway-cluster' | 'given-server';
+  tables: { total: number; mismatched: Array<{ schema: string; table: string; expected: { rows: number; checksum: string } | null; actual: { rows: number; checksum: string } | null }> };
+  checks: Array<{ name: string; ok: boolean; rows: number; error?: string; sample?: unknown[] }>;
+  error?: { code: string; message: string };
+}
+
+export function parseManifest(text: string, where: string): BackupManifest {
+  const value = JSON.parse(text) as BackupManifest;
+  if (value.manifestVersion !== 1 || !Array.isArray(value.objects) || !Array.isArray(value.tables)) {
+    throw new Error(`${where} is not a preflight backup manifest (version ${String(value.manifestVersion)})`);
+  }
+  return value;
+}

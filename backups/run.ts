@@ -1,0 +1,164 @@
+/**
+ * `backup run`: one consistent, compressed, encrypted logical backup streamed to storage.
+ * REPEATABLE READ + pg_export_snapshot(); per-table figures computed in that snapshot while
+ * `pg_dump -Fc --snapshot` streams through age and sha256 into storage; manifest.json written last.
+ */
+import { PassThrough } from 'node:stream';
+import { PreflightError } from '../src/errors.js';
+import { startTool } from '../src/process.js';
+import { redact } from '../src/redact.js';
+import { createDigestTap, encryptStream, getRecipientFingerprint } from './crypto.js';
+import { computeAllFigures } from './figures.js';
+import { createBackupId, DUMP_OBJECT, getBasePrefix, getObjectKey, getWalPrefix, MANIFEST_OBJECT } from './layout.js';
+import type { BackupManifest, TableFigures } from './manifest.js';
+import { type MetricsSettings, type MetricsWriteResult, recordBackupMetrics } from './metrics.js';
+import { exportSnapshot } from './snapshot.js';
+import type { BackupStorage } from './storage/index.js';
+import { assertDumpVersion, findPgTool, splitConnectionUrl } from './tools.js';
+
+export interface RunBackupOptions {
+  target: string;
+  adminUrl: string;
+  storage: BackupStorage;
+  recipients: string[];
+  compressLevel: number;
+  metrics: MetricsSettings;
+  env?: NodeJS.ProcessEnv;
+  log?: (message: string) => void;
+  onUploadProgress?: (bytes: number) => void;
+  now?: () => Date;
+}
+
+export interface RunBackupResult {
+  id: string;
+  manifest: BackupManifest;
+  metrics: MetricsWriteResult;
+}
+
+const version = '0.1.0';
+
+export async function runBackup(options: RunBackupOptions): Promise<RunBackupResult> {
+  const started = options.now?.() ?? new Date();
+  try {
+    const result = await dumpToStorage(options, started);
+    const durationSeconds = result.manifest.durationMs / 1000;
+    const size = result.manifest.objects.reduce((sum, o) => sum + o.size, 0);
+    const metrics = await recordBackupMetrics(options.metrics, options.target, {
+      set: {
+        preflight_backup_last_success_timestamp_seconds: Date.parse(result.manifest.finishedAt) / 1000,
+        preflight_backup_duration_seconds: durationSeconds,
+        preflight_backup_size_bytes: size,
+      },
+    });
+    return { ...result, metrics };
+  } catch (error) {
+    const metrics = await recordBackupMetrics(options.metrics, options.target, { incrementFailures: true });
+    if (metrics.error) options.log?.(`warning: could not record the failure metric at ${metrics.destination}: ${metrics.error}`);
+    throw error;
+  }
+}
+
+async function dumpToStorage(options: RunBackupOptions, started: Date): Promise<Omit<RunBackupResult, 'metrics'>> {
+  const log = options.log ?? (() => undefined);
+  if (options.recipients.length === 0) {
+    throw new PreflightError('E_CONFIG', 'No age recipients configured: backups are never stored unencrypted', {
+      hint: 'add your age public key(s) to backups.ageRecipients in preflight.yaml (age-keygen -y key.txt prints it)',
+    });
+  }
+  const id = createBackupId(started);
+  const dumpKey = getObjectKey(options.target, id, DUMP_OBJECT);
+  const pgDump = findPgTool('pg_dump', options.env);
+  const snapshot = await exportSnapshot(options.adminUrl);
+  try {
+    const pgDumpVersion = assertDumpVersion(pgDump, snapshot.serverVersionNum);
+    log(`backup ${id}: snapshot ${snapshot.snapshotId} of ${snapshot.database} (PostgreSQL ${snapshot.serverVersion}), pg_dump ${pgDumpVersion}`);
+    const connection = splitConnectionUrl(options.adminUrl);
+    const plain = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const dump = startTool(
+      pgDump,
+      ['--format=custom', `--compress=${options.compressLevel}`, `--snapshot=${snapshot.snapshotId}`, '--no-password', `--dbname=${connection.url}`],
+      { env: { ...options.env, ...connection.env, PGAPPNAME: 'preflight-backup' }, stdoutTo: plain },
+    );
+    let dumpFailedFirst = false;
+    let stoppedBecause: unknown;
+    const dumped = dump.result.then(
+      (result) => {
+        plain.end();
+        return result;
+      },
+      (error) => {
+        if (stoppedBecause === undefined) dumpFailedFirst = true;
+        plain.destroy(error);
+        throw error;
+      },
+    );
+    const encrypted = await encryptStream(plain, options.recipients);
+    const tap = createDigestTap();
+    encrypted.on('error', (error) => tap.destroy(error));
+    encrypted.pipe(tap);
+    const uploaded = options.storage.putStream(dumpKey, tap, { onProgress: options.onUploadProgress });
+    const figured = computeAllFigures(snapshot.client);
+    // a failed upload or count must not leave pg_dump blocked on a pipe nobody reads
+    const stopDump = (reason: unknown) => {
+      if (dumpFailedFirst || stoppedBecause !== undefined) return;
+      stoppedBecause = reason;
+      void dump.kill('SIGKILL');
+      plain.destroy();
+    };
+    uploaded.catch(stopDump);
+    figured.catch(stopDump);
+    const [dumpOutcome, uploadOutcome, figuresOutcome] = await Promise.allSettled([dumped, uploaded, figured]);
+    if (dumpOutcome.status === 'rejected' && dumpFailedFirst) {
+      const reason = dumpOutcome.reason as Error;
+      throw new PreflightError('E_BACKUP', `pg_dump failed, nothing was stored as a complete backup: ${redact(reason.message)}`, {
+        cause: reason,
+        hint: 'see the pg_dump error above; the partial dump was removed',
+      });
+    }
+    if (uploadOutcome.status === 'rejected') throw uploadOutcome.reason;
+    if (figuresOutcome.status === 'rejected' || dumpOutcome.status === 'rejected') {
+      const reason = figuresOutcome.status === 'rejected' ? figuresOutcome.reason : stoppedBecause;
+      if (reason instanceof PreflightError) throw reason;
+      throw new PreflightError('E_BACKUP', `Counting rows in the snapshot failed: ${redact(String((reason as Error)?.message ?? reason))}`, {
+        cause: reason,
+      });
+    }
+    const tables: TableFigures[] = figuresOutcome.value;
+    await snapshot.close();
+    const finished = options.now?.() ?? new Date();
+    const manifest: BackupManifest = {
+      manifestVersion: 1,
+      kind: 'logical',
+      id,
+      target: options.target,
+      database: snapshot.database,
+      format: 'custom',
+      compression: { method: 'gzip', level: options.compressLevel },
+      server: { version: snapshot.serverVersion, versionNum: snapshot.serverVersionNum },
+      pgDump: { version: pgDumpVersion, path: pgDump },
+      snapshotId: snapshot.snapshotId,
+      walLsn: snapshot.walLsn,
+      timeline: snapshot.timeline,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      objects: [{ name: DUMP_OBJECT, key: dumpKey, size: tap.bytes, sha256: tap.digest(), encoding: ['age', 'pg_dump-custom-gzip'] }],
+      tables,
+      encryption: {
+        tool: 'age',
+        recipients: options.recipients.map((recipient) => ({ recipient, fingerprint: getRecipientFingerprint(recipient) })),
+      },
+      layout: { base: getBasePrefix(options.target), wal: getWalPrefix(options.target) },
+      preflightVersion: version,
+    };
+    // written last: its presence is what makes the backup complete
+    await options.storage.putBytes(getObjectKey(options.target, id, MANIFEST_OBJECT), `${JSON.stringify(manifest, null, 2)}\n`);
+    log(`backup ${id}: stored ${tap.bytes} bytes, ${tables.length} tables, manifest written`);
+    return { id, manifest };
+  } catch (error) {
+    await snapshot.close().catch(() => undefined);
+    // best effort: an unreachable store keeps the partial object, which prune removes once it is a day old
+    await options.storage.deleteKeys([dumpKey]).catch(() => undefined);
+    throw error;
+  }
+}
