@@ -1,0 +1,196 @@
+/**
+ * Every alert, defined once: name, PromQL, threshold, `for`, severity, summary and runbook URL.
+ * rules.ts renders them as Prometheus rule files (tested with promtool) and as Grafana-managed
+ * rule groups (provisioned by the cdktn stacks).
+ */
+import { getEnvironmentMatcher, type MonitoringProfile } from './profile.js';
+import { selectMetric } from './promql.js';
+import { buildBurnRateExpr, burnRatePolicies, roundRatio, type SloKind } from './slo.js';
+
+export type Severity = 'critical' | 'warning';
+export type AlertGroup = 'api' | 'database' | 'backups' | 'availability' | 'slo';
+
+export interface AlertDefinition {
+  name: string;
+  group: AlertGroup;
+  /** The value query; the alert fires while `expr <comparison> threshold` holds for `for`. */
+  expr: string;
+  comparison: '>' | '<';
+  threshold: number;
+  for: string;
+  severity: Severity;
+  summary: string;
+  description: string;
+  runbookUrl: string;
+  /** True when `expr` returns nothing while all is well (burn-rate filters): no data is OK, not an alert. */
+  emptyWhenHealthy: boolean;
+}
+
+export const alertGroupTitles: Record<AlertGroup, string> = {
+  api: 'preflight-api',
+  database: 'preflight-database',
+  backups: 'preflight-backups',
+  availability: 'preflight-availability',
+  slo: 'preflight-slo',
+};
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** Builds every alert for a profile. */
+export function buildAlerts(profile: MonitoringProfile): AlertDefinition[] {
+  const env = getEnvironmentMatcher(profile);
+  const m = (name: string, ...matchers: string[]) => selectMetric(name, env, ...matchers);
+  const requests = 'instainstru_http_requests_total';
+  const runbook = (name: string) => `${profile.runbookBaseUrl}#${name.toLowerCase()}`;
+  const define = (
+    alert: Omit<AlertDefinition, 'runbookUrl' | 'emptyWhenHealthy'> & { emptyWhenHealthy?: boolean },
+  ) => ({
+    ...alert,
+    runbookUrl: runbook(alert.name),
+    emptyWhenHealthy: alert.emptyWhenHealthy ?? false,
+    for: profile.forOverride ?? alert.for,
+  });
+  const alerts: AlertDefinition[] = [
+    define({
+      name: 'HighServerErrorRatio',
+      group: 'api',
+      expr: `sum by (environment) (rate(${m(requests, 'status_code=~"5.."')}[5m])) / sum by (environment) (rate(${m(requests)}[5m]))`,
+      comparison: '>',
+      threshold: profile.slo.errorRate,
+      for: '5m',
+      severity: 'critical',
+      summary: `More than ${pct(profile.slo.errorRate)} of API requests fail with 5xx`,
+      description:
+        'The share of 5xx responses over 5 minutes is above the configured maximum error ratio (slo.errorRate).',
+    }),
+    define({
+      name: 'LatencyP95OverSlo',
+      group: 'api',
+      expr: `histogram_quantile(0.95, sum by (environment, le) (rate(${m('instainstru_http_request_duration_seconds_bucket')}[5m])))`,
+      comparison: '>',
+      threshold: profile.slo.p95Ms / 1000,
+      for: '10m',
+      severity: 'warning',
+      summary: `API p95 latency is above ${profile.slo.p95Ms} ms`,
+      description: 'The 95th percentile of request duration over 5 minutes exceeds slo.p95Ms.',
+    }),
+    define({
+      name: 'RateLimitRejectionSpike',
+      group: 'api',
+      expr: `sum by (environment) (rate(${m(requests, 'status_code="429"')}[5m])) / sum by (environment) (rate(${m(requests)}[5m]))`,
+      comparison: '>',
+      threshold: 0.1,
+      for: '5m',
+      severity: 'warning',
+      summary: 'More than 10% of API requests are rejected with 429',
+      description:
+        'A spike of 429 responses: a client is hammering the API, or the limits are too tight for real traffic.',
+    }),
+    define({
+      name: 'DbPoolSaturated',
+      group: 'database',
+      expr: `max by (environment, pool_name) (${m('instainstru_db_pool_usage_percent')})`,
+      comparison: '>',
+      threshold: 90,
+      for: '2m',
+      severity: 'critical',
+      summary: 'The API database pool is more than 90% used',
+      description:
+        'Requests will soon wait for a connection (pool_timeout) and fail; check slow queries and pool_size/max_overflow.',
+    }),
+    define({
+      name: 'DbConnectionsNearMax',
+      group: 'database',
+      expr: `sum by (environment) (${m('pg_stat_database_numbackends')}) / max by (environment) (${m('pg_settings_max_connections')})`,
+      comparison: '>',
+      threshold: 0.8,
+      for: '5m',
+      severity: 'warning',
+      summary: 'PostgreSQL connections are above 80% of max_connections',
+      description:
+        'New connections will be refused at max_connections; check the poolers and the compute size.',
+    }),
+    define({
+      name: 'BackupTooOld',
+      group: 'backups',
+      expr: `time() - max by (environment, target) (${m('preflight_backup_last_success_timestamp_seconds')})`,
+      comparison: '>',
+      threshold: 26 * HOUR,
+      for: '5m',
+      severity: 'critical',
+      summary: 'The last complete backup is older than 26 hours',
+      description:
+        'The daily backup did not complete; run `preflight backup list` and check the backup job logs.',
+    }),
+    define({
+      name: 'BackupFailing',
+      group: 'backups',
+      expr: `sum by (environment, target) (increase(${m('preflight_backup_failures_total')}[1d]))`,
+      comparison: '>',
+      threshold: 0,
+      for: '0s',
+      severity: 'warning',
+      summary: 'A backup or restore verification run failed in the last day',
+      description:
+        'preflight_backup_failures_total increased; the failing run printed the reason (`preflight backup run|verify`).',
+    }),
+    define({
+      name: 'RestoreVerificationStale',
+      group: 'backups',
+      expr: `time() - max by (environment, target) (${m('preflight_backup_verify_last_success_timestamp_seconds')})`,
+      comparison: '>',
+      threshold: 8 * DAY,
+      for: '5m',
+      severity: 'critical',
+      summary: 'No restore verification has passed for 8 days',
+      description:
+        'Weekly restore verification is failing or not running: a backup is only proven by a restore.',
+    }),
+    define({
+      name: 'ScrapeTargetDown',
+      group: 'availability',
+      expr: `min by (environment, job, instance) (${m('up')})`,
+      comparison: '<',
+      threshold: 1,
+      for: '2m',
+      severity: 'critical',
+      summary: 'A metrics endpoint cannot be scraped',
+      description:
+        'The target is down or its metrics endpoint fails; every other alert on it is blind meanwhile.',
+    }),
+  ];
+  for (const kind of ['availability', 'latency'] as const satisfies SloKind[]) {
+    for (const [policyName, policy] of Object.entries(burnRatePolicies)) {
+      const name = `Slo${kind === 'availability' ? 'Availability' : 'Latency'}BurnRate${policyName === 'page' ? 'Page' : 'Ticket'}`;
+      const objective =
+        kind === 'availability'
+          ? `${pct(profile.slo.availability)} availability`
+          : `95% of requests under ${profile.slo.p95Ms} ms`;
+      alerts.push(
+        define({
+          name,
+          group: 'slo',
+          expr: buildBurnRateExpr(profile, kind, policy.pairs),
+          comparison: '>',
+          threshold: 0,
+          for: policy.for,
+          severity: policy.severity,
+          summary: `The ${kind} error budget (${objective}) burns ${policyName === 'page' ? 'fast' : 'steadily'}`,
+          description: `Burn rate over ${policy.pairs.map((p) => `${p.long}/${p.short} > ${p.factor}x`).join(' or ')} of the 30-day error budget.`,
+          emptyWhenHealthy: true,
+        }),
+      );
+    }
+  }
+  return alerts;
+}
+
+function pct(ratio: number): string {
+  return `${roundRatio(ratio * 100)}%`;
+}
+
+/** The alert as one PromQL condition (`(expr) > threshold`). */
+export function getAlertCondition(alert: AlertDefinition): string {
+  return `(${alert.expr}) ${alert.comparison} ${alert.threshold}`;
+}

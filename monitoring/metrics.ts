@@ -1,0 +1,141 @@
+/**
+ * Every metric the dashboards and alerts may use, with where it comes from. The inventory checks
+ * queries against what these sources really export; anything outside this catalog is an error.
+ */
+
+/** Where a metric is exported: each source is scraped (or remote-written) separately. */
+export type MetricSource =
+  /** The platform's own metrics endpoint (`/api/v1/metrics/prometheus`). */
+  | 'platform'
+  /** Supabase's privileged metrics endpoint (postgres_exporter style). */
+  | 'supabase'
+  /** A Prometheus Pushgateway fed by `preflight backup run|verify`. */
+  | 'pushgateway'
+  /** k6's experimental-prometheus-rw output (only during load runs; never scraped). */
+  | 'k6'
+  /** Made by the scraper itself (`up`). */
+  | 'scraper';
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec {
+  name: string;
+  type: MetricType;
+  source: MetricSource;
+  labels: string[];
+  help: string;
+}
+
+/** Labels the scraper (Alloy or the local Prometheus) attaches to every series; targets never export them. */
+export const scrapeLabels = ['job', 'instance', 'environment'] as const;
+
+const platform = (name: string, type: MetricType, labels: string[], help: string): MetricSpec => ({
+  name,
+  type,
+  source: 'platform',
+  labels,
+  help,
+});
+
+export const metricCatalog: MetricSpec[] = [
+  platform(
+    'instainstru_http_request_duration_seconds',
+    'histogram',
+    ['method', 'endpoint', 'status_code'],
+    'Request latency',
+  ),
+  platform('instainstru_http_requests_total', 'counter', ['method', 'endpoint', 'status_code'], 'Requests'),
+  platform('instainstru_http_requests_in_progress', 'gauge', ['method', 'endpoint'], 'Requests in flight'),
+  platform('instainstru_db_pool_size', 'gauge', ['pool_name'], 'Configured pool size'),
+  platform('instainstru_db_pool_checked_out', 'gauge', ['pool_name'], 'Connections in use'),
+  platform('instainstru_db_pool_checked_in', 'gauge', ['pool_name'], 'Idle connections'),
+  platform('instainstru_db_pool_overflow', 'gauge', ['pool_name'], 'Overflow connections'),
+  platform('instainstru_db_pool_usage_percent', 'gauge', ['pool_name'], 'Pool usage in percent'),
+  platform(
+    'instainstru_rl_decisions_total',
+    'counter',
+    ['bucket', 'action', 'shadow'],
+    'Rate-limit decisions',
+  ),
+  platform('instainstru_login_attempts_total', 'counter', ['result'], 'Login attempts'),
+  platform('instainstru_nl_search_latency_ms', 'histogram', [], 'Natural-language search latency (ms)'),
+  platform('instainstru_nl_search_zero_results_total', 'counter', [], 'Searches with zero results'),
+  platform(
+    'instainstru_booking_lock_operations_total',
+    'counter',
+    ['action', 'outcome'],
+    'Booking lock operations',
+  ),
+  {
+    name: 'pg_stat_database_numbackends',
+    type: 'gauge',
+    source: 'supabase',
+    labels: ['datname'],
+    help: 'Backends per database',
+  },
+  {
+    name: 'pg_settings_max_connections',
+    type: 'gauge',
+    source: 'supabase',
+    labels: [],
+    help: 'max_connections',
+  },
+  ...(
+    [
+      ['preflight_backup_last_success_timestamp_seconds', 'gauge', 'Time of the last complete backup'],
+      ['preflight_backup_duration_seconds', 'gauge', 'Duration of the last backup'],
+      ['preflight_backup_size_bytes', 'gauge', 'Size of the last backup'],
+      ['preflight_backup_failures_total', 'counter', 'Failed backup or verify runs'],
+      [
+        'preflight_backup_verify_last_success_timestamp_seconds',
+        'gauge',
+        'Time of the last passed restore verification',
+      ],
+      ['preflight_backup_restore_duration_seconds', 'gauge', 'Restore time of the last verification'],
+    ] as const
+  ).map(
+    ([name, type, help]): MetricSpec => ({ name, type, source: 'pushgateway', labels: ['target'], help }),
+  ),
+  ...(
+    [
+      ['k6_http_reqs_total', 'counter', 'HTTP requests made by the load test'],
+      [
+        'k6_http_req_duration_p95',
+        'gauge',
+        'p95 request duration in seconds (K6_PROMETHEUS_RW_TREND_STATS includes p(95))',
+      ],
+      ['k6_http_req_duration_p99', 'gauge', 'p99 request duration in seconds'],
+      ['k6_http_req_failed_rate', 'gauge', 'Share of failed requests'],
+      ['k6_checks_rate', 'gauge', 'Share of passed checks'],
+      ['k6_vus', 'gauge', 'Active virtual users'],
+      ['k6_iterations_total', 'counter', 'Completed iterations'],
+    ] as const
+  ).map(
+    ([name, type, help]): MetricSpec => ({
+      name,
+      type,
+      source: 'k6',
+      labels: ['testid', 'scenario', 'method', 'status', 'name', 'expected_response'],
+      help,
+    }),
+  ),
+  { name: 'up', type: 'gauge', source: 'scraper', labels: [], help: '1 when the last scrape succeeded' },
+];
+
+/** The sample names a metric family exposes (histograms expose _bucket, _count and _sum). */
+export function getSampleNames(spec: MetricSpec): string[] {
+  if (spec.type === 'histogram') return [`${spec.name}_bucket`, `${spec.name}_count`, `${spec.name}_sum`];
+  return [spec.name];
+}
+
+/** Finds the catalog entry for a sample name (`x_bucket` resolves to histogram `x`). */
+export function findMetricSpec(sampleName: string): MetricSpec | undefined {
+  return metricCatalog.find((spec) => getSampleNames(spec).includes(sampleName));
+}
+
+/** Metrics the platform's old Terraform alerts used although the backend never exports them. */
+export const deadPlatformMetrics = [
+  'instainstru_cache_hits_total',
+  'instainstru_db_pool_connections_used',
+  'instainstru_db_pool_connections_max',
+];

@@ -1,0 +1,37 @@
+/** What the alert and dashboard definitions are rendered for: an environment, its SLOs, and render options. */
+import type { TargetConfig } from '../src/config/schema.js';
+
+export type Slo = TargetConfig['slo'];
+
+export interface MonitoringProfile {
+  /** Value of the `environment` label the scraper attaches. */
+  environment: string;
+  slo: Slo;
+  /** Base URL of the runbooks; each alert links to `<base>#<alert name in lower case>`. */
+  runbookBaseUrl: string;
+  /** When true, every selector is narrowed to this environment (Grafana stacks); false for rule files shared by environments. */
+  scopeToEnvironment: boolean;
+  /** Replaces every alert's `for` (the local Prometheus integration uses a short one). */
+  forOverride?: string;
+}
+
+export const defaultRunbookBaseUrl =
+  'https://github.com/preflight-launch/preflight/blob/main/monitoring/README.md';
+
+/** The SLOs the promtool unit tests in monitoring/tests/ are written for (the schema defaults). */
+export const testSlo: Slo = { p95Ms: 300, p99Ms: 1000, errorRate: 0.01, availability: 0.995 };
+
+export function createTestProfile(overrides: Partial<MonitoringProfile> = {}): MonitoringProfile {
+  return {
+    environment: 'test',
+    slo: testSlo,
+    runbookBaseUrl: defaultRunbookBaseUrl,
+    scopeToEnvironment: false,
+    ...overrides,
+  };
+}
+
+/** The environment matcher every selector gets, or undefined when rules are shared by environments. */
+export function getEnvironmentMatcher(profile: MonitoringProfile): string | undefined {
+  return profile.scopeToEnvironment ? `environment="${profile.environment}"` : undefined;
+}
