@@ -1,6 +1,11 @@
 /** Every command group of the CLI; each capability adds one line here. */
 import type { RegisterCommands } from './cli/define.js';
 import { registerConfigCommands } from './config/cli.js';
+import { registerDoctorCommands } from './doctor/cli.js';
 import { registerSearchCheckCommands } from './search-check/cli.js';
 
-export const commandRegistrations: RegisterCommands[] = [registerConfigCommands, registerSearchCheckCommands];
+export const commandRegistrations: RegisterCommands[] = [
+  registerConfigCommands,
+  registerSearchCheckCommands,
+  registerDoctorCommands,
+];
