@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalog } from './catalog.js';
 import { createAgeKeys, createSeededDatabase, makeTempDir, type SeededDatabase } from './fixtures/support.js';
+import { defaultRetryPolicy } from './retry.js';
 import { runBackup } from './run.js';
 import { createFileStorage } from './storage/file.js';
-import { defaultRetryPolicy } from './retry.js';
 import { verifyBackup } from './verify.js';
 
 describe('backup run + verify on file storage', () => {

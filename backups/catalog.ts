@@ -1,6 +1,12 @@
 /** Reads what the storage holds for a target: complete backups (with a manifest), incomplete ones, and their verifications. */
 import { PreflightError } from '../src/errors.js';
-import { getBackupIdTime, getBasePrefix, isBackupId, MANIFEST_OBJECT, VERIFICATION_OBJECT } from './layout.js';
+import {
+  getBackupIdTime,
+  getBasePrefix,
+  isBackupId,
+  MANIFEST_OBJECT,
+  VERIFICATION_OBJECT,
+} from './layout.js';
 import { type BackupManifest, parseManifest, type VerificationRecord } from './manifest.js';
 import type { BackupStorage, StoredObject } from './storage/index.js';
 
@@ -41,7 +47,9 @@ export async function readCatalog(storage: BackupStorage, target: string): Promi
     }
     if (manifest && names.has(VERIFICATION_OBJECT)) {
       try {
-        verification = JSON.parse((await storage.getBytes(`${base}${id}/${VERIFICATION_OBJECT}`)).toString('utf8')) as VerificationRecord;
+        verification = JSON.parse(
+          (await storage.getBytes(`${base}${id}/${VERIFICATION_OBJECT}`)).toString('utf8'),
+        ) as VerificationRecord;
       } catch {
         verification = undefined;
       }
@@ -60,12 +68,26 @@ export async function readCatalog(storage: BackupStorage, target: string): Promi
 }
 
 /** Finds a complete backup by id, or the newest with `latest`. */
-export function pickBackup(entries: CatalogEntry[], idOrLatest: string, target: string): CatalogEntry & { manifest: BackupManifest } {
-  const complete = entries.filter((e): e is CatalogEntry & { manifest: BackupManifest } => e.complete && e.manifest !== undefined);
+export function pickBackup(
+  entries: CatalogEntry[],
+  idOrLatest: string,
+  target: string,
+): CatalogEntry & { manifest: BackupManifest } {
+  const complete = entries.filter(
+    (e): e is CatalogEntry & { manifest: BackupManifest } => e.complete && e.manifest !== undefined,
+  );
   const found = idOrLatest === 'latest' ? complete[0] : complete.find((e) => e.id === idOrLatest);
   if (found) return found;
   const incomplete = entries.find((e) => e.id === idOrLatest && !e.complete);
-  throw new PreflightError('E_BACKUP', incomplete ? `Backup ${idOrLatest} is incomplete (no manifest.json)` : `No complete backup ${idOrLatest === 'latest' ? 'found' : `"${idOrLatest}"`} for target "${target}"`, {
-    hint: incomplete ? 'an incomplete backup is never restored; run `preflight backup run` for a new one' : 'see `preflight backup list`, or run `preflight backup run` first',
-  });
+  throw new PreflightError(
+    'E_BACKUP',
+    incomplete
+      ? `Backup ${idOrLatest} is incomplete (no manifest.json)`
+      : `No complete backup ${idOrLatest === 'latest' ? 'found' : `"${idOrLatest}"`} for target "${target}"`,
+    {
+      hint: incomplete
+        ? 'an incomplete backup is never restored; run `preflight backup run` for a new one'
+        : 'see `preflight backup list`, or run `preflight backup run` first',
+    },
+  );
 }

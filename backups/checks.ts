@@ -35,10 +35,16 @@ export async function runInvariantChecks(client: pg.ClientBase, files: string[])
     await client.query('BEGIN READ ONLY');
     try {
       const { rows } = await client.query(sql);
-      results.push({ name, ok: rows.length === 0, rows: rows.length, sample: rows.length ? rows.slice(0, 5) : undefined });
+      results.push({
+        name,
+        ok: rows.length === 0,
+        rows: rows.length,
+        sample: rows.length ? rows.slice(0, 5) : undefined,
+      });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === '42P01' || code === '42703' || code === '42883') results.push({ name, ok: true, rows: 0, notApplicable: true });
+      if (code === '42P01' || code === '42703' || code === '42883')
+        results.push({ name, ok: true, rows: 0, notApplicable: true });
       else results.push({ name, ok: false, rows: 0, error: redact((error as Error).message) });
     } finally {
       await client.query('ROLLBACK');

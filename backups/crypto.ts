@@ -19,7 +19,11 @@ export function encryptStream(plain: Readable, recipients: string[]): Promise<Re
 }
 
 /** Decrypts with the identity; a wrong identity or tampered ciphertext becomes E_DECRYPT. */
-export async function decryptStream(cipher: Readable, identity: string, objectName: string): Promise<Readable> {
+export async function decryptStream(
+  cipher: Readable,
+  identity: string,
+  objectName: string,
+): Promise<Readable> {
   const decrypter = new Decrypter();
   try {
     decrypter.addIdentity(identity.trim());

@@ -26,7 +26,9 @@ export function quoteIdent(name: string): string {
 }
 
 /** Ordinary tables whose data pg_dump dumps: user schemas, no extension members, leaf partitions only. */
-export async function listDumpedTables(client: pg.ClientBase): Promise<Array<{ schema: string; table: string }>> {
+export async function listDumpedTables(
+  client: pg.ClientBase,
+): Promise<Array<{ schema: string; table: string }>> {
   const { rows } = await client.query<{ schema: string; table: string }>(`
     SELECT n.nspname AS schema, c.relname AS table
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -42,7 +44,11 @@ export async function listDumpedTables(client: pg.ClientBase): Promise<Array<{ s
 }
 
 /** Counts and checksums one table (ONLY: inheritance children are counted on their own, as pg_dump dumps them). */
-export async function computeTableFigures(client: pg.ClientBase, schema: string, table: string): Promise<TableFigures> {
+export async function computeTableFigures(
+  client: pg.ClientBase,
+  schema: string,
+  table: string,
+): Promise<TableFigures> {
   const { rows } = await client.query<{ rows: string; checksum: string }>(
     `SELECT count(*)::text AS rows,
             coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint), 0)::text AS checksum
@@ -54,7 +60,8 @@ export async function computeTableFigures(client: pg.ClientBase, schema: string,
 
 export async function computeAllFigures(client: pg.ClientBase): Promise<TableFigures[]> {
   const out: TableFigures[] = [];
-  for (const { schema, table } of await listDumpedTables(client)) out.push(await computeTableFigures(client, schema, table));
+  for (const { schema, table } of await listDumpedTables(client))
+    out.push(await computeTableFigures(client, schema, table));
   return out;
 }
 
@@ -74,9 +81,20 @@ export function compareFigures(expected: TableFigures[], actual: TableFigures[])
     const a = actualByKey.get(key(e));
     actualByKey.delete(key(e));
     if (!a || a.rows !== e.rows || a.checksum !== e.checksum) {
-      out.push({ schema: e.schema, table: e.table, expected: { rows: e.rows, checksum: e.checksum }, actual: a ? { rows: a.rows, checksum: a.checksum } : null });
+      out.push({
+        schema: e.schema,
+        table: e.table,
+        expected: { rows: e.rows, checksum: e.checksum },
+        actual: a ? { rows: a.rows, checksum: a.checksum } : null,
+      });
     }
   }
-  for (const a of actualByKey.values()) out.push({ schema: a.schema, table: a.table, expected: null, actual: { rows: a.rows, checksum: a.checksum } });
+  for (const a of actualByKey.values())
+    out.push({
+      schema: a.schema,
+      table: a.table,
+      expected: null,
+      actual: { rows: a.rows, checksum: a.checksum },
+    });
   return out;
 }

@@ -33,7 +33,10 @@ const idPattern = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-[0-9a-f]{6}$/;
 
 /** A sortable backup id: the UTC start time plus a random suffix, e.g. 20261125T030000Z-a1b2c3. */
 export function createBackupId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -45,5 +48,7 @@ export function isBackupId(id: string): boolean {
 export function getBackupIdTime(id: string): Date | undefined {
   const m = idPattern.exec(id);
   if (!m) return undefined;
-  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  return new Date(
+    Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])),
+  );
 }

@@ -47,10 +47,32 @@ export interface VerificationRecord {
   verifiedAt: string;
   ok: boolean;
   /** Recovery time by stage; prepareMs is creating the scratch database (a throwaway cluster's initdb included), restoreMs is pg_restore alone. */
-  rto: { downloadMs: number; decryptMs: number; prepareMs: number; restoreMs: number; checksMs: number; totalMs: number };
+  rto: {
+    downloadMs: number;
+    decryptMs: number;
+    prepareMs: number;
+    restoreMs: number;
+    checksMs: number;
+    totalMs: number;
+  };
   restoredInto: 'throwaway-cluster' | 'given-server';
-  tables: { total: number; mismatched: Array<{ schema: string; table: string; expected: { rows: number; checksum: string } | null; actual: { rows: number; checksum: string } | null }> };
-  checks: Array<{ name: string; ok: boolean; rows: number; error?: string; sample?: unknown[] }>;
+  tables: {
+    total: number;
+    mismatched: Array<{
+      schema: string;
+      table: string;
+      expected: { rows: number; checksum: string } | null;
+      actual: { rows: number; checksum: string } | null;
+    }>;
+  };
+  checks: Array<{
+    name: string;
+    ok: boolean;
+    rows: number;
+    notApplicable?: boolean;
+    error?: string;
+    sample?: unknown[];
+  }>;
   error?: { code: string; message: string };
 }
 

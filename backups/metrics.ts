@@ -13,8 +13,10 @@ export const metricHelp = {
   preflight_backup_duration_seconds: 'Duration of the last successful backup',
   preflight_backup_size_bytes: 'Stored size of the last successful backup',
   preflight_backup_failures_total: 'Failed backup runs and verifications',
-  preflight_backup_verify_last_success_timestamp_seconds: 'Unix time of the last successful restore verification',
-  preflight_backup_restore_duration_seconds: 'Restore duration (pg_restore) of the last successful verification',
+  preflight_backup_verify_last_success_timestamp_seconds:
+    'Unix time of the last successful restore verification',
+  preflight_backup_restore_duration_seconds:
+    'Restore duration (pg_restore) of the last successful verification',
 } as const;
 
 export type BackupMetricName = keyof typeof metricHelp;
@@ -45,7 +47,12 @@ export function readMetricValue(text: string, name: string, target: string): num
   const label = `target="${escapeLabel(target)}"`;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) || !line.includes(label)) continue;
-    const value = Number(line.slice(line.lastIndexOf('}') + 1).trim().split(/\s+/)[0]);
+    const value = Number(
+      line
+        .slice(line.lastIndexOf('}') + 1)
+        .trim()
+        .split(/\s+/)[0],
+    );
     if (Number.isFinite(value)) return value;
   }
   return undefined;
@@ -56,17 +63,28 @@ function buildRegistry(target: string, values: Partial<Record<BackupMetricName, 
   for (const [name, value] of Object.entries(values) as Array<[BackupMetricName, number | undefined]>) {
     if (value === undefined) continue;
     if (name === 'preflight_backup_failures_total') {
-      const counter = new Counter({ name, help: metricHelp[name], labelNames: ['target'], registers: [registry] });
+      const counter = new Counter({
+        name,
+        help: metricHelp[name],
+        labelNames: ['target'],
+        registers: [registry],
+      });
       counter.inc({ target }, value);
       if (value === 0) counter.inc({ target }, 0);
     } else {
-      new Gauge({ name, help: metricHelp[name], labelNames: ['target'], registers: [registry] }).set({ target }, value);
+      new Gauge({ name, help: metricHelp[name], labelNames: ['target'], registers: [registry] }).set(
+        { target },
+        value,
+      );
     }
   }
   return registry;
 }
 
-async function readExisting(text: string, target: string): Promise<Partial<Record<BackupMetricName, number>>> {
+async function readExisting(
+  text: string,
+  target: string,
+): Promise<Partial<Record<BackupMetricName, number>>> {
   const out: Partial<Record<BackupMetricName, number>> = {};
   for (const name of Object.keys(metricHelp) as BackupMetricName[]) {
     const value = readMetricValue(text, name, target);
@@ -78,8 +96,12 @@ async function readExisting(text: string, target: string): Promise<Partial<Recor
 async function pushToGateway(url: string, target: string, update: MetricsUpdate): Promise<void> {
   const values: Partial<Record<BackupMetricName, number>> = { ...update.set };
   if (update.incrementFailures) {
-    const response = await fetch(`${url.replace(/\/+$/, '')}/metrics`, { signal: AbortSignal.timeout(10_000) });
-    const previous = response.ok ? readMetricValue(await response.text(), 'preflight_backup_failures_total', target) : undefined;
+    const response = await fetch(`${url.replace(/\/+$/, '')}/metrics`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    const previous = response.ok
+      ? readMetricValue(await response.text(), 'preflight_backup_failures_total', target)
+      : undefined;
     values.preflight_backup_failures_total = (previous ?? 0) + 1;
   }
   const gateway = new Pushgateway(url, { timeout: 10_000 }, buildRegistry(target, values));
@@ -91,7 +113,8 @@ async function writeTextfile(dir: string, target: string, update: MetricsUpdate)
   const path = join(dir, `preflight_backup_${target.replace(/[^A-Za-z0-9_-]/g, '_')}.prom`);
   const previous = await readFile(path, 'utf8').catch(() => '');
   const values = { ...(await readExisting(previous, target)), ...update.set };
-  if (update.incrementFailures) values.preflight_backup_failures_total = (values.preflight_backup_failures_total ?? 0) + 1;
+  if (update.incrementFailures)
+    values.preflight_backup_failures_total = (values.preflight_backup_failures_total ?? 0) + 1;
   else values.preflight_backup_failures_total ??= 0;
   const text = await buildRegistry(target, values).metrics();
   await mkdir(dir, { recursive: true });
@@ -102,17 +125,24 @@ async function writeTextfile(dir: string, target: string, update: MetricsUpdate)
 }
 
 /** Records metrics; a monitoring failure is returned (and warned about by the caller), never thrown over the backup's outcome. */
-export async function recordBackupMetrics(settings: MetricsSettings, target: string, update: MetricsUpdate): Promise<MetricsWriteResult> {
+export async function recordBackupMetrics(
+  settings: MetricsSettings,
+  target: string,
+  update: MetricsUpdate,
+): Promise<MetricsWriteResult> {
   try {
     if (settings.pushgatewayUrl) {
       await pushToGateway(settings.pushgatewayUrl, target, update);
       return { destination: redactUrl(settings.pushgatewayUrl) };
     }
-    if (settings.textfileDir) return { destination: await writeTextfile(settings.textfileDir, target, update) };
+    if (settings.textfileDir)
+      return { destination: await writeTextfile(settings.textfileDir, target, update) };
     return { destination: null };
   } catch (error) {
     return {
-      destination: settings.pushgatewayUrl ? redactUrl(settings.pushgatewayUrl) : (settings.textfileDir ?? null),
+      destination: settings.pushgatewayUrl
+        ? redactUrl(settings.pushgatewayUrl)
+        : (settings.textfileDir ?? null),
       error: redact((error as Error).message ?? String(error)),
     };
   }

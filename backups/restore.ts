@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createCluster } from '../src/pg/cluster.js';
 import { runTool } from '../src/process.js';
+import { quoteIdent } from './figures.js';
 import { connectAdmin } from './snapshot.js';
 import { findPgTool, splitConnectionUrl } from './tools.js';
-import { quoteIdent } from './figures.js';
 
 export interface ScratchDatabase {
   url: string;
@@ -14,7 +14,11 @@ export interface ScratchDatabase {
 }
 
 /** A new database on a throwaway cluster under `workDir`, or on the server of `intoUrl`. */
-export async function createScratchDatabase(workDir: string, intoUrl: string | undefined, name: string): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  workDir: string,
+  intoUrl: string | undefined,
+  name: string,
+): Promise<ScratchDatabase> {
   if (intoUrl) {
     const admin = await connectAdmin(intoUrl, 'preflight-verify');
     try {
@@ -37,7 +41,10 @@ export async function createScratchDatabase(workDir: string, intoUrl: string | u
       },
     };
   }
-  const cluster = await createCluster({ dataDir: join(workDir, 'cluster'), password: randomBytes(18).toString('base64url') });
+  const cluster = await createCluster({
+    dataDir: join(workDir, 'cluster'),
+    password: randomBytes(18).toString('base64url'),
+  });
   try {
     const admin = await connectAdmin(cluster.url(), 'preflight-verify');
     try {
@@ -53,11 +60,24 @@ export async function createScratchDatabase(workDir: string, intoUrl: string | u
 }
 
 /** pg_restore -j N, no owners or grants (roles of the source need not exist here), stopping at the first error. */
-export async function restoreDump(dumpPath: string, databaseUrl: string, jobs: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function restoreDump(
+  dumpPath: string,
+  databaseUrl: string,
+  jobs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const connection = splitConnectionUrl(databaseUrl);
   await runTool(
     findPgTool('pg_restore', env),
-    ['--no-owner', '--no-privileges', '--exit-on-error', `--jobs=${jobs}`, '--no-password', `--dbname=${connection.url}`, dumpPath],
+    [
+      '--no-owner',
+      '--no-privileges',
+      '--exit-on-error',
+      `--jobs=${jobs}`,
+      '--no-password',
+      `--dbname=${connection.url}`,
+      dumpPath,
+    ],
     { env: { ...connection.env, PGAPPNAME: 'preflight-verify' } },
   );
 }

@@ -38,17 +38,31 @@ const transientNames = new Set([
 /** True for errors worth retrying: connection failures, timeouts, throttling and 5xx answers. */
 export function isTransientError(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const e = error as { code?: string; name?: string; message?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown };
+  const e = error as {
+    code?: string;
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    cause?: unknown;
+  };
   if (e.code && transientCodes.has(e.code)) return true;
   if (e.name && transientNames.has(e.name)) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && (status >= 500 || status === 429 || status === 408)) return true;
-  if (typeof e.message === 'string' && /socket hang up|ECONNRESET|ECONNREFUSED|EPIPE|other side closed/i.test(e.message)) return true;
+  if (
+    typeof e.message === 'string' &&
+    /socket hang up|ECONNRESET|ECONNREFUSED|EPIPE|other side closed/i.test(e.message)
+  )
+    return true;
   return e.cause !== undefined && e.cause !== error && isTransientError(e.cause);
 }
 
 /** The delay before retry number `retry` (1-based): full jitter over an exponentially growing cap. */
-export function getRetryDelayMs(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function getRetryDelayMs(
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.round(cap / 2 + (random() * cap) / 2);
 }
@@ -63,7 +77,10 @@ export interface RetryOptions {
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs `operation` until it succeeds, a non-transient error occurs, or the attempts run out. */
-export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const policy = options.policy ?? defaultRetryPolicy;
   const isRetryable = options.isRetryable ?? isTransientError;
   const sleep = options.sleep ?? sleepFor;
@@ -89,16 +106,27 @@ interface SdkRetryToken {
  * body is a buffer the SDK can resend) is retried by our rules rather than the SDK's defaults.
  */
 export function createSdkRetryStrategy(policy: RetryPolicy, onRetry?: RetryOptions['onRetry']) {
-  const token = (count: number, delay: number): SdkRetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delay });
+  const token = (count: number, delay: number): SdkRetryToken => ({
+    getRetryCount: () => count,
+    getRetryDelay: () => delay,
+  });
   return {
     mode: 'preflight',
     async acquireInitialRetryToken(_scope: string): Promise<SdkRetryToken> {
       return token(0, 0);
     },
-    async refreshRetryTokenForRetry(previous: SdkRetryToken, info: { error?: unknown; errorType: string }): Promise<SdkRetryToken> {
+    async refreshRetryTokenForRetry(
+      previous: SdkRetryToken,
+      info: { error?: unknown; errorType: string },
+    ): Promise<SdkRetryToken> {
       const retry = previous.getRetryCount() + 1;
-      const retryable = info.errorType === 'TRANSIENT' || info.errorType === 'THROTTLING' || info.errorType === 'SERVER_ERROR' || isTransientError(info.error);
-      if (!retryable || retry >= policy.attempts) throw info.error ?? new Error(`request failed (${info.errorType})`);
+      const retryable =
+        info.errorType === 'TRANSIENT' ||
+        info.errorType === 'THROTTLING' ||
+        info.errorType === 'SERVER_ERROR' ||
+        isTransientError(info.error);
+      if (!retryable || retry >= policy.attempts)
+        throw info.error ?? new Error(`request failed (${info.errorType})`);
       const delay = getRetryDelayMs(retry, policy);
       onRetry?.(info.error, retry, delay);
       return token(retry, delay);

@@ -9,7 +9,14 @@ import { startTool } from '../src/process.js';
 import { redact } from '../src/redact.js';
 import { createDigestTap, encryptStream, getRecipientFingerprint } from './crypto.js';
 import { computeAllFigures } from './figures.js';
-import { createBackupId, DUMP_OBJECT, getBasePrefix, getObjectKey, getWalPrefix, MANIFEST_OBJECT } from './layout.js';
+import {
+  createBackupId,
+  DUMP_OBJECT,
+  getBasePrefix,
+  getObjectKey,
+  getWalPrefix,
+  MANIFEST_OBJECT,
+} from './layout.js';
 import type { BackupManifest, TableFigures } from './manifest.js';
 import { type MetricsSettings, type MetricsWriteResult, recordBackupMetrics } from './metrics.js';
 import { exportSnapshot } from './snapshot.js';
@@ -53,17 +60,27 @@ export async function runBackup(options: RunBackupOptions): Promise<RunBackupRes
     return { ...result, metrics };
   } catch (error) {
     const metrics = await recordBackupMetrics(options.metrics, options.target, { incrementFailures: true });
-    if (metrics.error) options.log?.(`warning: could not record the failure metric at ${metrics.destination}: ${metrics.error}`);
+    if (metrics.error)
+      options.log?.(
+        `warning: could not record the failure metric at ${metrics.destination}: ${metrics.error}`,
+      );
     throw error;
   }
 }
 
-async function dumpToStorage(options: RunBackupOptions, started: Date): Promise<Omit<RunBackupResult, 'metrics'>> {
+async function dumpToStorage(
+  options: RunBackupOptions,
+  started: Date,
+): Promise<Omit<RunBackupResult, 'metrics'>> {
   const log = options.log ?? (() => undefined);
   if (options.recipients.length === 0) {
-    throw new PreflightError('E_CONFIG', 'No age recipients configured: backups are never stored unencrypted', {
-      hint: 'add your age public key(s) to backups.ageRecipients in preflight.yaml (age-keygen -y key.txt prints it)',
-    });
+    throw new PreflightError(
+      'E_CONFIG',
+      'No age recipients configured: backups are never stored unencrypted',
+      {
+        hint: 'add your age public key(s) to backups.ageRecipients in preflight.yaml (age-keygen -y key.txt prints it)',
+      },
+    );
   }
   const id = createBackupId(started);
   const dumpKey = getObjectKey(options.target, id, DUMP_OBJECT);
@@ -71,12 +88,20 @@ async function dumpToStorage(options: RunBackupOptions, started: Date): Promise<
   const snapshot = await exportSnapshot(options.adminUrl);
   try {
     const pgDumpVersion = assertDumpVersion(pgDump, snapshot.serverVersionNum);
-    log(`backup ${id}: snapshot ${snapshot.snapshotId} of ${snapshot.database} (PostgreSQL ${snapshot.serverVersion}), pg_dump ${pgDumpVersion}`);
+    log(
+      `backup ${id}: snapshot ${snapshot.snapshotId} of ${snapshot.database} (PostgreSQL ${snapshot.serverVersion}), pg_dump ${pgDumpVersion}`,
+    );
     const connection = splitConnectionUrl(options.adminUrl);
     const plain = new PassThrough({ highWaterMark: 1024 * 1024 });
     const dump = startTool(
       pgDump,
-      ['--format=custom', `--compress=${options.compressLevel}`, `--snapshot=${snapshot.snapshotId}`, '--no-password', `--dbname=${connection.url}`],
+      [
+        '--format=custom',
+        `--compress=${options.compressLevel}`,
+        `--snapshot=${snapshot.snapshotId}`,
+        '--no-password',
+        `--dbname=${connection.url}`,
+      ],
       { env: { ...options.env, ...connection.env, PGAPPNAME: 'preflight-backup' }, stdoutTo: plain },
     );
     let dumpFailedFirst = false;
@@ -107,21 +132,33 @@ async function dumpToStorage(options: RunBackupOptions, started: Date): Promise<
     };
     uploaded.catch(stopDump);
     figured.catch(stopDump);
-    const [dumpOutcome, uploadOutcome, figuresOutcome] = await Promise.allSettled([dumped, uploaded, figured]);
+    const [dumpOutcome, uploadOutcome, figuresOutcome] = await Promise.allSettled([
+      dumped,
+      uploaded,
+      figured,
+    ]);
     if (dumpOutcome.status === 'rejected' && dumpFailedFirst) {
       const reason = dumpOutcome.reason as Error;
-      throw new PreflightError('E_BACKUP', `pg_dump failed, nothing was stored as a complete backup: ${redact(reason.message)}`, {
-        cause: reason,
-        hint: 'see the pg_dump error above; the partial dump was removed',
-      });
+      throw new PreflightError(
+        'E_BACKUP',
+        `pg_dump failed, nothing was stored as a complete backup: ${redact(reason.message)}`,
+        {
+          cause: reason,
+          hint: 'see the pg_dump error above; the partial dump was removed',
+        },
+      );
     }
     if (uploadOutcome.status === 'rejected') throw uploadOutcome.reason;
     if (figuresOutcome.status === 'rejected' || dumpOutcome.status === 'rejected') {
       const reason = figuresOutcome.status === 'rejected' ? figuresOutcome.reason : stoppedBecause;
       if (reason instanceof PreflightError) throw reason;
-      throw new PreflightError('E_BACKUP', `Counting rows in the snapshot failed: ${redact(String((reason as Error)?.message ?? reason))}`, {
-        cause: reason,
-      });
+      throw new PreflightError(
+        'E_BACKUP',
+        `Counting rows in the snapshot failed: ${redact(String((reason as Error)?.message ?? reason))}`,
+        {
+          cause: reason,
+        },
+      );
     }
     const tables: TableFigures[] = figuresOutcome.value;
     await snapshot.close();
@@ -142,17 +179,31 @@ async function dumpToStorage(options: RunBackupOptions, started: Date): Promise<
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - started.getTime(),
-      objects: [{ name: DUMP_OBJECT, key: dumpKey, size: tap.bytes, sha256: tap.digest(), encoding: ['age', 'pg_dump-custom-gzip'] }],
+      objects: [
+        {
+          name: DUMP_OBJECT,
+          key: dumpKey,
+          size: tap.bytes,
+          sha256: tap.digest(),
+          encoding: ['age', 'pg_dump-custom-gzip'],
+        },
+      ],
       tables,
       encryption: {
         tool: 'age',
-        recipients: options.recipients.map((recipient) => ({ recipient, fingerprint: getRecipientFingerprint(recipient) })),
+        recipients: options.recipients.map((recipient) => ({
+          recipient,
+          fingerprint: getRecipientFingerprint(recipient),
+        })),
       },
       layout: { base: getBasePrefix(options.target), wal: getWalPrefix(options.target) },
       preflightVersion: version,
     };
     // written last: its presence is what makes the backup complete
-    await options.storage.putBytes(getObjectKey(options.target, id, MANIFEST_OBJECT), `${JSON.stringify(manifest, null, 2)}\n`);
+    await options.storage.putBytes(
+      getObjectKey(options.target, id, MANIFEST_OBJECT),
+      `${JSON.stringify(manifest, null, 2)}\n`,
+    );
     log(`backup ${id}: stored ${tap.bytes} bytes, ${tables.length} tables, manifest written`);
     return { id, manifest };
   } catch (error) {

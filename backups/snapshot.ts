@@ -17,16 +17,24 @@ export interface ExportedSnapshot {
 }
 
 export async function connectAdmin(url: string, applicationName = 'preflight-backup'): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 15_000 });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 15_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new PreflightError('E_TARGET_UNREACHABLE', `Cannot connect to ${redactUrl(url)}: ${redact((error as Error).message)}`, {
-      cause: error,
-      hint: 'check the admin URL; on Supabase use the direct connection or the session pooler (port 5432), never the transaction pooler (6543)',
-    });
+    throw new PreflightError(
+      'E_TARGET_UNREACHABLE',
+      `Cannot connect to ${redactUrl(url)}: ${redact((error as Error).message)}`,
+      {
+        cause: error,
+        hint: 'check the admin URL; on Supabase use the direct connection or the session pooler (port 5432), never the transaction pooler (6543)',
+      },
+    );
   }
   return client;
 }

@@ -4,7 +4,10 @@ import { findPgClientTool, readToolVersion } from '../src/pg/binaries.js';
 import { resolveTool } from '../src/process.js';
 import { registerSecret } from '../src/redact.js';
 
-export function findPgTool(tool: 'pg_dump' | 'pg_restore' | 'psql' | 'pgbench', env: NodeJS.ProcessEnv = process.env): string {
+export function findPgTool(
+  tool: 'pg_dump' | 'pg_restore' | 'psql' | 'pgbench',
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const override = env[`PREFLIGHT_${tool.toUpperCase()}`];
   if (override) return resolveTool(override);
   return findPgClientTool(tool) ?? resolveTool(tool);
@@ -16,9 +19,13 @@ export function assertDumpVersion(pgDumpPath: string, serverVersionNum: number):
   const major = Number(version.split('.')[0]);
   const serverMajor = Math.floor(serverVersionNum / 10_000);
   if (major < serverMajor) {
-    throw new PreflightError('E_TOOL_MISSING', `pg_dump ${version} is older than the server (major ${serverMajor})`, {
-      hint: `install postgresql-client-${serverMajor} (or newer) and put its bin directory first on PATH, or set PREFLIGHT_PG_BINDIR`,
-    });
+    throw new PreflightError(
+      'E_TOOL_MISSING',
+      `pg_dump ${version} is older than the server (major ${serverMajor})`,
+      {
+        hint: `install postgresql-client-${serverMajor} (or newer) and put its bin directory first on PATH, or set PREFLIGHT_PG_BINDIR`,
+      },
+    );
   }
   return version;
 }

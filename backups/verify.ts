@@ -17,7 +17,7 @@ import { applyStableOutputSettings, compareFigures, computeAllFigures } from './
 import { DUMP_OBJECT, getObjectKey, VERIFICATION_OBJECT } from './layout.js';
 import type { BackupManifest, StoredObjectRecord, VerificationRecord } from './manifest.js';
 import { type MetricsSettings, type MetricsWriteResult, recordBackupMetrics } from './metrics.js';
-import { restoreDump, createScratchDatabase } from './restore.js';
+import { createScratchDatabase, restoreDump } from './restore.js';
 import { isTransientError, type RetryPolicy, withRetry } from './retry.js';
 import { connectAdmin } from './snapshot.js';
 import { toStorageError } from './storage/file.js';
@@ -50,7 +50,12 @@ export interface VerifyBackupResult {
 const elapsed = (since: number) => Date.now() - since;
 
 /** Downloads one object to a file, checking size and sha256; mismatches name the object. */
-async function downloadObject(storage: BackupStorage, object: StoredObjectRecord, path: string, retry: RetryPolicy): Promise<void> {
+async function downloadObject(
+  storage: BackupStorage,
+  object: StoredObjectRecord,
+  path: string,
+  retry: RetryPolicy,
+): Promise<void> {
   await withRetry(
     async () => {
       const tap = createDigestTap();
@@ -60,17 +65,26 @@ async function downloadObject(storage: BackupStorage, object: StoredObjectRecord
         throw toStorageError(error, 'downloading into', path);
       }
       if (tap.bytes !== object.size || tap.digest() !== object.sha256) {
-        throw new PreflightError('E_BACKUP_INTEGRITY', `Object ${object.key} is damaged: sha256 ${tap.digest()} (${tap.bytes} bytes) does not match the manifest's ${object.sha256} (${object.size} bytes)`, {
-          hint: 'the stored object was altered or truncated; restore an older backup and investigate the storage',
-          details: { object: object.key },
-        });
+        throw new PreflightError(
+          'E_BACKUP_INTEGRITY',
+          `Object ${object.key} is damaged: sha256 ${tap.digest()} (${tap.bytes} bytes) does not match the manifest's ${object.sha256} (${object.size} bytes)`,
+          {
+            hint: 'the stored object was altered or truncated; restore an older backup and investigate the storage',
+            details: { object: object.key },
+          },
+        );
       }
     },
     { policy: retry, isRetryable: (error) => !isPreflightError(error) && isTransientError(error) },
   );
 }
 
-async function decryptToFile(source: string, identity: string, target: string, objectName: string): Promise<void> {
+async function decryptToFile(
+  source: string,
+  identity: string,
+  target: string,
+  objectName: string,
+): Promise<void> {
   const plain = await decryptStream(createReadStream(source), identity, objectName);
   try {
     await pipeline(plain, createWriteStream(target));
@@ -110,9 +124,14 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     }
     let phase = Date.now();
     const dumpObject = manifest.objects.find((o) => o.name === DUMP_OBJECT);
-    if (!dumpObject) throw new PreflightError('E_BACKUP_INTEGRITY', `The manifest of ${manifest.id} lists no ${DUMP_OBJECT}`);
+    if (!dumpObject)
+      throw new PreflightError(
+        'E_BACKUP_INTEGRITY',
+        `The manifest of ${manifest.id} lists no ${DUMP_OBJECT}`,
+      );
     log(`verify ${manifest.id}: downloading ${manifest.objects.length} object(s)`);
-    for (const object of manifest.objects) await downloadObject(options.storage, object, join(workDir, object.name), options.retry);
+    for (const object of manifest.objects)
+      await downloadObject(options.storage, object, join(workDir, object.name), options.retry);
     record.rto.downloadMs = elapsed(phase);
 
     phase = Date.now();
@@ -123,8 +142,14 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     record.rto.decryptMs = elapsed(phase);
 
     phase = Date.now();
-    log(`verify ${manifest.id}: restoring with pg_restore -j ${options.restoreJobs} into a ${options.intoUrl ? 'scratch database on the given server' : 'throwaway cluster'}`);
-    const scratch = await createScratchDatabase(workDir, options.intoUrl, `preflight_verify_${manifest.id.replace(/[^0-9a-z]/gi, '_').toLowerCase()}_${randomBytes(2).toString('hex')}`);
+    log(
+      `verify ${manifest.id}: restoring with pg_restore -j ${options.restoreJobs} into a ${options.intoUrl ? 'scratch database on the given server' : 'throwaway cluster'}`,
+    );
+    const scratch = await createScratchDatabase(
+      workDir,
+      options.intoUrl,
+      `preflight_verify_${manifest.id.replace(/[^0-9a-z]/gi, '_').toLowerCase()}_${randomBytes(2).toString('hex')}`,
+    );
     cleanups.push(() => scratch.drop());
     record.rto.prepareMs = elapsed(phase);
     phase = Date.now();
@@ -140,7 +165,10 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
       const restored = await computeAllFigures(client);
       await client.query('COMMIT');
       record.tables.mismatched = compareFigures(manifest.tables, restored);
-      record.checks = await runInvariantChecks(client, listCheckFiles([builtInChecksDir, ...(options.checkDirs ?? [])]));
+      record.checks = await runInvariantChecks(
+        client,
+        listCheckFiles([builtInChecksDir, ...(options.checkDirs ?? [])]),
+      );
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -148,23 +176,36 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     record.ok = record.tables.mismatched.length === 0 && record.checks.every((c) => c.ok);
   } catch (error) {
     const e = isPreflightError(error) ? error : undefined;
-    record.error = { code: e?.code ?? 'E_BACKUP', message: redact((error as Error)?.message ?? String(error)) };
+    record.error = {
+      code: e?.code ?? 'E_BACKUP',
+      message: redact((error as Error)?.message ?? String(error)),
+    };
     record.rto.totalMs = elapsed(started);
     await finishVerification(options, record).catch(() => undefined);
-    await runCleanups(cleanups).catch((cleanupError) => log(`warning: cleanup failed: ${redact(String(cleanupError))}`));
+    await runCleanups(cleanups).catch((cleanupError) =>
+      log(`warning: cleanup failed: ${redact(String(cleanupError))}`),
+    );
     throw error;
   }
   record.rto.totalMs = elapsed(started);
-  await runCleanups(cleanups).catch((cleanupError) => log(`warning: cleanup failed: ${redact(String(cleanupError))}`));
+  await runCleanups(cleanups).catch((cleanupError) =>
+    log(`warning: cleanup failed: ${redact(String(cleanupError))}`),
+  );
   const metrics = await finishVerification(options, record);
   return { record, manifest, metrics };
 }
 
 /** Stores verification.json beside the backup and records the metrics (success or a failure). */
-async function finishVerification(options: VerifyBackupOptions, record: VerificationRecord): Promise<MetricsWriteResult> {
+async function finishVerification(
+  options: VerifyBackupOptions,
+  record: VerificationRecord,
+): Promise<MetricsWriteResult> {
   let storeError: unknown;
   try {
-    await options.storage.putBytes(getObjectKey(options.target, record.id, VERIFICATION_OBJECT), `${JSON.stringify(record, null, 2)}\n`);
+    await options.storage.putBytes(
+      getObjectKey(options.target, record.id, VERIFICATION_OBJECT),
+      `${JSON.stringify(record, null, 2)}\n`,
+    );
   } catch (error) {
     storeError = error;
   }

@@ -1,4 +1,5 @@
 /** Every command group of the CLI; each capability adds one line here. */
+import { registerBackupCommands } from '../backups/cli.js';
 import type { RegisterCommands } from './cli/define.js';
 import { registerConfigCommands } from './config/cli.js';
 import { registerDoctorCommands } from './doctor/cli.js';
@@ -6,6 +7,7 @@ import { registerSearchCheckCommands } from './search-check/cli.js';
 
 export const commandRegistrations: RegisterCommands[] = [
   registerConfigCommands,
+  registerBackupCommands,
   registerSearchCheckCommands,
   registerDoctorCommands,
 ];

@@ -2,7 +2,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PreflightError } from '../../src/errors.js';
 import type { BackupStorage, PutStreamOptions, StoredObject } from './types.js';
@@ -19,7 +18,10 @@ export function toStorageError(error: unknown, action: string, path: string): un
     });
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new PreflightError('E_STORAGE', `Permission denied while ${action} ${path}`, { cause: error, hint: 'check the directory permissions' });
+    return new PreflightError('E_STORAGE', `Permission denied while ${action} ${path}`, {
+      cause: error,
+      hint: 'check the directory permissions',
+    });
   }
   if (code === 'ENOENT') {
     return new PreflightError('E_STORAGE', `Not found while ${action} ${path}`, { cause: error });

@@ -18,13 +18,20 @@ export interface OpenStorageOptions {
   partSize?: number;
 }
 
-export function openStorage(url: string, backups: PreflightConfig['backups'], options: OpenStorageOptions = {}): BackupStorage {
+export function openStorage(
+  url: string,
+  backups: PreflightConfig['backups'],
+  options: OpenStorageOptions = {},
+): BackupStorage {
   const env = options.env ?? process.env;
   if (url.startsWith('file://')) return createFileStorage(fileURLToPath(url));
   if (url.startsWith('s3://')) {
     const parsed = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
     const bucket = parsed?.[1];
-    if (!bucket) throw new PreflightError('E_USAGE', `Invalid S3 storage URL "${url}"`, { hint: 'use s3://bucket/prefix' });
+    if (!bucket)
+      throw new PreflightError('E_USAGE', `Invalid S3 storage URL "${url}"`, {
+        hint: 'use s3://bucket/prefix',
+      });
     const accessKeyId = env[backups.s3.accessKeyIdEnv];
     const secretAccessKey = env[backups.s3.secretAccessKeyEnv];
     registerSecret(accessKeyId);
@@ -42,7 +49,9 @@ export function openStorage(url: string, backups: PreflightConfig['backups'], op
     });
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-    throw new PreflightError('E_USAGE', `Unsupported storage URL "${url}"`, { hint: 'use file:///path or s3://bucket/prefix' });
+    throw new PreflightError('E_USAGE', `Unsupported storage URL "${url}"`, {
+      hint: 'use file:///path or s3://bucket/prefix',
+    });
   }
   return createFileStorage(resolve(options.cwd ?? process.cwd(), url));
 }

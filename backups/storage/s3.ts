@@ -1,4 +1,6 @@
 /** S3-compatible object storage (AWS S3, Cloudflare R2, MinIO, Supabase Storage, s3rver) via @aws-sdk/client-s3 multipart uploads. */
+
+import type { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -8,7 +10,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Readable } from 'node:stream';
 import { PreflightError } from '../../src/errors.js';
 import { redact } from '../../src/redact.js';
 import { createSdkRetryStrategy, isTransientError, type RetryPolicy, withRetry } from '../retry.js';
@@ -31,17 +32,26 @@ export interface S3StorageOptions {
 /** Wraps an SDK error into E_STORAGE with the status and code, never the credentials. */
 function toStorageError(error: unknown, action: string, where: string): PreflightError {
   if (error instanceof PreflightError) return error;
-  const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const status = e.$metadata?.httpStatusCode;
   const what = [e.name, e.code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
   const transient = isTransientError(error);
-  return new PreflightError('E_STORAGE', redact(`S3 ${action} ${where} failed${what ? ` (${what})` : ''}: ${e.message ?? String(error)}`), {
-    cause: error,
-    hint: transient
-      ? 'the storage was unreachable through every retry: check the endpoint and the network, or raise backups.retry.attempts'
-      : 'check the bucket name, the credentials (backups.s3.accessKeyIdEnv/secretAccessKeyEnv) and the endpoint settings',
-    details: { transient },
-  });
+  return new PreflightError(
+    'E_STORAGE',
+    redact(`S3 ${action} ${where} failed${what ? ` (${what})` : ''}: ${e.message ?? String(error)}`),
+    {
+      cause: error,
+      hint: transient
+        ? 'the storage was unreachable through every retry: check the endpoint and the network, or raise backups.retry.attempts'
+        : 'check the bucket name, the credentials (backups.s3.accessKeyIdEnv/secretAccessKeyEnv) and the endpoint settings',
+      details: { transient },
+    },
+  );
 }
 
 export function createS3Storage(options: S3StorageOptions): BackupStorage {
@@ -57,14 +67,20 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
   });
   const fullKey = (key: string) => (options.prefix ? `${options.prefix}/${key}` : key);
   const where = (key: string) => `s3://${options.bucket}/${fullKey(key)}`;
-  const retrying = <T>(op: () => Promise<T>) => withRetry(op, { policy: options.retry, onRetry: options.onRetry });
+  const retrying = <T>(op: () => Promise<T>) =>
+    withRetry(op, { policy: options.retry, onRetry: options.onRetry });
 
   return {
     displayUrl: `s3://${options.bucket}${options.prefix ? `/${options.prefix}` : ''}`,
     async putStream(key, body, putOptions: PutStreamOptions = {}) {
       const upload = new Upload({
         client,
-        params: { Bucket: options.bucket, Key: fullKey(key), Body: body, ContentType: 'application/octet-stream' },
+        params: {
+          Bucket: options.bucket,
+          Key: fullKey(key),
+          Body: body,
+          ContentType: 'application/octet-stream',
+        },
         partSize: Math.max(options.partSize ?? 8 * 1024 * 1024, 5 * 1024 * 1024),
         queueSize: 2,
         leavePartsOnError: false,
@@ -94,7 +110,13 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
     async putBytes(key, data) {
       try {
         await retrying(() =>
-          client.send(new PutObjectCommand({ Bucket: options.bucket, Key: fullKey(key), Body: typeof data === 'string' ? Buffer.from(data) : data })),
+          client.send(
+            new PutObjectCommand({
+              Bucket: options.bucket,
+              Key: fullKey(key),
+              Body: typeof data === 'string' ? Buffer.from(data) : data,
+            }),
+          ),
         );
       } catch (error) {
         throw toStorageError(error, 'upload to', where(key));
@@ -102,7 +124,9 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
     },
     async getStream(key) {
       try {
-        const response = await retrying(() => client.send(new GetObjectCommand({ Bucket: options.bucket, Key: fullKey(key) })));
+        const response = await retrying(() =>
+          client.send(new GetObjectCommand({ Bucket: options.bucket, Key: fullKey(key) })),
+        );
         return response.Body as Readable;
       } catch (error) {
         throw toStorageError(error, 'download of', where(key));
@@ -111,8 +135,12 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
     async getBytes(key) {
       try {
         return await retrying(async () => {
-          const response = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: fullKey(key) }));
-          return Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+          const response = await client.send(
+            new GetObjectCommand({ Bucket: options.bucket, Key: fullKey(key) }),
+          );
+          return Buffer.from(
+            await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+          );
         });
       } catch (error) {
         throw toStorageError(error, 'download of', where(key));
@@ -125,11 +153,21 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
       try {
         do {
           const page = await retrying(() =>
-            client.send(new ListObjectsV2Command({ Bucket: options.bucket, Prefix: fullKey(prefix), ContinuationToken: token })),
+            client.send(
+              new ListObjectsV2Command({
+                Bucket: options.bucket,
+                Prefix: fullKey(prefix),
+                ContinuationToken: token,
+              }),
+            ),
           );
           for (const item of page.Contents ?? []) {
             if (!item.Key) continue;
-            out.push({ key: item.Key.slice(strip), size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+            out.push({
+              key: item.Key.slice(strip),
+              size: item.Size ?? 0,
+              lastModified: item.LastModified ?? new Date(0),
+            });
           }
           token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
@@ -144,7 +182,10 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
         try {
           await retrying(() =>
             client.send(
-              new DeleteObjectsCommand({ Bucket: options.bucket, Delete: { Objects: batch.map((k) => ({ Key: fullKey(k) })), Quiet: true } }),
+              new DeleteObjectsCommand({
+                Bucket: options.bucket,
+                Delete: { Objects: batch.map((k) => ({ Key: fullKey(k) })), Quiet: true },
+              }),
             ),
           );
         } catch (error) {
@@ -154,7 +195,9 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
     },
     async exists(key) {
       try {
-        await retrying(() => client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: fullKey(key) })));
+        await retrying(() =>
+          client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: fullKey(key) })),
+        );
         return true;
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
