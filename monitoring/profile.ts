@@ -1,5 +1,5 @@
 /** What the alert and dashboard definitions are rendered for: an environment, its SLOs, and render options. */
-import type { TargetConfig } from '../src/config/schema.js';
+import type { PreflightConfig, TargetConfig } from '../src/config/schema.js';
 
 export type Slo = TargetConfig['slo'];
 
@@ -34,4 +34,19 @@ export function createTestProfile(overrides: Partial<MonitoringProfile> = {}): M
 /** The environment matcher every selector gets, or undefined when rules are shared by environments. */
 export function getEnvironmentMatcher(profile: MonitoringProfile): string | undefined {
   return profile.scopeToEnvironment ? `environment="${profile.environment}"` : undefined;
+}
+
+/** The profile of a configured target: its environment label and SLOs, selectors scoped to it. */
+export function createProfileForTarget(
+  target: Pick<TargetConfig, 'environment' | 'slo'>,
+  config: Pick<PreflightConfig, 'monitoring'>,
+  overrides: Partial<MonitoringProfile> = {},
+): MonitoringProfile {
+  return {
+    environment: target.environment,
+    slo: target.slo,
+    runbookBaseUrl: config.monitoring.runbookBaseUrl,
+    scopeToEnvironment: true,
+    ...overrides,
+  };
 }

@@ -119,8 +119,8 @@ export interface GrafanaRuleGroup {
   records: GrafanaRecordingRule[];
 }
 
-/** The expression data source Grafana uses for reduce/threshold steps. */
-export const grafanaExpressionDatasourceUid = '__expr__';
+/** `datasource_uid` of expression stages (reduce, threshold), as the provider documents it. */
+export const grafanaExpressionDatasourceUid = '-100';
 
 /** Grafana-managed rule groups: alerts carry their recording rules inline, so they work without them. */
 export function buildGrafanaRuleGroups(
@@ -180,7 +180,7 @@ function renderGrafanaAlert(
     refId,
     datasourceUid: grafanaExpressionDatasourceUid,
     relativeTimeRange: { from: 0, to: 0 },
-    model: { refId, datasource: { type: '__expr__', uid: grafanaExpressionDatasourceUid }, ...model },
+    model: { refId, datasource: { type: '__expr__', uid: '__expr__' }, ...model },
   });
   return {
     name: alert.name,

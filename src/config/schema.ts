@@ -12,9 +12,10 @@ import {
   url,
 } from './schema-kit.js';
 
-const envName = (description: string) =>
+const envName = (description: string, defaultName?: string) =>
   string({
     description: `${description} (the NAME of an environment variable; secrets never live in the config file)`,
+    ...(defaultName === undefined ? {} : { default: defaultName }),
     pattern: /^[A-Z_][A-Z0-9_]*$/,
     patternHint: 'an environment variable name such as PREFLIGHT_STUDENT_A_PASSWORD',
   });
@@ -160,8 +161,57 @@ export const targetSchema = object(
     grafana: object(
       {
         url: optional(url({ description: 'Grafana URL (Grafana Cloud stack)' })),
+        prometheusUrl: optional(
+          url({
+            description:
+              'Grafana Cloud Prometheus (Mimir) query URL the dashboards and alerts read (the data source)',
+          }),
+        ),
+        remoteWriteUrl: optional(
+          url({
+            description: 'Grafana Cloud Prometheus remote-write URL the generated Alloy config sends to',
+          }),
+        ),
+        remoteWriteUsernameEnv: envName(
+          'Variable holding the Grafana Cloud Prometheus instance id (remote-write user)',
+          'GRAFANA_CLOUD_PROMETHEUS_USERNAME',
+        ),
+        remoteWritePasswordEnv: envName(
+          'Variable holding the Grafana Cloud access policy token that may write metrics',
+          'GRAFANA_CLOUD_PROMETHEUS_TOKEN',
+        ),
+        probes: array(string({ description: 'A Synthetic Monitoring public probe name' }), {
+          description: 'Probes that run the synthetic /health and /ready checks',
+          default: ['Ohio', 'Frankfurt'],
+        }),
       },
       { description: 'Monitoring settings for this target' },
+    ),
+    metricsAuth: optional(
+      object(
+        {
+          username: string({ description: 'Basic auth user of the metrics endpoint', default: 'metrics' }),
+          passwordEnv: envName('Variable holding the basic auth password of the metrics endpoint'),
+        },
+        {
+          description: 'Basic auth of the platform metrics endpoint (omit when it is public)',
+          optional: true,
+        },
+      ),
+    ),
+    supabaseMetrics: optional(
+      object(
+        {
+          url: url({
+            description:
+              'Supabase metrics endpoint: https://<ref>.supabase.co/customer/v1/privileged/metrics',
+          }),
+          passwordEnv: envName(
+            'Variable holding the service_role secret key (basic auth password, user service_role)',
+          ),
+        },
+        { description: 'Supabase privileged metrics endpoint (postgres_exporter style)', optional: true },
+      ),
     ),
   },
   { description: 'A target platform' },
@@ -278,6 +328,11 @@ export const configSchema = object(
           default: 'GRAFANA_SLACK_WEBHOOK_URL',
         }),
         alertEmail: string({ description: 'Email contact point address', default: 'oncall@example.com' }),
+        runbookBaseUrl: url({
+          description:
+            'Base URL of the runbooks; each alert links to <base>#<alert name in lower case> (monitoring/README.md has them)',
+          default: 'https://github.com/preflight-launch/preflight/blob/main/monitoring/README.md',
+        }),
       },
       { description: 'Monitoring as code' },
     ),
