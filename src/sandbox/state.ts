@@ -32,6 +32,13 @@ export interface SandboxState {
   rateLimitBypass: { header: string; token: string };
   weaken: string[];
   poolSize: number;
+  poolTimeoutMs: number;
+  /** Seeded students sharing one password, for load scenarios (at least 100). */
+  loadTestStudents: { emails: string[]; password: string };
+  /** Basic auth of the metrics endpoints (Supabase-like endpoint: user `service_role`, same password). */
+  metricsAuth: { username: string; password: string };
+  /** Where a detached sandbox writes its output. */
+  logFile?: string;
 }
 
 export function getSandboxStatePath(dir = getSandboxDir()): string {
