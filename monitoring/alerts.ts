@@ -5,7 +5,7 @@
  */
 import { getEnvironmentMatcher, type MonitoringProfile } from './profile.js';
 import { selectMetric } from './promql.js';
-import { buildBurnRateExpr, burnRatePolicies, roundRatio, type SloKind } from './slo.js';
+import { buildBurnRateExpr, burnRatePolicies, getLatencyBucket, roundRatio, type SloKind } from './slo.js';
 
 export type Severity = 'critical' | 'warning';
 export type AlertGroup = 'api' | 'database' | 'backups' | 'availability' | 'slo';
@@ -166,7 +166,7 @@ export function buildAlerts(profile: MonitoringProfile): AlertDefinition[] {
       const objective =
         kind === 'availability'
           ? `${pct(profile.slo.availability)} availability`
-          : `95% of requests under ${profile.slo.p95Ms} ms`;
+          : `95% of requests under ${Number(getLatencyBucket(profile)) * 1000} ms`;
       alerts.push(
         define({
           name,

@@ -19,7 +19,13 @@ export const defaultRunbookBaseUrl =
   'https://github.com/preflight-launch/preflight/blob/main/monitoring/README.md';
 
 /** The SLOs the promtool unit tests in monitoring/tests/ are written for (the schema defaults). */
-export const testSlo: Slo = { p95Ms: 300, p99Ms: 1000, errorRate: 0.01, availability: 0.995 };
+export const testSlo: Slo = {
+  p95Ms: 300,
+  p99Ms: 1000,
+  latencyBucketSeconds: undefined,
+  errorRate: 0.01,
+  availability: 0.995,
+};
 
 export function createTestProfile(overrides: Partial<MonitoringProfile> = {}): MonitoringProfile {
   return {

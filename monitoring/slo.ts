@@ -51,9 +51,20 @@ export function getErrorBudget(profile: MonitoringProfile, kind: SloKind): numbe
   return kind === 'availability' ? roundRatio(1 - profile.slo.availability) : 0.05;
 }
 
-/** The latency SLO threshold as the histogram's `le` label value. */
+/** The default buckets of the Prometheus client libraries (Python prometheus_client, Go, prom-client). */
+export const standardLatencyBuckets = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
+
+/**
+ * The latency SLO threshold as the histogram's `le` label value: slo.latencyBucketSeconds, else the
+ * largest standard bucket <= p95Ms (a classic histogram can only count requests under a bucket boundary).
+ */
 export function getLatencyBucket(profile: MonitoringProfile): string {
-  return String(profile.slo.p95Ms / 1000);
+  if (profile.slo.latencyBucketSeconds !== undefined) return String(profile.slo.latencyBucketSeconds);
+  const limit = profile.slo.p95Ms / 1000;
+  const bucket = [...standardLatencyBuckets].reverse().find((b) => b <= limit) ?? standardLatencyBuckets[0]!;
+  return String(bucket);
 }
 
 export function roundRatio(value: number): number {

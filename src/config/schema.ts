@@ -111,6 +111,13 @@ export const targetSchema = object(
       {
         p95Ms: number({ description: 'p95 latency objective in ms', default: 300, min: 1 }),
         p99Ms: number({ description: 'p99 latency objective in ms', default: 1000, min: 1 }),
+        latencyBucketSeconds: optional(
+          number({
+            description:
+              'Histogram bucket (`le`, seconds) the latency SLO counts as fast; default: the largest standard Prometheus bucket <= p95Ms (the target must export it)',
+            min: 0,
+          }),
+        ),
         errorRate: number({ description: 'Maximum error ratio', default: 0.01, min: 0, max: 1 }),
         availability: number({
           description: 'Availability objective over 30 days',

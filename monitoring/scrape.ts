@@ -1,0 +1,127 @@
+/** Scrapes the metric sources of a target: the platform endpoint, Supabase's privileged endpoint, a Pushgateway. */
+import type { PreflightConfig } from '../src/config/schema.js';
+import { PreflightError } from '../src/errors.js';
+import { redactUrl, registerSecret } from '../src/redact.js';
+import { assertAllowedUrl, type ResolvedTarget } from '../src/target.js';
+import { type Exposition, parseExposition } from './exposition.js';
+import type { MetricSource } from './metrics.js';
+
+export interface MetricsEndpoint {
+  source: MetricSource;
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+/** The sandbox state fields this module reads (the sandbox adds metricsAuth to its state). */
+interface SandboxMetricsState {
+  baseUrl: string;
+  metricsAuth?: { username: string; password: string };
+}
+
+/** The endpoints to scrape for a target; the Pushgateway comes from the option or backups.pushgatewayUrl. */
+export function getMetricsEndpoints(
+  target: ResolvedTarget,
+  config: PreflightConfig,
+  env: NodeJS.ProcessEnv,
+  options: { pushgatewayUrl?: string } = {},
+): MetricsEndpoint[] {
+  const endpoints: MetricsEndpoint[] = [];
+  const platformUrl = `${target.apiBase}${target.metricsPath.startsWith('/') ? '' : '/'}${target.metricsPath}`;
+  const sandbox = target.sandbox as SandboxMetricsState | undefined;
+  if (sandbox) {
+    const auth = sandbox.metricsAuth;
+    registerSecret(auth?.password);
+    endpoints.push({
+      source: 'platform',
+      url: platformUrl,
+      username: auth?.username,
+      password: auth?.password,
+    });
+    endpoints.push({
+      source: 'supabase',
+      url: `${sandbox.baseUrl.replace(/\/+$/, '')}/customer/v1/privileged/metrics`,
+      username: 'service_role',
+      password: auth?.password,
+    });
+  } else {
+    const configured = config.targets[target.name];
+    const auth = configured?.metricsAuth;
+    const password = auth ? env[auth.passwordEnv] : undefined;
+    registerSecret(password);
+    endpoints.push({ source: 'platform', url: platformUrl, username: auth?.username, password });
+    const supabase = configured?.supabaseMetrics;
+    if (supabase) {
+      const key = env[supabase.passwordEnv];
+      registerSecret(key);
+      endpoints.push({ source: 'supabase', url: supabase.url, username: 'service_role', password: key });
+    }
+  }
+  const pushgateway = options.pushgatewayUrl ?? config.backups.pushgatewayUrl;
+  if (pushgateway)
+    endpoints.push({ source: 'pushgateway', url: `${pushgateway.replace(/\/+$/, '')}/metrics` });
+  return endpoints;
+}
+
+/** Fetches and parses one endpoint. */
+export async function scrapeEndpoint(endpoint: MetricsEndpoint, timeoutMs = 10_000): Promise<Exposition> {
+  const headers: Record<string, string> = { accept: 'text/plain;version=0.0.4' };
+  if (endpoint.username !== undefined && endpoint.password !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`;
+  }
+  let response: Response;
+  try {
+    response = await fetch(endpoint.url, {
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
+  } catch (error) {
+    throw new PreflightError(
+      'E_TARGET_UNREACHABLE',
+      `Cannot scrape the ${endpoint.source} metrics at ${redactUrl(endpoint.url)}`,
+      {
+        hint: 'check that it runs and the URL is right',
+        cause: error,
+      },
+    );
+  }
+  const text = await response.text();
+  if (response.status !== 200) {
+    throw new PreflightError(
+      'E_MONITORING',
+      `Scraping ${redactUrl(endpoint.url)} (${endpoint.source}) answered HTTP ${response.status}`,
+      {
+        hint:
+          response.status === 401
+            ? 'set the basic auth of the metrics endpoint (targets.<t>.metricsAuth / supabaseMetrics.passwordEnv)'
+            : 'the endpoint must serve the Prometheus text format',
+      },
+    );
+  }
+  return parseExposition(text);
+}
+
+export interface ScrapeOutcome {
+  exported: Partial<Record<MetricSource, Exposition>>;
+  failures: Array<{ source: MetricSource; url: string; message: string }>;
+}
+
+/** Scrapes every endpoint; a failed one is reported, not thrown, so the others still count. */
+export async function scrapeEndpoints(
+  endpoints: MetricsEndpoint[],
+  target?: ResolvedTarget,
+): Promise<ScrapeOutcome> {
+  const exported: ScrapeOutcome['exported'] = {};
+  const failures: ScrapeOutcome['failures'] = [];
+  for (const endpoint of endpoints) {
+    try {
+      if (target && endpoint.source === 'platform') assertAllowedUrl(target, endpoint.url);
+      exported[endpoint.source] = await scrapeEndpoint(endpoint);
+    } catch (error) {
+      if (!(error instanceof PreflightError) || error.code === 'E_TARGET_NOT_ALLOWED') throw error;
+      failures.push({ source: endpoint.source, url: redactUrl(endpoint.url), message: error.message });
+    }
+  }
+  return { exported, failures };
+}
