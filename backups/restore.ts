@@ -78,6 +78,6 @@ export async function restoreDump(
       `--dbname=${connection.url}`,
       dumpPath,
     ],
-    { env: { ...connection.env, PGAPPNAME: 'preflight-verify' } },
+    { env: { ...env, ...connection.env, PGAPPNAME: 'preflight-verify' } },
   );
 }

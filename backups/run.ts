@@ -84,10 +84,10 @@ async function dumpToStorage(
   }
   const id = createBackupId(started);
   const dumpKey = getObjectKey(options.target, id, DUMP_OBJECT);
-  const pgDump = findPgTool('pg_dump', options.env);
+  const pgDump = findPgTool('pg_dump', { ...process.env, ...options.env });
   const snapshot = await exportSnapshot(options.adminUrl);
   try {
-    const pgDumpVersion = assertDumpVersion(pgDump, snapshot.serverVersionNum);
+    const pgDumpVersion = await assertDumpVersion(pgDump, snapshot.serverVersionNum, options.env);
     log(
       `backup ${id}: snapshot ${snapshot.snapshotId} of ${snapshot.database} (PostgreSQL ${snapshot.serverVersion}), pg_dump ${pgDumpVersion}`,
     );
@@ -127,7 +127,10 @@ async function dumpToStorage(
     const stopDump = (reason: unknown) => {
       if (dumpFailedFirst || stoppedBecause !== undefined) return;
       stoppedBecause = reason;
-      void dump.kill('SIGKILL');
+      // zx throws synchronously when the process already exited
+      Promise.resolve()
+        .then(() => dump.kill('SIGKILL'))
+        .catch(() => undefined);
       plain.destroy();
     };
     uploaded.catch(stopDump);

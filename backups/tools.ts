@@ -1,7 +1,7 @@
 /** pg_dump and pg_restore: found next to the PostgreSQL binaries, overridable (PREFLIGHT_PG_DUMP / PREFLIGHT_PG_RESTORE) for fault injection. */
 import { PreflightError } from '../src/errors.js';
-import { findPgClientTool, readToolVersion } from '../src/pg/binaries.js';
-import { resolveTool } from '../src/process.js';
+import { findPgClientTool } from '../src/pg/binaries.js';
+import { resolveTool, runTool } from '../src/process.js';
 import { registerSecret } from '../src/redact.js';
 
 export function findPgTool(
@@ -14,8 +14,16 @@ export function findPgTool(
 }
 
 /** pg_dump's major version must be at least the server's (Supabase runs recent majors). */
-export function assertDumpVersion(pgDumpPath: string, serverVersionNum: number): string {
-  const version = readToolVersion(pgDumpPath) ?? '0';
+export async function assertDumpVersion(
+  pgDumpPath: string,
+  serverVersionNum: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
+  const output = await runTool(pgDumpPath, ['--version'], { env, timeoutMs: 30_000 }).then(
+    (r) => r.stdout,
+    () => '',
+  );
+  const version = /(\d+(?:\.\d+)+|\d+)/.exec(output)?.[1] ?? '0';
   const major = Number(version.split('.')[0]);
   const serverMajor = Math.floor(serverVersionNum / 10_000);
   if (major < serverMajor) {

@@ -37,6 +37,7 @@ export interface VerifyBackupOptions {
   checkDirs?: string[];
   metrics: MetricsSettings;
   retry: RetryPolicy;
+  /** Extra environment for pg_restore (PREFLIGHT_PG_RESTORE selects another executable). */
   env?: NodeJS.ProcessEnv;
   log?: (message: string) => void;
 }

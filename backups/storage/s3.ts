@@ -92,7 +92,9 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
       putOptions.signal?.addEventListener('abort', abort, { once: true });
       // a failing source (pg_dump died) must abort the multipart upload instead of completing a short object
       let sourceError: unknown;
-      body.once('error', (error) => {
+      body.once('error', (error: NodeJS.ErrnoException) => {
+        // an AbortError here is lib-storage closing the body after its own failure, which done() reports
+        if (error.code === 'ABORT_ERR' || error.name === 'AbortError') return;
         sourceError = error;
         abort();
       });
@@ -100,8 +102,10 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
         await upload.done();
         if (sourceError) throw sourceError;
       } catch (error) {
+        // the source may fail in turn once the upload gave up: report whichever failed first
+        const sourceFailedFirst = sourceError;
         await upload.abort().catch(() => undefined);
-        if (sourceError) throw sourceError;
+        if (sourceFailedFirst) throw sourceFailedFirst;
         throw toStorageError(error, 'upload to', where(key));
       } finally {
         putOptions.signal?.removeEventListener('abort', abort);

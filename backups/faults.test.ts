@@ -1,0 +1,276 @@
+/** Fault injection: each fault ends with a clear error, a non-zero exit code, a failure metric and nothing listed as complete. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PreflightError } from '../src/errors.js';
+import { findPgClientTool } from '../src/pg/binaries.js';
+import { readCatalog } from './catalog.js';
+import {
+  createAgeKeys,
+  createSeededDatabase,
+  fixturesDir,
+  makeConfig,
+  makeTempDir,
+  type S3rverProcess,
+  type SeededDatabase,
+  s3Env,
+  startS3rver,
+} from './fixtures/support.js';
+import { readMetricValue } from './metrics.js';
+import { runBackup } from './run.js';
+import { createFileStorage } from './storage/file.js';
+import { openStorage } from './storage/index.js';
+import { verifyBackup } from './verify.js';
+
+/** About 30 MB of hex text: a dump of several 5 MiB multipart parts that does not compress away. */
+const bulkSql = `
+CREATE TABLE blobs (id int PRIMARY KEY, payload text);
+INSERT INTO blobs SELECT g, (SELECT string_agg(md5(random()::text || g || s), '') FROM generate_series(1, 100) s) FROM generate_series(1, 9000) g;
+`;
+
+const failures = (dir: string, target: string): number | undefined => {
+  try {
+    return readMetricValue(
+      readFileSync(join(dir, `preflight_backup_${target}.prom`), 'utf8'),
+      'preflight_backup_failures_total',
+      target,
+    );
+  } catch {
+    return undefined;
+  }
+};
+
+async function expectFailure(promise: Promise<unknown>): Promise<PreflightError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof PreflightError)) console.error(error);
+  expect(error).toBeInstanceOf(PreflightError);
+  const e = error as PreflightError;
+  expect(e.exitCode).not.toBe(0);
+  return e;
+}
+
+describe('backup faults', () => {
+  let db: SeededDatabase;
+  let keys: { identity: string; recipient: string };
+  let dir: string;
+
+  beforeAll(async () => {
+    [db, keys] = await Promise.all([createSeededDatabase('faults', bulkSql), createAgeKeys()]);
+    dir = makeTempDir('faults');
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it('pg_dump killed half way (PREFLIGHT_PG_DUMP fixture): E_BACKUP, failure metric, nothing complete, partial removed', async () => {
+    const storage = createFileStorage(join(dir, 'killed'));
+    const metricsDir = join(dir, 'killed-metrics');
+    const error = await expectFailure(
+      runBackup({
+        target: 'killed',
+        adminUrl: db.url,
+        storage,
+        recipients: [keys.recipient],
+        compressLevel: 6,
+        metrics: { textfileDir: metricsDir },
+        env: {
+          PREFLIGHT_PG_DUMP: join(fixturesDir, 'pg_dump-dies-halfway.sh'),
+          REAL_PG_DUMP: findPgClientTool('pg_dump'),
+          DIE_AFTER_BYTES: String(2 * 1024 * 1024),
+        },
+      }),
+    );
+    expect(error.code).toBe('E_BACKUP');
+    expect(error.message).toMatch(/pg_dump failed.*killed by SIGKILL/s);
+    expect(failures(metricsDir, 'killed')).toBe(1);
+    const catalog = await readCatalog(storage, 'killed');
+    expect(catalog.filter((e) => e.complete)).toEqual([]);
+    expect(catalog.flatMap((e) => e.objects)).toEqual([]);
+  });
+
+  describe('S3 (s3rver) stopped during a multipart upload', () => {
+    let s3: S3rverProcess;
+    beforeAll(async () => {
+      s3 = await startS3rver();
+    });
+    afterAll(async () => {
+      await s3?.stop();
+    });
+
+    let retries = 0;
+    const openS3 = (attempts: number) =>
+      openStorage(
+        `s3://${s3.bucket}/prefix`,
+        makeConfig({
+          recipients: [keys.recipient],
+          s3Endpoint: s3.endpoint,
+          retry: { attempts, baseDelayMs: 250, maxDelayMs: 2000 },
+        }).backups,
+        { env: s3Env(), partSize: 5 * 1024 * 1024, onRetry: () => retries++ },
+      );
+
+    it('retries with backoff and completes when the server comes back', async () => {
+      const storage = openS3(10);
+      const metricsDir = join(dir, 's3-back-metrics');
+      let interrupted = false;
+      let restarted: Promise<void> | undefined;
+      const result = await runBackup({
+        target: 's3back',
+        adminUrl: db.url,
+        storage,
+        recipients: [keys.recipient],
+        compressLevel: 1,
+        metrics: { textfileDir: metricsDir },
+        onUploadProgress: (bytes) => {
+          if (interrupted || bytes <= 0) return;
+          interrupted = true;
+          restarted = (async () => {
+            await s3.stop();
+            await new Promise((r) => setTimeout(r, 1500));
+            await s3.start();
+          })();
+        },
+      });
+      await restarted;
+      expect(interrupted).toBe(true);
+      expect(retries).toBeGreaterThan(0);
+      expect(result.manifest.objects[0]!.size).toBeGreaterThan(10 * 1024 * 1024);
+      const catalog = await readCatalog(storage, 's3back');
+      expect(catalog.map((e) => [e.id, e.complete])).toEqual([[result.id, true]]);
+      const { record } = await verifyBackup({
+        target: 's3back',
+        storage,
+        id: result.id,
+        identity: keys.identity,
+        workDir: join(dir, 's3-back-work'),
+        restoreJobs: 2,
+        metrics: { textfileDir: metricsDir },
+        retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 500 },
+      });
+      expect(record.ok).toBe(true);
+      await storage.close();
+    }, 240_000);
+
+    it('fails with E_STORAGE, a failure metric and nothing complete when the server stays down', async () => {
+      const storage = openS3(3);
+      const metricsDir = join(dir, 's3-down-metrics');
+      let stopped: Promise<void> | undefined;
+      const error = await expectFailure(
+        runBackup({
+          target: 's3down',
+          adminUrl: db.url,
+          storage,
+          recipients: [keys.recipient],
+          compressLevel: 1,
+          metrics: { textfileDir: metricsDir },
+          onUploadProgress: (bytes) => {
+            if (!stopped && bytes > 0) stopped = s3.stop();
+          },
+        }),
+      );
+      await stopped;
+      expect(error.code).toBe('E_STORAGE');
+      expect(error.message).toMatch(
+        /S3 upload to s3:\/\/backups\/prefix\/s3down\/base\/.*\/dump\.age failed/,
+      );
+      expect(failures(metricsDir, 's3down')).toBe(1);
+      await s3.start();
+      const catalog = await readCatalog(storage, 's3down');
+      expect(catalog.filter((e) => e.complete)).toEqual([]);
+      await storage.close();
+    }, 240_000);
+  });
+
+  describe('verify faults on a stored backup', () => {
+    let storeDir: string;
+    let id: string;
+    const metricsDir = () => join(dir, 'verify-metrics');
+    beforeAll(async () => {
+      storeDir = join(dir, 'verify-store');
+      const result = await runBackup({
+        target: 'v',
+        adminUrl: db.url,
+        storage: createFileStorage(storeDir),
+        recipients: [keys.recipient],
+        compressLevel: 6,
+        metrics: {},
+      });
+      id = result.id;
+    }, 120_000);
+
+    const verify = (overrides: Partial<Parameters<typeof verifyBackup>[0]> = {}) =>
+      verifyBackup({
+        target: 'v',
+        storage: createFileStorage(storeDir),
+        id,
+        identity: keys.identity,
+        workDir: join(dir, 'verify-work'),
+        restoreJobs: 2,
+        metrics: { textfileDir: metricsDir() },
+        retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+        ...overrides,
+      });
+
+    it('a wrong age identity fails with E_DECRYPT', async () => {
+      const before = failures(metricsDir(), 'v') ?? 0;
+      const other = await createAgeKeys();
+      const error = await expectFailure(verify({ identity: other.identity }));
+      expect(error.code).toBe('E_DECRYPT');
+      expect(error.message).toMatch(/no identity matched/i);
+      expect(error.message).not.toContain(other.identity);
+      expect(failures(metricsDir(), 'v')).toBe(before + 1);
+    });
+
+    it('local disk full in the work directory (a 1 MiB tmpfs) fails with E_DISK_FULL', async () => {
+      const mountPoint = makeTempDir('tmpfs');
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+      try {
+        const before = failures(metricsDir(), 'v') ?? 0;
+        const error = await expectFailure(verify({ workDir: mountPoint }));
+        expect(error.code).toBe('E_DISK_FULL');
+        expect(error.message).toContain(mountPoint);
+        expect(failures(metricsDir(), 'v')).toBe(before + 1);
+      } finally {
+        execFileSync('umount', [mountPoint]);
+      }
+    });
+
+    it('a restored table missing a row fails verify naming the table (PREFLIGHT_PG_RESTORE fixture)', async () => {
+      const before = failures(metricsDir(), 'v') ?? 0;
+      const { record } = await verify({
+        env: {
+          PREFLIGHT_PG_RESTORE: join(fixturesDir, 'pg_restore-drops-a-row.sh'),
+          REAL_PG_RESTORE: findPgClientTool('pg_restore')!,
+          REAL_PSQL: findPgClientTool('psql')!,
+          DROP_ROW_TABLE: 'public.accounts',
+        },
+      });
+      expect(record.ok).toBe(false);
+      expect(record.tables.mismatched).toEqual([
+        {
+          schema: 'public',
+          table: 'accounts',
+          expected: expect.objectContaining({ rows: 504 }),
+          actual: expect.objectContaining({ rows: 503 }),
+        },
+      ]);
+      expect(failures(metricsDir(), 'v')).toBe(before + 1);
+    });
+
+    it('one flipped byte in the stored object fails verify naming the object (E_BACKUP_INTEGRITY)', async () => {
+      const path = join(storeDir, 'v', 'base', id, 'dump.age');
+      const bytes = readFileSync(path);
+      bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+      writeFileSync(path, bytes);
+      const before = failures(metricsDir(), 'v') ?? 0;
+      const error = await expectFailure(verify());
+      expect(error.code).toBe('E_BACKUP_INTEGRITY');
+      expect(error.message).toContain(`v/base/${id}/dump.age`);
+      expect(failures(metricsDir(), 'v')).toBe(before + 1);
+    });
+  });
+});
