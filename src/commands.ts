@@ -3,11 +3,15 @@ import { registerBackupCommands } from '../backups/cli.js';
 import type { RegisterCommands } from './cli/define.js';
 import { registerConfigCommands } from './config/cli.js';
 import { registerDoctorCommands } from './doctor/cli.js';
+import { registerSandboxCommands } from './sandbox/cli.js';
 import { registerSearchCheckCommands } from './search-check/cli.js';
+import { registerSecurityCommands } from '../security/cli.js';
 
 export const commandRegistrations: RegisterCommands[] = [
   registerConfigCommands,
+  registerSandboxCommands,
   registerBackupCommands,
   registerSearchCheckCommands,
   registerDoctorCommands,
+  registerSecurityCommands,
 ];
