@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:backup`: on a throwaway cluster with a pgbench database of at least 1 GB (pgbench -i -s 70),
+ * compares `preflight backup run` throughput with `pg_dump` alone to /dev/null (goal: ratio >= 0.85), and
+ * verify's restore time with plain `pg_restore -j 2` of the same dump (goal: ratio <= 1.2). Prints both ratios.
+ * Options: BENCH_SCALE (default 70), BENCH_ROUNDS (default 2; the best of each is compared).
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { generateIdentity, identityToRecipient } from 'age-encryption';
+import pg from 'pg';
+import { decryptStream } from '../backups/crypto.js';
+import { createScratchDatabase } from '../backups/restore.js';
+import { defaultRetryPolicy } from '../backups/retry.js';
+import { runBackup } from '../backups/run.js';
+import { createFileStorage } from '../backups/storage/file.js';
+import { findPgTool, splitConnectionUrl } from '../backups/tools.js';
+import { verifyBackup } from '../backups/verify.js';
+import { formatBytes, formatDuration } from '../src/output.js';
+import { createCluster } from '../src/pg/cluster.js';
+import { runTool } from '../src/process.js';
+
+const scale = Number(process.env.BENCH_SCALE ?? 70);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const compressLevel = 6;
+const log = (message: string) => process.stderr.write(`[bench:backup] ${message}\n`);
+
+async function timeIt<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await work();
+  return { ms: performance.now() - started, value };
+}
+
+async function main(): Promise<void> {
+  const root = join(tmpdir(), `preflight-bench-backup-${randomBytes(3).toString('hex')}`);
+  mkdirSync(root, { recursive: true });
+  const cluster = await createCluster({
+    dataDir: join(root, 'data'),
+    password: randomBytes(12).toString('hex'),
+    settings: { shared_buffers: '512MB', max_wal_size: '4GB', checkpoint_timeout: '30min' },
+  });
+  try {
+    const admin = new pg.Client({ connectionString: cluster.url() });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench');
+    await admin.end();
+    const url = cluster.url('bench');
+    const connection = splitConnectionUrl(url);
+    log(`pgbench -i -s ${scale} ...`);
+    const init = await timeIt(() =>
+      runTool(findPgTool('pgbench'), ['-i', '-s', String(scale), '-q', '--no-vacuum', connection.url], {
+        env: connection.env,
+        timeoutMs: 3_600_000,
+      }),
+    );
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('VACUUM ANALYZE');
+    const size = Number(
+      (await client.query<{ size: string }>('SELECT pg_database_size(current_database())::text AS size'))
+        .rows[0]?.size,
+    );
+    await client.end();
+    log(`database ${formatBytes(size)} after ${formatDuration(init.ms)}`);
+
+    const identity = await generateIdentity();
+    const recipient = await identityToRecipient(identity);
+    const storage = createFileStorage(join(root, 'storage'));
+    const pgDump = findPgTool('pg_dump');
+    const dumpTimes: number[] = [];
+    const backupTimes: number[] = [];
+    let lastBackupId = '';
+    let storedBytes = 0;
+    for (let round = 1; round <= rounds; round++) {
+      const dump = await timeIt(() =>
+        runTool(pgDump, ['--format=custom', `--compress=${compressLevel}`, `--dbname=${connection.url}`], {
+          env: connection.env,
+          stdoutTo: createWriteStream('/dev/null'),
+          timeoutMs: 3_600_000,
+        }),
+      );
+      dumpTimes.push(dump.ms);
+      log(`round ${round}: pg_dump -Fc -Z${compressLevel} > /dev/null: ${formatDuration(dump.ms)}`);
+      const backup = await timeIt(() =>
+        runBackup({
+          target: 'bench',
+          adminUrl: url,
+          storage,
+          recipients: [recipient],
+          compressLevel,
+          metrics: {},
+        }),
+      );
+      backupTimes.push(backup.ms);
+      lastBackupId = backup.value.id;
+      storedBytes = backup.value.manifest.objects.reduce((s, o) => s + o.size, 0);
+      log(
+        `round ${round}: preflight backup run: ${formatDuration(backup.ms)} (${formatBytes(storedBytes)} stored, ${backup.value.manifest.tables.length} tables counted and checksummed)`,
+      );
+    }
+    const bestDump = Math.min(...dumpTimes);
+    const bestBackup = Math.min(...backupTimes);
+
+    log('verify (pg_restore -j 2 into a throwaway cluster) ...');
+    const verified = await verifyBackup({
+      target: 'bench',
+      storage,
+      id: lastBackupId,
+      identity,
+      workDir: join(root, 'work'),
+      restoreJobs: 2,
+      metrics: {},
+      retry: defaultRetryPolicy,
+    });
+    if (!verified.record.ok)
+      throw new Error(`verify failed: ${JSON.stringify(verified.record.tables.mismatched)}`);
+
+    log('plain pg_restore -j 2 of the same dump into a fresh throwaway cluster ...');
+    const plainDir = join(root, 'plain');
+    mkdirSync(plainDir, { recursive: true });
+    const dumpFile = join(plainDir, 'dump.pgcustom');
+    const manifestDump = verified.manifest.objects[0]!;
+    await pipeline(
+      await decryptStream(
+        createReadStream(join(root, 'storage', ...manifestDump.key.split('/'))),
+        identity,
+        manifestDump.key,
+      ),
+      createWriteStream(dumpFile),
+    );
+    const scratch = await createScratchDatabase(plainDir, undefined, 'plain_restore');
+    let plainMs = 0;
+    try {
+      const scratchConnection = splitConnectionUrl(scratch.url);
+      plainMs = (
+        await timeIt(() =>
+          runTool(
+            findPgTool('pg_restore'),
+            ['-j', '2', '--no-owner', '--no-privileges', `--dbname=${scratchConnection.url}`, dumpFile],
+            {
+              env: scratchConnection.env,
+              timeoutMs: 3_600_000,
+            },
+          ),
+        )
+      ).ms;
+    } finally {
+      await scratch.drop();
+    }
+
+    const backupRatio = bestDump / bestBackup;
+    const restoreRatio = verified.record.rto.restoreMs / plainMs;
+    const mbps = (ms: number) => `${(size / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`;
+    const r = verified.record.rto;
+    const lines = [
+      `database: ${formatBytes(size)} (pgbench -s ${scale}); dump stored: ${formatBytes(storedBytes)}; rounds: ${rounds} (best of each)`,
+      `pg_dump -Fc -Z${compressLevel} > /dev/null: ${formatDuration(bestDump)} (${mbps(bestDump)}) [${dumpTimes.map((t) => formatDuration(t)).join(', ')}]`,
+      `preflight backup run:          ${formatDuration(bestBackup)} (${mbps(bestBackup)}) [${backupTimes.map((t) => formatDuration(t)).join(', ')}]`,
+      `backup throughput ratio (backup / pg_dump alone): ${backupRatio.toFixed(3)}  goal >= 0.85  ${backupRatio >= 0.85 ? 'MET' : 'NOT MET'}`,
+      `verify RTO ${formatDuration(r.totalMs)}: download ${formatDuration(r.downloadMs)}, decrypt ${formatDuration(r.decryptMs)}, scratch cluster ${formatDuration(r.prepareMs)}, restore ${formatDuration(r.restoreMs)}, checks ${formatDuration(r.checksMs)}`,
+      `plain pg_restore -j 2: ${formatDuration(plainMs)}`,
+      `restore time ratio (verify's pg_restore / plain pg_restore -j 2): ${restoreRatio.toFixed(3)}  goal <= 1.2  ${restoreRatio <= 1.2 ? 'MET' : 'NOT MET'}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await cluster.destroy().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
