@@ -1,0 +1,228 @@
+/** The scanner's HTTP layer: host guard on every request, a request budget, a concurrency limit, raw control of headers. */
+import { PreflightError } from '../src/errors.js';
+import { unreachable } from '../src/http.js';
+import { assertAllowedUrl, type ResolvedTarget } from '../src/target.js';
+
+export interface ProbeRequest {
+  method?: string;
+  /** Path under the API prefix ("/auth/me"). */
+  path?: string;
+  /** Path under the base URL, outside the API prefix ("/.env"). */
+  rootPath?: string;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  json?: unknown;
+  form?: Record<string, string>;
+  body?: string;
+  /** Access token, sent per the target's auth style. */
+  token?: string;
+  /** Origin header: the target's origin by default (CSRF checks need it), a given value, or none. */
+  origin?: string | null;
+  /** Send the rate-limit bypass header (default true; rate-limit probes turn it off). */
+  bypass?: boolean;
+  timeoutMs?: number;
+}
+
+export interface ProbeResponse {
+  method: string;
+  url: string;
+  /** Path relative to the base URL, for reports. */
+  path: string;
+  status: number;
+  headers: Headers;
+  text: string;
+  durationMs: number;
+  requestHeaders: Record<string, string>;
+  requestBody: string | undefined;
+  json<T = unknown>(): T;
+}
+
+export class BudgetExceededError extends Error {
+  constructor(budget: number) {
+    super(`request budget of ${budget} exhausted`);
+    this.name = 'BudgetExceededError';
+  }
+}
+
+export interface ScanHttpOptions {
+  budget: number;
+  concurrency: number;
+  timeoutMs?: number;
+}
+
+export class ScanHttp {
+  readonly target: ResolvedTarget;
+  readonly budget: number;
+  readonly concurrency: number;
+  private readonly timeoutMs: number;
+  private sent = 0;
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(target: ResolvedTarget, options: ScanHttpOptions) {
+    this.target = target;
+    this.budget = options.budget;
+    this.concurrency = Math.max(1, options.concurrency);
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  get requestCount(): number {
+    return this.sent;
+  }
+
+  get remaining(): number {
+    return this.budget - this.sent;
+  }
+
+  buildUrl(request: ProbeRequest): string {
+    const base = request.rootPath !== undefined ? this.target.baseUrl : this.target.apiBase;
+    const path = request.rootPath ?? request.path ?? '/';
+    const url = new URL(`${base}${path.startsWith('/') ? '' : '/'}${path}`);
+    for (const [k, v] of Object.entries(request.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    return url.toString();
+  }
+
+  /** Host guard and budget for traffic that is not an HTTP request (a TLS handshake). */
+  reserve(url: string): void {
+    assertAllowedUrl(this.target, url);
+    if (this.sent >= this.budget) throw new BudgetExceededError(this.budget);
+    this.sent++;
+  }
+
+  async send(request: ProbeRequest): Promise<ProbeResponse> {
+    const url = this.buildUrl(request);
+    this.reserve(url);
+    await this.acquire();
+    try {
+      return await this.fetchOnce(url, request);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async fetchOnce(url: string, request: ProbeRequest): Promise<ProbeResponse> {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const origin = request.origin === undefined ? this.target.origin : request.origin;
+    if (origin) headers.origin = origin;
+    if (request.bypass !== false && this.target.rateLimitBypass) {
+      headers[this.target.rateLimitBypass.header.toLowerCase()] = this.target.rateLimitBypass.token;
+    }
+    let body = request.body;
+    if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    } else if (request.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(request.form).toString();
+    }
+    if (request.token !== undefined) {
+      if (this.target.auth.style === 'cookie')
+        headers.cookie = `${this.target.auth.cookieName}=${request.token}`;
+      else headers.authorization = `Bearer ${request.token}`;
+    }
+    for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.toLowerCase()] = v;
+    const started = performance.now();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError')
+        return timedOut(url, method, headers, body, performance.now() - started, this.target);
+      throw unreachable(this.target, url, error);
+    }
+    const durationMs = performance.now() - started;
+    const shownHeaders = { ...headers };
+    if (this.target.rateLimitBypass) delete shownHeaders[this.target.rateLimitBypass.header.toLowerCase()];
+    return {
+      method,
+      url,
+      path: getRelativePath(this.target, url),
+      status: response.status,
+      headers: response.headers,
+      text,
+      durationMs,
+      requestHeaders: shownHeaders,
+      requestBody: body,
+      json<T>() {
+        return JSON.parse(text) as T;
+      },
+    };
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.active < this.concurrency) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
+
+/** A request that timed out is data for the time-based probes (status 0), not an unreachable target. */
+function timedOut(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  durationMs: number,
+  target: ResolvedTarget,
+): ProbeResponse {
+  return {
+    method,
+    url,
+    path: getRelativePath(target, url),
+    status: 0,
+    headers: new Headers(),
+    text: '',
+    durationMs,
+    requestHeaders: headers,
+    requestBody: body,
+    json() {
+      throw new PreflightError('E_CHECK_FAILED', `no body: ${method} ${url} timed out`);
+    },
+  };
+}
+
+/** The URL's path and query relative to the base URL ("api/v1/auth/me"), as SARIF wants relative URIs. */
+export function getRelativePath(target: ResolvedTarget, url: string): string {
+  const parsed = new URL(url);
+  const basePath = new URL(target.baseUrl).pathname.replace(/\/+$/, '');
+  const path = parsed.pathname.startsWith(basePath)
+    ? parsed.pathname.slice(basePath.length)
+    : parsed.pathname;
+  return path || '/';
+}
+
+/** Runs `fn` over items with at most `limit` in flight (the ScanHttp semaphore bounds requests anyway). */
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!, index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,204 @@
+/** planScan() picks and checks what will run; runScan() runs the probes against the target and collects findings. */
+import { PreflightError } from '../src/errors.js';
+import type { ResolvedTarget } from '../src/target.js';
+import { type Finding, sortFindings } from './findings.js';
+import { BudgetExceededError, ScanHttp } from './http.js';
+import { crackHmacSecret } from './jwt-tokens.js';
+import type { Probe, ProbeContext, ScanSettings } from './probe.js';
+import { allProbes } from './probes/index.js';
+import { discoverRoutes, type RouteSpec } from './routes.js';
+import { type ProbeName, probeNames } from './rules.js';
+import { Session } from './session.js';
+import { readBundledSecrets } from './wordlist/compose.js';
+
+export interface ScanOptions {
+  only?: string[];
+  budget?: number;
+  concurrency?: number;
+  settings?: Partial<ScanSettings>;
+  extraRoutes?: RouteSpec[];
+  log?: (message: string) => void;
+}
+
+export interface ScanPlan {
+  target: ResolvedTarget;
+  probes: Probe[];
+  budget: number;
+  concurrency: number;
+  settings: ScanSettings;
+  extraRoutes: RouteSpec[];
+}
+
+export interface ProbeRun {
+  name: ProbeName;
+  status: 'ok' | 'incomplete' | 'error';
+  findings: number;
+  notes: string[];
+  durationMs: number;
+  requests: number;
+}
+
+export interface ScanResult {
+  target: { name: string; baseUrl: string; environment: string; production: boolean };
+  startedAt: string;
+  durationMs: number;
+  requests: number;
+  budget: number;
+  probes: ProbeRun[];
+  findings: Finding[];
+  openapiUrl: string | undefined;
+}
+
+/** Default trusted frontends of the platform (platform.md); the target's own origin is always trusted. */
+export const platformOrigins = ['https://beta.instainstru.com', 'https://app.instainstru.com'];
+
+export function planScan(target: ResolvedTarget, options: ScanOptions = {}): ScanPlan {
+  const only = (options.only ?? []).map((s) => s.trim()).filter(Boolean);
+  const unknown = only.filter((name) => !(probeNames as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new PreflightError(
+      'E_USAGE',
+      `Unknown probe categor${unknown.length > 1 ? 'ies' : 'y'}: ${unknown.join(', ')}`,
+      {
+        hint: `valid: ${probeNames.join(', ')}`,
+      },
+    );
+  }
+  const budget = options.budget ?? 3000;
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(budget) || budget < 50)
+    throw new PreflightError('E_USAGE', `Expected \`--budget\` to be an integer >= 50, got \`${budget}\``);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new PreflightError(
+      'E_USAGE',
+      `Expected \`--concurrency\` to be an integer from 1 to 64, got \`${concurrency}\``,
+    );
+  }
+  const settings: ScanSettings = {
+    maxTokenMinutes: 60,
+    jwtPublicKeyPem: undefined,
+    jwtSecret: undefined,
+    trustedOrigins: [...new Set([...(target.origin ? [target.origin] : []), ...platformOrigins])],
+    loginAttemptBudget: target.rateLimits.loginPerIpPerMinute + 5,
+    sleepSeconds: 1,
+    readOnly: target.production,
+    ...options.settings,
+  };
+  return {
+    target,
+    probes: allProbes.filter((probe) => only.length === 0 || only.includes(probe.name)),
+    budget,
+    concurrency,
+    settings,
+    extraRoutes: options.extraRoutes ?? [],
+  };
+}
+
+export async function runScan(
+  plan: ScanPlan,
+  log: (message: string) => void = () => {},
+): Promise<ScanResult> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const http = new ScanHttp(plan.target, { budget: plan.budget, concurrency: plan.concurrency });
+  await assertReachable(http);
+  const session = new Session(http);
+  const routes = await discoverRoutes(http, plan.extraRoutes);
+  let cracked: Promise<string | undefined> | undefined;
+  const crackSigningKey = () => {
+    cracked ??= session
+      .login('studentA')
+      .then((token) => (token ? crackHmacSecret(token, readBundledSecrets()) : undefined));
+    return cracked;
+  };
+  const context: ProbeContext = {
+    target: plan.target,
+    http,
+    session,
+    routes,
+    settings: plan.settings,
+    crackSigningKey,
+    getSigningKey: async () => plan.settings.jwtSecret ?? (await crackSigningKey()),
+    log,
+  };
+  const runs: ProbeRun[] = [];
+  const findings: Finding[] = [];
+  const ordered = [
+    ...plan.probes.filter((p) => p.phase === 'main'),
+    ...plan.probes.filter((p) => p.phase === 'limits'),
+  ];
+  for (const probe of ordered) {
+    const probeStarted = performance.now();
+    const requestsBefore = http.requestCount;
+    log(`probe ${probe.name}: ${probe.description}`);
+    let status: ProbeRun['status'] = 'ok';
+    let notes: string[] = [];
+    let found: Finding[] = [];
+    try {
+      const result = await probe.run(context);
+      found = result.findings;
+      notes = result.notes;
+    } catch (error) {
+      if (error instanceof BudgetExceededError) {
+        status = 'incomplete';
+        notes = [`stopped: ${error.message}`];
+      } else if (error instanceof PreflightError && error.code === 'E_TARGET_UNREACHABLE') {
+        throw error;
+      } else {
+        status = 'error';
+        notes = [`probe failed: ${error instanceof Error ? error.message : String(error)}`];
+      }
+    }
+    findings.push(...found);
+    runs.push({
+      name: probe.name,
+      status,
+      findings: found.length,
+      notes,
+      durationMs: performance.now() - probeStarted,
+      requests: http.requestCount - requestsBefore,
+    });
+    log(
+      `probe ${probe.name}: ${found.length} finding(s), ${http.requestCount - requestsBefore} requests${status === 'ok' ? '' : ` (${status})`}`,
+    );
+  }
+  return {
+    target: {
+      name: plan.target.name,
+      baseUrl: plan.target.baseUrl,
+      environment: plan.target.environment,
+      production: plan.target.production,
+    },
+    startedAt,
+    durationMs: performance.now() - started,
+    requests: http.requestCount,
+    budget: plan.budget,
+    probes: runs,
+    findings: sortFindings(dedupe(findings)),
+    openapiUrl: routes.openapiUrl,
+  };
+}
+
+async function assertReachable(http: ScanHttp): Promise<void> {
+  const response = await http.send({ method: 'GET', path: '/health', timeoutMs: 10_000 });
+  if (response.status === 0) {
+    throw new PreflightError(
+      'E_TARGET_UNREACHABLE',
+      `Target "${http.target.name}" did not answer at ${new URL(http.target.baseUrl).origin} (timed out)`,
+      {
+        hint: http.target.sandbox
+          ? 'is the sandbox running? `preflight sandbox status`'
+          : `check targets.${http.target.name}.baseUrl and your network`,
+      },
+    );
+  }
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    if (seen.has(f.fingerprint)) return false;
+    seen.add(f.fingerprint);
+    return true;
+  });
+}

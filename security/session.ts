@@ -1,0 +1,58 @@
+/** Logs in as the configured test accounts (once each) through the scanner's HTTP layer. */
+import { PreflightError } from '../src/errors.js';
+import { extractAccessToken } from '../src/http.js';
+import type { AccountRole } from '../src/sandbox/state.js';
+import type { ScanHttp } from './http.js';
+
+export class Session {
+  private readonly http: ScanHttp;
+  private readonly tokens = new Map<AccountRole, Promise<string | undefined>>();
+
+  constructor(http: ScanHttp) {
+    this.http = http;
+  }
+
+  /** The access token of a test account, or undefined when the target has no such account configured. */
+  login(role: AccountRole): Promise<string | undefined> {
+    let pending = this.tokens.get(role);
+    if (!pending) {
+      pending = this.loginOnce(role);
+      this.tokens.set(role, pending);
+    }
+    return pending;
+  }
+
+  /** Like login, but a missing account is an error naming the config key. */
+  async requireLogin(role: AccountRole): Promise<string> {
+    const token = await this.login(role);
+    if (!token) {
+      const name = this.http.target.name;
+      throw new PreflightError('E_CONFIG', `Target "${name}" has no usable ${role} test account`, {
+        hint: `add targets.${name}.accounts.${role} (email + passwordEnv) to preflight.yaml and export the password variable`,
+      });
+    }
+    return token;
+  }
+
+  private async loginOnce(role: AccountRole): Promise<string | undefined> {
+    const target = this.http.target;
+    const account = target.accounts[role];
+    if (!account?.password) return undefined;
+    const response = await this.http.send({
+      method: 'POST',
+      path: target.auth.loginPath,
+      form: { username: account.email, password: account.password },
+    });
+    const token = extractAccessToken(response, target.auth.cookieName);
+    if (response.status >= 400 || !token) {
+      throw new PreflightError(
+        'E_CHECK_FAILED',
+        `Login as ${role} (${account.email}) failed with HTTP ${response.status}`,
+        {
+          hint: 'check the account exists on the target and its password variable is right',
+        },
+      );
+    }
+    return token;
+  }
+}
