@@ -1,11 +1,12 @@
 /** Every command group of the CLI; each capability adds one line here. */
 import { registerBackupCommands } from '../backups/cli.js';
+import { registerMonitorCommands } from '../monitoring/cli.js';
+import { registerSecurityCommands } from '../security/cli.js';
 import type { RegisterCommands } from './cli/define.js';
 import { registerConfigCommands } from './config/cli.js';
 import { registerDoctorCommands } from './doctor/cli.js';
 import { registerSandboxCommands } from './sandbox/cli.js';
 import { registerSearchCheckCommands } from './search-check/cli.js';
-import { registerSecurityCommands } from '../security/cli.js';
 
 export const commandRegistrations: RegisterCommands[] = [
   registerConfigCommands,
@@ -14,4 +15,5 @@ export const commandRegistrations: RegisterCommands[] = [
   registerSearchCheckCommands,
   registerDoctorCommands,
   registerSecurityCommands,
+  registerMonitorCommands,
 ];

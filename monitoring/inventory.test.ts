@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAlerts } from './alerts.js';
+import { buildDashboards } from './dashboards.js';
+import { parseExposition } from './exposition.js';
+import {
+  createBackupRegistry,
+  createPlatformRegistry,
+  createSupabaseRegistry,
+  type MetricsServer,
+  startMetricsServer,
+} from './fixtures/metrics-server.js';
+import { checkInventory, collectQueryUses } from './inventory.js';
+import { createTestProfile } from './profile.js';
+import { scrapeEndpoints } from './scrape.js';
+import { buildSloRecordingRules } from './slo.js';
+
+const profile = createTestProfile();
+const recording = buildSloRecordingRules(profile);
+const uses = collectQueryUses(
+  buildDashboards(profile, { datasourceUid: 'ds', uidPrefix: 'p' }),
+  buildAlerts(profile),
+  recording,
+);
+
+describe('metric inventory against live prom-client servers', () => {
+  const servers: MetricsServer[] = [];
+  let platform: MetricsServer;
+  let supabase: MetricsServer;
+  let pushgateway: MetricsServer;
+
+  beforeAll(async () => {
+    platform = await startMetricsServer(createPlatformRegistry(), {
+      username: 'metrics',
+      password: 'test-metrics-secret',
+    });
+    supabase = await startMetricsServer(createSupabaseRegistry(), {
+      username: 'service_role',
+      password: 'test-service-role',
+    });
+    pushgateway = await startMetricsServer(createBackupRegistry());
+    servers.push(platform, supabase, pushgateway);
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+
+  async function scrapeAll(platformServer = platform) {
+    return scrapeEndpoints([
+      { source: 'platform', url: platformServer.url, username: 'metrics', password: 'test-metrics-secret' },
+      { source: 'supabase', url: supabase.url, username: 'service_role', password: 'test-service-role' },
+      { source: 'pushgateway', url: pushgateway.url },
+    ]);
+  }
+
+  it('accepts every panel, alert and recording rule when all three sources export their metrics', async () => {
+    const { exported, failures } = await scrapeAll();
+    expect(failures).toEqual([]);
+    const result = checkInventory(uses, exported, recording);
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.sources.sort()).toEqual(['platform', 'pushgateway', 'supabase']);
+    // only the k6 panels cannot be checked by scraping
+    expect(new Set(result.unverified.map((u) => u.metric.slice(0, 3)))).toEqual(new Set(['k6_']));
+  });
+
+  it('fails naming the panel that references a metric the target does not export (planted)', async () => {
+    const { exported } = await scrapeAll();
+    const planted = [
+      ...uses,
+      {
+        where: 'panel "Cache hit ratio" of dashboard "Planted"',
+        expr: 'sum(rate(instainstru_cache_hits_total[5m]))',
+      },
+    ];
+    const result = checkInventory(planted, exported, recording);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]!.message).toContain('panel "Cache hit ratio" of dashboard "Planted"');
+    expect(result.problems[0]!.message).toContain('instainstru_cache_hits_total');
+  });
+
+  it('names the alert whose metric disappeared from the target', async () => {
+    const server = await startMetricsServer(
+      createPlatformRegistry({ omit: ['instainstru_db_pool_usage_percent'] }),
+      {
+        username: 'metrics',
+        password: 'test-metrics-secret',
+      },
+    );
+    try {
+      const { exported } = await scrapeAll(server);
+      const result = checkInventory(uses, exported, recording);
+      expect(result.ok).toBe(false);
+      expect(result.problems.map((p) => p.where)).toContain('alert "DbPoolSaturated"');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('catches a label the target never sets and a latency bucket it does not have', async () => {
+    const { exported } = await scrapeAll();
+    const result = checkInventory(
+      [
+        {
+          where: 'alert "Planted"',
+          expr: 'sum by (route) (rate(instainstru_http_requests_total{handler="/x"}[5m]))',
+        },
+      ],
+      exported,
+      recording,
+    );
+    expect(result.problems.map((p) => p.label).sort()).toEqual(['handler', 'route']);
+    const noBucket = await startMetricsServer(createPlatformRegistry({ buckets: [0.1, 0.3, 1] }), {
+      username: 'metrics',
+      password: 'test-metrics-secret',
+    });
+    try {
+      const scraped = await scrapeAll(noBucket);
+      const latency = checkInventory(uses, scraped.exported, recording);
+      expect(
+        latency.problems.some(
+          (p) => p.where.startsWith('recording rule "slo:latency_errors') && p.label === 'le',
+        ),
+      ).toBe(true);
+    } finally {
+      await noBucket.close();
+    }
+  });
+
+  it('reports a scrape that is refused (wrong basic auth) as a failure of that source', async () => {
+    const outcome = await scrapeEndpoints([
+      { source: 'platform', url: platform.url, username: 'metrics', password: 'wrong' },
+    ]);
+    expect(outcome.exported.platform).toBeUndefined();
+    expect(outcome.failures[0]!.message).toContain('HTTP 401');
+  });
+});
+
+describe('exposition parsing', () => {
+  it('reads histogram samples, labels and declared families without samples', () => {
+    const exposition = parseExposition(
+      [
+        '# TYPE a_seconds histogram',
+        'a_seconds_bucket{le="0.25",method="GET"} 1',
+        'a_seconds_count{method="GET"} 1',
+        '# TYPE b_total counter',
+        '# TYPE c counter',
+      ].join('\n'),
+    );
+    expect(exposition.get('a_seconds_bucket')?.values.get('le')).toEqual(new Set(['0.25']));
+    expect(exposition.get('a_seconds_sum')?.observed).toBe(false);
+    expect(exposition.get('b_total')?.observed).toBe(false);
+    expect(exposition.has('c_total')).toBe(true);
+  });
+});
