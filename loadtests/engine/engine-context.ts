@@ -1,0 +1,71 @@
+/** Creates the shared state of a native run (one per thread). */
+import { redact } from '../../src/redact.js';
+import { now } from './clock.js';
+import { type AbortInfo, createGroupNode, type EngineContext, getBuiltinMetrics } from './context.js';
+import { createUrlGuard, type GuardSpec } from './guard.js';
+import { MetricRegistry } from './metrics.js';
+import type { K6Options } from './options.js';
+import { TimeSeriesRecorder } from './timeseries.js';
+
+export interface EngineInit {
+  scriptPath: string;
+  env: Record<string, string>;
+  options: K6Options;
+  guard: GuardSpec;
+  globalTags: Record<string, string>;
+  thresholdKeys: string[];
+  trackSeries: boolean;
+  /** Shared across workers so their seconds line up (performance.timeOrigin-independent). */
+  testStartEpochMs?: number;
+  maxLoggedErrors?: number;
+}
+
+export interface NativeEngine extends EngineContext {
+  iterationErrors: number;
+}
+
+export function createEngine(init: EngineInit): NativeEngine {
+  const registry = new MetricRegistry();
+  if (init.trackSeries) registry.enableSeries();
+  for (const key of init.thresholdKeys) registry.addSelector(key);
+  const metrics = getBuiltinMetrics(registry);
+  const controller = new AbortController();
+  const epoch = init.testStartEpochMs ?? Date.now();
+  const start = now() - (Date.now() - epoch);
+  const maxLogged = init.maxLoggedErrors ?? 10;
+  const engine: NativeEngine = {
+    registry,
+    metrics,
+    series: new TimeSeriesRecorder(start, now),
+    rootGroup: createGroupNode('', ''),
+    env: init.env,
+    options: init.options,
+    scriptPath: init.scriptPath,
+    guardUrl: createUrlGuard(init.guard),
+    aborted: undefined,
+    abortSignal: controller.signal,
+    abort(info: AbortInfo) {
+      if (engine.aborted) return;
+      engine.aborted = info;
+      controller.abort();
+    },
+    iterationErrors: 0,
+    reportIterationError(error, vuId) {
+      engine.iterationErrors++;
+      if (engine.iterationErrors <= maxLogged) {
+        const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        process.stderr.write(
+          `${redact(`[VU ${vuId}] iteration failed: ${text.split('\n').slice(0, 4).join('\n')}`)}\n`,
+        );
+        if (engine.iterationErrors === maxLogged)
+          process.stderr.write('(further iteration errors are counted, not printed)\n');
+      }
+    },
+    testStartMs: start,
+    testStartEpochMs: epoch,
+    vusActive: 0,
+    vusMax: 0,
+    globalTags: init.globalTags,
+  };
+  return engine;
+}

@@ -1,0 +1,60 @@
+/** The host guard of a run: a target's allowed hosts, or loopback (plus config-allowed hosts) for raw scripts. */
+import { PreflightError } from '../../src/errors.js';
+import { isLoopbackHost } from '../../src/net.js';
+import { assertAllowedUrl, type ResolvedTarget } from '../../src/target.js';
+
+/** Serializable (it crosses into worker threads). */
+export interface GuardSpec {
+  /** Set when the run has a target: every URL must pass assertAllowedUrl. */
+  target?: { name: string; allowedHosts: string[]; sandbox: boolean };
+  /** Extra hosts a raw script may reach (config `load.allowedHosts`-style); loopback is always allowed. */
+  extraHosts?: string[];
+}
+
+export function createGuardSpec(target: ResolvedTarget | undefined, extraHosts: string[] = []): GuardSpec {
+  return target
+    ? {
+        target: {
+          name: target.name,
+          allowedHosts: target.allowedHosts,
+          sandbox: target.sandbox !== undefined,
+        },
+      }
+    : { extraHosts };
+}
+
+/** Builds the check every request runs before it is sent. */
+export function createUrlGuard(spec: GuardSpec): (url: URL) => void {
+  const cache = new Map<string, PreflightError | null>();
+  if (spec.target) {
+    const target = {
+      ...spec.target,
+      sandbox: spec.target.sandbox ? {} : undefined,
+    } as unknown as ResolvedTarget;
+    return (url) => {
+      let verdict = cache.get(url.host);
+      if (verdict === undefined) {
+        try {
+          assertAllowedUrl(target, url.href);
+          verdict = null;
+        } catch (error) {
+          verdict = error as PreflightError;
+        }
+        if (cache.size < 1000) cache.set(url.host, verdict);
+      }
+      if (verdict) throw verdict;
+    };
+  }
+  const extra = new Set((spec.extraHosts ?? []).map((h) => h.toLowerCase()));
+  return (url) => {
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (isLoopbackHost(host) || extra.has(host)) return;
+    throw new PreflightError(
+      'E_TARGET_NOT_ALLOWED',
+      `Refusing to send traffic to ${host}: a script run without --target may reach only loopback hosts`,
+      {
+        hint: 'run it with --target <name> for a target in preflight.yaml that allows this host',
+      },
+    );
+  };
+}

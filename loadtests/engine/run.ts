@@ -1,0 +1,246 @@
+/**
+ * The public API of the load engine: `runScenario()` bundles a portable k6 script, runs it on k6 or the native
+ * engine, normalizes the summary, writes results/<run-id>/ and returns the verdict with preflight's exit code.
+ */
+import { join } from 'node:path';
+import { PreflightError } from '../../src/errors.js';
+import { registerSecret } from '../../src/redact.js';
+import type { ResolvedTarget } from '../../src/target.js';
+import { assertNativeSupport, bundleScenario } from './bundle.js';
+import { createGuardSpec } from './guard.js';
+import { findK6, runK6 } from './k6-engine.js';
+import { type NativeRunResult, type Progress, readScriptExports, runNative } from './native.js';
+import { normalizeK6Data } from './normalize.js';
+import { type K6Options, planScenarios, type ScenarioPlan } from './options.js';
+import { assertReachable } from './reachability.js';
+import { createRunId, writeResults } from './results.js';
+import { resolveScenarioPath } from './scenarios.js';
+import { buildRunSummary, type RunSummary } from './summary.js';
+import { getTargetEnv } from './target-env.js';
+import type { SeriesPoint } from './timeseries.js';
+
+export type EngineChoice = 'k6' | 'native';
+
+export interface RunScenarioOptions {
+  /** A name from loadtests/scenarios/ or a path to a script. */
+  scenario: string;
+  cwd?: string;
+  /** Default: k6 when found (PATH or K6_BIN), else native. */
+  engine?: EngineChoice;
+  /** The resolved target; without one, only loopback hosts (and `allowedHosts`) may be reached. */
+  target?: ResolvedTarget;
+  allowedHosts?: string[];
+  /** `-e KEY=VALUE` (override the target's values). */
+  env?: Record<string, string>;
+  vus?: number;
+  duration?: string;
+  iterations?: number;
+  /** Native engine worker threads. */
+  workers?: number;
+  /** `--out` values, e.g. `prometheus-rw=http://127.0.0.1:9090/api/v1/write`. */
+  outputs?: string[];
+  /** testid tag on every sample (default: the run id). */
+  testid?: string;
+  /** Default `<cwd>/results`; `false` writes nothing. */
+  resultsDir?: string | false;
+  onProgress?: (progress: Progress) => void;
+  /** One-line notices (engine choice). */
+  onNotice?: (message: string) => void;
+  signal?: AbortSignal;
+  /** Skip the TCP reachability check of the target (tests of unreachable hosts use it on). */
+  checkReachable?: boolean;
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+export interface RunScenarioResult {
+  summary: RunSummary;
+  exitCode: number;
+  engine: EngineChoice;
+  resultsDir: string | undefined;
+  series: SeriesPoint[];
+  plans: ScenarioPlan[];
+  /** handleSummary's stdout text, when the script returned one. */
+  summaryStdout: string | undefined;
+}
+
+function chooseEngine(
+  requested: EngineChoice | undefined,
+  env: NodeJS.ProcessEnv,
+  notice?: (m: string) => void,
+): { engine: EngineChoice; k6Path?: string } {
+  const k6Path = findK6(env);
+  if (requested === 'k6') {
+    if (!k6Path) {
+      throw new PreflightError('E_TOOL_MISSING', 'k6 was not found (PATH or K6_BIN)', {
+        hint: 'install k6, set K6_BIN, or run with --engine native',
+      });
+    }
+    return { engine: 'k6', k6Path };
+  }
+  if (requested === 'native') return { engine: 'native' };
+  if (k6Path) {
+    notice?.(`engine: k6 (${k6Path}); use --engine native for the built-in engine`);
+    return { engine: 'k6', k6Path };
+  }
+  notice?.('engine: native (k6 not found on PATH or in K6_BIN)');
+  return { engine: 'native' };
+}
+
+function parseOutputs(outputs: string[]): { remoteWriteUrl: string | undefined } {
+  let remoteWriteUrl: string | undefined;
+  for (const out of outputs) {
+    const [kind, ...rest] = out.split('=');
+    if ((kind === 'prometheus-rw' || kind === 'experimental-prometheus-rw') && rest.length)
+      remoteWriteUrl = rest.join('=');
+    else if (kind === 'prometheus-rw' || kind === 'experimental-prometheus-rw') {
+      remoteWriteUrl = process.env.K6_PROMETHEUS_RW_SERVER_URL ?? 'http://localhost:9090/api/v1/write';
+    } else
+      throw new PreflightError('E_USAGE', `Unsupported output \`${out}\``, {
+        hint: 'use --out prometheus-rw=URL',
+      });
+  }
+  return { remoteWriteUrl };
+}
+
+function exitFromNative(result: NativeRunResult): { exitCode: number; status: RunSummary['status'] } {
+  if (result.aborted?.kind === 'fatal')
+    throw result.aborted.error ?? new PreflightError('E_K6_SCRIPT', result.aborted.reason);
+  const failed = result.thresholds.some((t) => !t.ok);
+  if (result.aborted) return { exitCode: 1, status: 'aborted' };
+  return failed ? { exitCode: 1, status: 'thresholds-failed' } : { exitCode: 0, status: 'passed' };
+}
+
+/** Runs one scenario end to end; throws PreflightError for usage, script and reachability problems. */
+export async function runScenario(options: RunScenarioOptions): Promise<RunScenarioResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const processEnv = options.processEnv ?? process.env;
+  const path = resolveScenarioPath(options.scenario, cwd);
+  const { engine, k6Path } = chooseEngine(options.engine, processEnv, options.onNotice);
+  const outputs = options.outputs ?? [];
+  const { remoteWriteUrl } = parseOutputs(outputs);
+  const env: Record<string, string> = {
+    ...(options.target ? getTargetEnv(options.target) : {}),
+    ...(options.env ?? {}),
+  };
+  for (const [key, value] of Object.entries(options.env ?? {}))
+    if (/PASSWORD|TOKEN|SECRET|KEY/i.test(key)) registerSecret(value);
+  const startedAt = new Date();
+  const runId = createRunId(path, startedAt);
+  const testid = options.testid ?? runId;
+  const guard = createGuardSpec(options.target, options.allowedHosts);
+  if (options.checkReachable !== false) {
+    const base = options.target?.baseUrl ?? env.BASE_URL;
+    if (base) await assertReachable(base);
+  }
+  const bundle = await bundleScenario(path, { summaryHook: engine === 'k6', runnerTags: engine === 'k6' });
+  const resultsRoot = options.resultsDir === false ? undefined : (options.resultsDir ?? join(cwd, 'results'));
+
+  let summary: RunSummary;
+  let series: SeriesPoint[] = [];
+  let plans: ScenarioPlan[];
+  let summaryStdout: string | undefined;
+  if (engine === 'native') {
+    assertNativeSupport(bundle);
+    const exports = readScriptExports(bundle.cjs, path, env);
+    const k6Options = (exports.options ?? {}) as K6Options;
+    plans = planScenarios(k6Options, {
+      vus: options.vus,
+      duration: options.duration,
+      iterations: options.iterations,
+    });
+    const result = await runNative({
+      code: bundle.cjs,
+      scriptPath: path,
+      options: k6Options,
+      plans,
+      env,
+      guard,
+      globalTags: { testid },
+      workers: options.workers,
+      remoteWrite: remoteWriteUrl ? { url: remoteWriteUrl } : undefined,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      cwd,
+    });
+    const verdict = exitFromNative(result);
+    series = result.series;
+    summaryStdout = result.summaryOutputs.stdout;
+    const thresholds = result.thresholds.map((t) => ({
+      metric: t.metric,
+      source: t.source,
+      ok: t.ok,
+      ...(t.observed === undefined ? {} : { observed: t.observed }),
+      abortOnFail: t.abortOnFail,
+    }));
+    summary = buildRunSummary(normalizeK6Data(result.data), {
+      runId,
+      engine: 'native',
+      script: path,
+      target: options.target?.name,
+      startedAt: result.startedAt.toISOString(),
+      durationMs: result.durationMs,
+      status: verdict.status,
+      exitCode: verdict.exitCode,
+      abort: result.aborted ? { kind: result.aborted.kind, reason: result.aborted.reason } : undefined,
+      scenarios: plans.map((p) => ({ name: p.name, executor: p.executor })),
+      iterationErrors: result.iterationErrors,
+      thresholds,
+      source: 'native',
+      workers: result.workers,
+    });
+  } else {
+    plans = [];
+    const result = await runK6({
+      esm: bundle.esm,
+      k6Path: k6Path!,
+      env: { ...env, PREFLIGHT_TESTID: testid },
+      vus: options.vus,
+      duration: options.duration,
+      iterations: options.iterations,
+      outputs,
+      tags: { testid },
+      signal: options.signal,
+    });
+    if (result.meaning.status === 'error') {
+      throw new PreflightError(
+        result.meaning.exitCode === 2 ? 'E_K6_SCRIPT' : 'E_TOOL_FAILED',
+        `k6: ${result.meaning.reason} (exit ${result.k6ExitCode})`,
+        {
+          hint: 'see the k6 output above',
+          exitCode: result.meaning.exitCode as 1 | 2,
+        },
+      );
+    }
+    if (!result.data) {
+      throw new PreflightError(
+        'E_TOOL_FAILED',
+        `k6 exited with ${result.k6ExitCode} without writing its summary`,
+        { hint: 'see the k6 output above' },
+      );
+    }
+    summary = buildRunSummary(result.data, {
+      runId,
+      engine: 'k6',
+      script: path,
+      target: options.target?.name,
+      startedAt: startedAt.toISOString(),
+      durationMs: result.data.durationMs ?? result.durationMs,
+      status: result.meaning.status,
+      exitCode: result.meaning.exitCode,
+      abort: result.meaning.status === 'aborted' ? { kind: 'k6', reason: result.meaning.reason } : undefined,
+      scenarios: [],
+      iterationErrors: 0,
+      workers: 1,
+    });
+  }
+  const written = resultsRoot ? writeResults(resultsRoot, summary, series) : undefined;
+  return {
+    summary,
+    exitCode: summary.exitCode,
+    engine,
+    resultsDir: written?.dir,
+    series,
+    plans,
+    summaryStdout,
+  };
+}

@@ -1,0 +1,154 @@
+/** Metric sinks with k6's aggregation: Counter, Gauge, Rate and Trend (an HDR histogram, bounded memory). */
+import * as hdr from 'hdr-histogram-js';
+
+export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
+
+/** Trend values are kept as integers of 1/1000 of their unit (microseconds for time). */
+const SCALE = 1000;
+
+export function createHistogram(): hdr.Histogram {
+  return hdr.build({ autoResize: true, numberOfSignificantValueDigits: 3, bitBucketSize: 'packed' });
+}
+
+export class CounterSink {
+  count = 0;
+  samples = 0;
+  add(value: number): void {
+    this.count += value;
+    this.samples++;
+  }
+  values(durationS: number): Record<string, number> {
+    return { count: this.count, rate: durationS > 0 ? this.count / durationS : 0 };
+  }
+  toJSON() {
+    return { count: this.count, samples: this.samples };
+  }
+  merge(other: { count: number; samples: number }): void {
+    this.count += other.count;
+    this.samples += other.samples;
+  }
+}
+
+export class GaugeSink {
+  value = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  samples = 0;
+  add(value: number): void {
+    this.value = value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    this.samples++;
+  }
+  values(): Record<string, number> {
+    return { value: this.value, min: this.samples ? this.min : 0, max: this.samples ? this.max : 0 };
+  }
+  toJSON() {
+    return { value: this.value, min: this.min, max: this.max, samples: this.samples };
+  }
+  merge(other: { value: number; min: number; max: number; samples: number }): void {
+    if (!other.samples) return;
+    this.value = other.value;
+    this.min = Math.min(this.min, other.min);
+    this.max = Math.max(this.max, other.max);
+    this.samples += other.samples;
+  }
+}
+
+export class RateSink {
+  passes = 0;
+  total = 0;
+  add(value: number): void {
+    this.total++;
+    if (value) this.passes++;
+  }
+  values(): Record<string, number> {
+    return {
+      rate: this.total ? this.passes / this.total : 0,
+      passes: this.passes,
+      fails: this.total - this.passes,
+    };
+  }
+  toJSON() {
+    return { passes: this.passes, total: this.total };
+  }
+  merge(other: { passes: number; total: number }): void {
+    this.passes += other.passes;
+    this.total += other.total;
+  }
+}
+
+export class TrendSink {
+  histogram = createHistogram();
+  count = 0;
+  sum = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  add(value: number): void {
+    this.count++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    this.histogram.recordValue(value > 0 ? Math.round(value * SCALE) : 0);
+  }
+  /** Adds `count` samples of one value (coordinated-omission back-fill). */
+  addMany(value: number, count: number): void {
+    if (count <= 0) return;
+    this.count += count;
+    this.sum += value * count;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    this.histogram.recordValueWithCount(value > 0 ? Math.round(value * SCALE) : 0, count);
+  }
+  percentile(p: number): number {
+    if (!this.count) return 0;
+    if (p >= 100) return this.max;
+    if (p <= 0) return this.min;
+    return Math.min(this.max, Math.max(this.min, this.histogram.getValueAtPercentile(p) / SCALE));
+  }
+  stat(name: string): number | undefined {
+    if (name === 'avg') return this.count ? this.sum / this.count : 0;
+    if (name === 'min') return this.count ? this.min : 0;
+    if (name === 'max') return this.count ? this.max : 0;
+    if (name === 'med') return this.percentile(50);
+    if (name === 'count') return this.count;
+    const match = /^p\((\d+(?:\.\d+)?)\)$/.exec(name);
+    return match ? this.percentile(Number(match[1])) : undefined;
+  }
+  values(stats: string[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of stats) {
+      const v = this.stat(s);
+      if (v !== undefined) out[s] = v;
+    }
+    return out;
+  }
+  toJSON() {
+    return {
+      histogram: hdr.encodeIntoCompressedBase64(this.histogram),
+      count: this.count,
+      sum: this.sum,
+      min: this.min,
+      max: this.max,
+    };
+  }
+  merge(other: { histogram: string; count: number; sum: number; min: number; max: number }): void {
+    if (!other.count) return;
+    const decoded = hdr.decodeFromCompressedBase64(other.histogram, 'packed', false);
+    this.histogram.add(decoded);
+    decoded.destroy();
+    this.count += other.count;
+    this.sum += other.sum;
+    this.min = Math.min(this.min, other.min);
+    this.max = Math.max(this.max, other.max);
+  }
+}
+
+export type Sink = CounterSink | GaugeSink | RateSink | TrendSink;
+
+export function createSink(type: MetricType): Sink {
+  if (type === 'counter') return new CounterSink();
+  if (type === 'gauge') return new GaugeSink();
+  if (type === 'rate') return new RateSink();
+  return new TrendSink();
+}

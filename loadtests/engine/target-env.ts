@@ -1,0 +1,39 @@
+/** What a scenario learns about its target through __ENV (k6 and native alike). Secrets are registered for redaction. */
+import { registerSecret } from '../../src/redact.js';
+import type { ResolvedTarget } from '../../src/target.js';
+
+const roleEnv: Record<string, string> = {
+  studentA: 'STUDENT_A',
+  studentB: 'STUDENT_B',
+  instructor: 'INSTRUCTOR',
+  admin: 'ADMIN',
+};
+
+/** BASE_URL, API_BASE, ORIGIN, AUTH_STYLE, LOGIN_PATH, BYPASS_HEADER/TOKEN, <ROLE>_EMAIL/_PASSWORD. */
+export function getTargetEnv(target: ResolvedTarget): Record<string, string> {
+  const env: Record<string, string> = {
+    TARGET_NAME: target.name,
+    TARGET_ENVIRONMENT: target.environment,
+    BASE_URL: target.baseUrl,
+    API_BASE: target.apiBase,
+    AUTH_STYLE: target.auth.style,
+    LOGIN_PATH: target.auth.loginPath,
+    ME_PATH: target.auth.mePath,
+  };
+  if (target.origin) env.ORIGIN = target.origin;
+  if (target.rateLimitBypass) {
+    env.BYPASS_HEADER = target.rateLimitBypass.header;
+    env.BYPASS_TOKEN = target.rateLimitBypass.token;
+    registerSecret(target.rateLimitBypass.token);
+  }
+  for (const [role, account] of Object.entries(target.accounts)) {
+    const prefix = roleEnv[role];
+    if (!prefix || !account) continue;
+    env[`${prefix}_EMAIL`] = account.email;
+    if (account.password) {
+      env[`${prefix}_PASSWORD`] = account.password;
+      registerSecret(account.password);
+    }
+  }
+  return env;
+}

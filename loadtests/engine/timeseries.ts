@@ -1,0 +1,153 @@
+/** Per-second time series: requests, errors, latency percentiles, VUs, dropped iterations. */
+import * as hdr from 'hdr-histogram-js';
+import { createHistogram } from './sinks.js';
+
+export interface RawBucket {
+  /** Seconds since test start. */
+  second: number;
+  reqs: number;
+  failed: number;
+  iterations: number;
+  dropped: number;
+  vus: number;
+  histogram: string;
+}
+
+export interface SeriesPoint {
+  t: number;
+  rps: number;
+  errorRate: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  vus: number;
+  iterations: number;
+  droppedIterations: number;
+}
+
+/** Records into the current one-second bucket; closed buckets are drained as RawBucket. */
+export class TimeSeriesRecorder {
+  private second = 0;
+  private reqs = 0;
+  private failed = 0;
+  private iterations = 0;
+  private dropped = 0;
+  private histogram = createHistogram();
+  private closed: RawBucket[] = [];
+  /** Set by the executor loop; sampled when a bucket closes. */
+  vus = 0;
+
+  constructor(
+    private startMs: number,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Moves the time origin (the test starts after setup). */
+  setStart(startMs: number): void {
+    this.startMs = startMs;
+  }
+
+  private roll(): void {
+    const second = Math.floor((this.clock() - this.startMs) / 1000);
+    while (second > this.second) this.close();
+  }
+
+  private close(): void {
+    this.closed.push({
+      second: this.second,
+      reqs: this.reqs,
+      failed: this.failed,
+      iterations: this.iterations,
+      dropped: this.dropped,
+      vus: this.vus,
+      histogram: this.reqs ? hdr.encodeIntoCompressedBase64(this.histogram) : '',
+    });
+    this.second++;
+    this.reqs = 0;
+    this.failed = 0;
+    this.iterations = 0;
+    this.dropped = 0;
+    if (this.histogram.totalCount) this.histogram.reset();
+  }
+
+  recordRequest(durationMs: number, failed: boolean): void {
+    this.roll();
+    this.reqs++;
+    if (failed) this.failed++;
+    this.histogram.recordValue(Math.round(durationMs * 1000));
+  }
+
+  recordIteration(): void {
+    this.roll();
+    this.iterations++;
+  }
+
+  recordDropped(count = 1): void {
+    this.roll();
+    this.dropped += count;
+  }
+
+  /** Returns the buckets closed so far (all of them with `final`). */
+  drain(final = false): RawBucket[] {
+    this.roll();
+    if (final && (this.reqs || this.iterations || this.dropped)) this.close();
+    const out = this.closed;
+    this.closed = [];
+    return out;
+  }
+}
+
+/** Merges raw buckets (from one or more workers) into points. */
+export class TimeSeriesMerger {
+  private readonly buckets = new Map<
+    number,
+    { raw: Omit<RawBucket, 'histogram'>; histogram: hdr.Histogram | undefined }
+  >();
+
+  add(buckets: RawBucket[]): void {
+    for (const b of buckets) {
+      let entry = this.buckets.get(b.second);
+      if (!entry) {
+        entry = {
+          raw: { second: b.second, reqs: 0, failed: 0, iterations: 0, dropped: 0, vus: 0 },
+          histogram: undefined,
+        };
+        this.buckets.set(b.second, entry);
+      }
+      entry.raw.reqs += b.reqs;
+      entry.raw.failed += b.failed;
+      entry.raw.iterations += b.iterations;
+      entry.raw.dropped += b.dropped;
+      entry.raw.vus += b.vus;
+      if (b.histogram) {
+        const decoded = hdr.decodeFromCompressedBase64(b.histogram, 'packed', false);
+        if (entry.histogram) {
+          entry.histogram.add(decoded);
+          decoded.destroy();
+        } else entry.histogram = decoded;
+      }
+    }
+  }
+
+  points(): SeriesPoint[] {
+    return [...this.buckets.values()]
+      .sort((a, b) => a.raw.second - b.raw.second)
+      .map(({ raw, histogram }) => ({
+        t: raw.second,
+        rps: raw.reqs,
+        errorRate: raw.reqs ? raw.failed / raw.reqs : 0,
+        p50: histogram ? histogram.getValueAtPercentile(50) / 1000 : 0,
+        p95: histogram ? histogram.getValueAtPercentile(95) / 1000 : 0,
+        p99: histogram ? histogram.getValueAtPercentile(99) / 1000 : 0,
+        vus: raw.vus,
+        iterations: raw.iterations,
+        droppedIterations: raw.dropped,
+      }));
+  }
+
+  /** The newest complete point, for live progress. */
+  latest(): SeriesPoint | undefined {
+    const all = this.points();
+    return all[all.length - 1];
+  }
+}
