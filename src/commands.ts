@@ -5,10 +5,12 @@ import { registerSecurityCommands } from '../security/cli.js';
 import type { RegisterCommands } from './cli/define.js';
 import { registerConfigCommands } from './config/cli.js';
 import { registerDoctorCommands } from './doctor/cli.js';
+import { registerLaunchCommands } from './launch/cli.js';
 import { registerSandboxCommands } from './sandbox/cli.js';
 import { registerSearchCheckCommands } from './search-check/cli.js';
 
 export const commandRegistrations: RegisterCommands[] = [
+  registerLaunchCommands,
   registerConfigCommands,
   registerSandboxCommands,
   registerBackupCommands,
