@@ -1,5 +1,5 @@
 // Transpiles the TypeScript sources to dist/ (no bundling, no type check: `npm run typecheck` does that).
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -27,10 +27,13 @@ const files = sourceDirs.flatMap((d) => {
   }
 });
 const entryPoints = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'));
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+// Build into a staging directory and swap it in, so a CLI started while another build runs never finds dist/ half gone.
+const dist = join(root, 'dist');
+const staging = join(root, `dist.build-${process.pid}`);
+rmSync(staging, { recursive: true, force: true });
 await build({
   entryPoints,
-  outdir: join(root, 'dist'),
+  outdir: staging,
   outbase: root,
   format: 'esm',
   platform: 'node',
@@ -40,7 +43,21 @@ await build({
   logLevel: 'warning',
 });
 for (const file of files.filter((f) => assetExtensions.some((e) => f.endsWith(e)))) {
-  const target = join(root, 'dist', relative(root, file));
+  const target = join(staging, relative(root, file));
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(file, target);
 }
+const retired = join(root, `dist.old-${process.pid}`);
+try {
+  renameSync(dist, retired);
+} catch (error) {
+  if (error.code !== 'ENOENT') throw error;
+}
+try {
+  renameSync(staging, dist);
+} catch (error) {
+  // a concurrent build swapped its (identical) output in first
+  if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+  rmSync(staging, { recursive: true, force: true });
+}
+rmSync(retired, { recursive: true, force: true });
