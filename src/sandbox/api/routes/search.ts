@@ -87,9 +87,10 @@ SELECT s.id AS service_id, s.instructor_id, s.service_catalog_id, c.name AS serv
   try {
     return (await query<CandidateRow>(ctx.pool, sql, sqlParams)).rows;
   } catch (error) {
-    // error-based injection needs the database's message in the response
-    if (injectable && (error as SqlError).code)
+    // error-based injection needs the database's message in the response (with `verbose-errors` the handler adds stack and SQL)
+    if (injectable && (error as SqlError).code && !ctx.weak.has('verbose-errors')) {
       throw new ApiError(500, 'SEARCH_FAILED', `Search failed: ${(error as Error).message}`);
+    }
     throw error;
   }
 }
