@@ -253,7 +253,7 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
       rootGroup: engine.rootGroup,
       thresholds: results,
       durationMs,
-      trendStats: run.options.summaryTrendStats ?? [...defaultTrendStats, 'p(99)'],
+      trendStats: run.options.summaryTrendStats ?? [...defaultTrendStats, 'p(99)', 'count'],
       setupData,
     });
     const summaryOutputs =
