@@ -9,6 +9,9 @@ import { validateConfig } from '../src/config/load.js';
 import { PreflightError } from '../src/errors.js';
 import { synthMonitoringApp } from './app.js';
 
+/** A Terraform interpolation of a contact point's name. */
+const contactPointRef = (name: string) => `$${'{'}grafana_contact_point.${name}.name}`;
+
 const work = mkdtempSync(join(tmpdir(), 'preflight-synth-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -54,9 +57,9 @@ describe('monitor synth (cdktn in-process)', () => {
       (p) => [p.matcher[0]!.value, p.contact_point],
     );
     expect(routes).toEqual([
-      ['critical', '${grafana_contact_point.slack.name}'],
-      ['critical', '${grafana_contact_point.email.name}'],
-      ['warning', '${grafana_contact_point.slack.name}'],
+      ['critical', contactPointRef('slack')],
+      ['critical', contactPointRef('email')],
+      ['warning', contactPointRef('slack')],
     ]);
     const checks = Object.values(json.resource.grafana_synthetic_monitoring_check).map(
       (c) => (c as { target: string }).target,
@@ -68,7 +71,7 @@ describe('monitor synth (cdktn in-process)', () => {
     expect(json.variable.slack_webhook_url).toMatchObject({ sensitive: true });
     expect(json.variable.slack_webhook_url.default).toBeUndefined();
     const slack = (json.resource.grafana_contact_point.slack.slack as Array<{ url: string }>)[0]!;
-    expect(slack.url).toBe('${var.slack_webhook_url}');
+    expect(slack.url).toBe(`$${'{'}var.slack_webhook_url}`);
     expect(json.resource.grafana_data_source.prometheus.secure_json_data_encoded).toContain(
       'var.prometheus_password',
     );

@@ -62,7 +62,7 @@ export function writePrometheusConfig(dir: string, options: LocalPrometheusOptio
     global: {
       scrape_interval: options.scrapeInterval ?? '15s',
       evaluation_interval: options.evaluationInterval ?? '15s',
-      scrape_timeout: '5s',
+      scrape_timeout: getScrapeTimeout(options.scrapeInterval ?? '15s'),
     },
     rule_files: [rulesFile],
     scrape_configs: scrapeConfigs,
@@ -70,6 +70,14 @@ export function writePrometheusConfig(dir: string, options: LocalPrometheusOptio
   const file = join(dir, 'prometheus.yml');
   writeFileSync(file, stringify(config));
   return file;
+}
+
+/** 5s, or the scrape interval when shorter (Prometheus rejects a timeout longer than the interval). */
+function getScrapeTimeout(interval: string): string {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(interval);
+  if (!match) return '5s';
+  const seconds = Number(match[1]) / (match[2] === 'ms' ? 1000 : 1);
+  return seconds < 5 ? interval : '5s';
 }
 
 /** Starts Prometheus on 127.0.0.1 and waits until it is ready. */
@@ -89,7 +97,10 @@ export async function startLocalPrometheus(options: LocalPrometheusOptions): Pro
       '--log.level=warn',
     ]);
     cleanups.push(async () => {
-      await child.kill('SIGTERM');
+      // zx refuses (synchronously) to kill a process that already exited
+      await Promise.resolve()
+        .then(() => child.kill('SIGTERM'))
+        .catch(() => undefined);
       await child.result.catch(() => undefined);
     });
     const url = `http://127.0.0.1:${port}`;

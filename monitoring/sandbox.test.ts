@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordBackupMetrics } from '../backups/metrics.js';
+import { validateConfig } from '../src/config/load.js';
+import { getFreePort } from '../src/net.js';
+import { type RunningTool, startTool } from '../src/process.js';
+import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
+import { runCli } from '../test/helpers/cli.js';
+import { getAlertRuleState, type LocalPrometheus, startLocalPrometheus } from './prometheus.js';
+import { getMetricsEndpoints } from './scrape.js';
+import { getTargetProfile, runInventory } from './test-run.js';
+
+const home = mkdtempSync(join(tmpdir(), 'preflight-monitor-sandbox-'));
+const config = validateConfig({});
+let sandbox: SandboxHandle | undefined;
+let pushgateway: RunningTool | undefined;
+let pushgatewayUrl = '';
+let prometheus: LocalPrometheus | undefined;
+
+async function waitFor<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read().catch(() => undefined as T);
+    if (last !== undefined && done(last)) return last;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ dir: join(home, 'sandbox') });
+  const port = await getFreePort();
+  pushgateway = startTool('prometheus-pushgateway', [
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+  ]);
+  pushgatewayUrl = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'the pushgateway',
+    () => fetch(`${pushgatewayUrl}/-/ready`).then((r) => r.status),
+    (s) => s === 200,
+    20_000,
+  );
+  // the metrics a backup run and a verification push (backups/metrics.ts, the code `preflight backup run|verify` use)
+  const now = Math.floor(Date.now() / 1000);
+  const settings = { pushgatewayUrl };
+  const runs = [
+    await recordBackupMetrics(settings, 'sandbox', {
+      set: {
+        preflight_backup_last_success_timestamp_seconds: now,
+        preflight_backup_duration_seconds: 12,
+        preflight_backup_size_bytes: 123_456,
+      },
+    }),
+    await recordBackupMetrics(settings, 'sandbox', {
+      set: {
+        preflight_backup_verify_last_success_timestamp_seconds: now,
+        preflight_backup_restore_duration_seconds: 30,
+      },
+    }),
+    await recordBackupMetrics(settings, 'sandbox', { incrementFailures: true }),
+  ];
+  expect(runs.map((r) => r.error)).toEqual([undefined, undefined, undefined]);
+}, 180_000);
+
+afterAll(async () => {
+  try {
+    await prometheus?.stop();
+    await pushgateway?.kill();
+    await sandbox?.stop();
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+describe('monitoring against the sandbox twin and a real Pushgateway', () => {
+  it('every panel, alert and recording rule finds its metrics and labels (inventory)', async () => {
+    const { result, scrapeFailures } = await runInventory(
+      { config, env: process.env, pushgatewayUrl },
+      sandbox!.target,
+    );
+    expect(scrapeFailures).toEqual([]);
+    expect(result.sources.sort()).toEqual(['platform', 'pushgateway', 'supabase']);
+    expect(result.problems.map((p) => p.message)).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('catches a planted reference to a metric the sandbox does not export, naming the panel', async () => {
+    const { result } = await runInventory({ config, env: process.env, pushgatewayUrl }, sandbox!.target, [
+      { where: 'panel "Cache hits" of dashboard "Planted"', expr: 'rate(instainstru_cache_hits_total[5m])' },
+      {
+        where: 'alert "PlantedPoolAlert"',
+        expr: 'instainstru_db_pool_connections_used / instainstru_db_pool_connections_max',
+      },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.problems.map((p) => p.where)).toEqual([
+      'panel "Cache hits" of dashboard "Planted"',
+      'alert "PlantedPoolAlert"',
+      'alert "PlantedPoolAlert"',
+    ]);
+  });
+
+  it('`preflight monitor test` passes against the sandbox and the Pushgateway (CLI)', async () => {
+    const cwd = mkdtempSync(join(home, 'cwd-'));
+    const run = await runCli(['monitor', 'test', '--json', '--pushgateway', pushgatewayUrl], {
+      cwd,
+      env: { PREFLIGHT_HOME: home },
+      timeoutMs: 170_000,
+    });
+    const report = JSON.parse(run.stdout) as {
+      ok: boolean;
+      steps: Array<{ name: string; ok: boolean; problems: string[] }>;
+    };
+    expect(report.steps.map((s) => [s.name, s.ok, s.problems])).toEqual([
+      ['rules-check', true, []],
+      ['rules-test', true, []],
+      ['dashboards', true, []],
+      ['synth', true, []],
+      ['inventory', true, []],
+    ]);
+    expect(run.code).toBe(0);
+  }, 180_000);
+
+  it('a local Prometheus with the generated rules sees ScrapeTargetDown fire when the sandbox stops', async () => {
+    const target = sandbox!.target;
+    prometheus = await startLocalPrometheus({
+      endpoints: getMetricsEndpoints(target, config, process.env, { pushgatewayUrl }),
+      profile: { ...getTargetProfile(target, config), forOverride: '2s' },
+      scrapeInterval: '1s',
+      evaluationInterval: '1s',
+    });
+    const query = async (expr: string) => {
+      const response = await fetch(`${prometheus!.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      return (
+        (await response.json()) as {
+          data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+        }
+      ).data.result;
+    };
+    const up = await waitFor(
+      'the platform scrape',
+      () => query('up{job="platform"}'),
+      (r) => r[0]?.value[1] === '1',
+      60_000,
+    );
+    expect(up[0]!.metric.environment).toBe('sandbox');
+    await waitFor(
+      'backup metrics via the Pushgateway',
+      () => query('preflight_backup_last_success_timestamp_seconds'),
+      (r) => r.length === 1,
+      30_000,
+    );
+    expect(await getAlertRuleState(prometheus.url, 'ScrapeTargetDown')).toBe('inactive');
+    await sandbox!.stop();
+    sandbox = undefined;
+    const state = await waitFor(
+      'ScrapeTargetDown to fire',
+      () => getAlertRuleState(prometheus!.url, 'ScrapeTargetDown'),
+      (s) => s === 'firing',
+      90_000,
+    );
+    expect(state).toBe('firing');
+  }, 180_000);
+});
