@@ -18,7 +18,7 @@ export interface FakeSearchServer {
   close(): Promise<void>;
 }
 
-export type FakeSearchMode = 'service' | 'category' | 'ignore-price' | 'error';
+export type FakeSearchMode = 'service' | 'category' | 'ignore-price' | 'error' | 'rate-limit-once';
 
 const services: Array<[string, string, string[]]> = [
   ['Piano', 'Music', ['piano', 'pianos', 'pianno']],
@@ -128,6 +128,7 @@ export function answerSearch(
 /** Starts the fake on a free loopback port. */
 export async function startFakeSearchServer(mode: FakeSearchMode = 'service'): Promise<FakeSearchServer> {
   const requests: FakeSearchServer['requests'] = [];
+  let limited = false;
   const server: Server = createServer((req, res) => {
     requests.push({ url: req.url ?? '', headers: req.headers });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -146,6 +147,13 @@ export async function startFakeSearchServer(mode: FakeSearchMode = 'service'): P
       res
         .writeHead(500, { 'content-type': 'application/problem+json' })
         .end(JSON.stringify({ status: 500, title: 'Internal Server Error', code: 'INTERNAL' }));
+      return;
+    }
+    if (mode === 'rate-limit-once' && q === 'piano under $80' && !limited) {
+      limited = true;
+      res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' })
+        .end(JSON.stringify({ detail: 'Too many requests', code: 'RATE_LIMIT_EXCEEDED', retry_after: 1 }));
       return;
     }
     const body = answerSearch(q, Number(url.searchParams.get('limit') ?? 20), mode);

@@ -164,6 +164,14 @@ describe('judgeSearchResponse', () => {
     ).toEqual([]);
   });
 
+  it('uses the catalog of the repo golden set when no context is given', () => {
+    const j = judgeSearchResponse(
+      pianoUnder80,
+      response([result('a', 'Piano', 45), result('b', 'Voice', 45)]),
+    );
+    expect(j.problems).toEqual(['1/2 results not piano: Voice (Music)']);
+  });
+
   it('reports no results with a null precision', () => {
     const j = judgeSearchResponse(pianoUnder80, response([]), { catalog });
     expect(j).toMatchObject({ resultCount: 0, precision: null, problems: ['no results'] });

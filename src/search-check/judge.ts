@@ -1,6 +1,6 @@
 /** Judges one search response against its golden query: a pure function, no I/O. */
 import { type CatalogIndex, normalizeServiceName } from './catalog.js';
-import type { GoldenQuery } from './golden.js';
+import { type GoldenQuery, loadGoldenSet } from './golden.js';
 
 /** The parts of the platform's `GET /api/v1/search` response that are judged (see /work/shared/platform.md). */
 export interface SearchMatch {
@@ -74,7 +74,7 @@ export interface JudgeContext {
 export function judgeSearchResponse(
   query: GoldenQuery,
   response: SearchResponse,
-  context: JudgeContext,
+  context: JudgeContext = getDefaultContext(),
 ): QueryJudgement {
   const softFilteringUsed = response.meta?.soft_filtering_used === true;
   const expected = query.service === null ? undefined : context.catalog.find(query.service);
@@ -99,6 +99,14 @@ export function judgeSearchResponse(
   };
   judgement.problems = describeProblems(judgement);
   return judgement;
+}
+
+let defaultContext: JudgeContext | undefined;
+
+/** The catalog of the golden set kept in the repo (read once). */
+function getDefaultContext(): JudgeContext {
+  defaultContext ??= { catalog: loadGoldenSet().catalog };
+  return defaultContext;
 }
 
 function judgeResult(

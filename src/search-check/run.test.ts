@@ -134,6 +134,21 @@ describe('runSearchCheck against a real HTTP server with canned platform-shaped 
     expect(report.summary.zeroResultQueries).toBe(0);
   });
 
+  it('waits out a 429 for its Retry-After and asks again', async () => {
+    const fake = await startFake('rate-limit-once');
+    const progress: string[] = [];
+    const report = await runSearchCheck(targetFor(fake.baseUrl), { onProgress: (m) => progress.push(m) });
+    expect(report.ok).toBe(true);
+    expect(fake.requests.filter((r) => r.url.includes('q=piano+under+%2480'))).toHaveLength(2);
+    expect(progress).toContain('search-check: rate limited on "piano under $80", retrying in 1 s');
+    const noRetry = await runSearchCheck(targetFor((await startFake('rate-limit-once')).baseUrl), {
+      rateLimitRetries: 0,
+    });
+    expect(noRetry.queries.find((q) => q.q === 'piano under $80')?.error).toBe(
+      'HTTP 429 (RATE_LIMIT_EXCEEDED: Too many requests)',
+    );
+  });
+
   it('throws E_TARGET_UNREACHABLE (exit 3) when nothing listens', async () => {
     const port = await getFreePort();
     await expect(runSearchCheck(targetFor(`http://127.0.0.1:${port}`))).rejects.toMatchObject({

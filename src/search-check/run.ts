@@ -17,6 +17,8 @@ export interface SearchCheckOptions {
   limit?: number;
   /** Queries in flight at once (default 4). */
   concurrency?: number;
+  /** Retries of a query answered 429, after its Retry-After (default 2). */
+  rateLimitRetries?: number;
   /** Progress lines (stderr in the CLI). */
   onProgress?: (message: string) => void;
 }
@@ -44,7 +46,7 @@ export async function runSearchCheck(
     `search-check: ${golden.queries.length} golden queries against ${target.apiBase}/search`,
   );
   const answers = await mapWithConcurrency(golden.queries, options.concurrency ?? 4, (query) =>
-    askQuery(client, query, limit),
+    askQuery(client, query, limit, options),
   );
   const catalogNames = collectCatalogNames(answers);
   const entries = answers.map((a) => ({
@@ -89,8 +91,22 @@ function resolveThresholds(target: ResolvedTarget, options: SearchCheckOptions):
   return thresholds;
 }
 
-async function askQuery(client: ApiClient, query: GoldenQuery, limit: number): Promise<Answer> {
-  const response = await client.request('GET', '/search', { query: { q: query.q, limit } });
+async function askQuery(
+  client: ApiClient,
+  query: GoldenQuery,
+  limit: number,
+  options: SearchCheckOptions,
+): Promise<Answer> {
+  const ask = () => client.request('GET', '/search', { query: { q: query.q, limit } });
+  let response = await ask();
+  for (let attempt = 0; response.status === 429 && attempt < (options.rateLimitRetries ?? 2); attempt++) {
+    const waitMs = readRetryAfterMs(response);
+    options.onProgress?.(
+      `search-check: rate limited on "${query.q}", retrying in ${Math.ceil(waitMs / 1000)} s`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    response = await ask();
+  }
   if (response.status !== 200)
     return { query, response: null, error: describeHttpError(response), latencyMs: response.durationMs };
   let body: unknown;
@@ -113,6 +129,18 @@ async function askQuery(client: ApiClient, query: GoldenQuery, limit: number): P
       latencyMs: response.durationMs,
     };
   return { query, response: body as SearchResponse, error: null, latencyMs: response.durationMs };
+}
+
+/** Retry-After in ms (seconds or an HTTP date), 1 s when absent, at most 30 s. */
+function readRetryAfterMs(response: ApiResponse): number {
+  const header = response.headers.get('retry-after');
+  const seconds =
+    header === null
+      ? Number.NaN
+      : /^\d+$/.test(header.trim())
+        ? Number(header)
+        : (Date.parse(header) - Date.now()) / 1000;
+  return Math.min(30_000, Math.max(100, Number.isFinite(seconds) ? seconds * 1000 : 1000));
 }
 
 function describeHttpError(response: ApiResponse): string {
