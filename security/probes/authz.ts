@@ -39,8 +39,9 @@ export const authzProbe: Probe = {
         );
         return { findings, notes };
       }
-      findings.push(...(await checkProfileMassAssignment(context, notes, cleanups)));
+      // bookings first: an escalated profile (restored right after its check) must never colour the BOLA result
       findings.push(...(await checkBookings(context, notes, cleanups)));
+      findings.push(...(await checkProfileMassAssignment(context, notes, cleanups)));
     } finally {
       await runCleanups(cleanups);
     }
