@@ -95,15 +95,14 @@ async function readExisting(
 
 async function pushToGateway(url: string, target: string, update: MetricsUpdate): Promise<void> {
   const values: Partial<Record<BackupMetricName, number>> = { ...update.set };
-  if (update.incrementFailures) {
-    const response = await fetch(`${url.replace(/\/+$/, '')}/metrics`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    const previous = response.ok
-      ? readMetricValue(await response.text(), 'preflight_backup_failures_total', target)
-      : undefined;
-    values.preflight_backup_failures_total = (previous ?? 0) + 1;
-  }
+  const response = await fetch(`${url.replace(/\/+$/, '')}/metrics`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  const previous = response.ok
+    ? readMetricValue(await response.text(), 'preflight_backup_failures_total', target)
+    : undefined;
+  // the counter exists from the first run (0), so alerts and the metric inventory find it before any failure
+  values.preflight_backup_failures_total = (previous ?? 0) + (update.incrementFailures ? 1 : 0);
   const gateway = new Pushgateway(url, { timeout: 10_000 }, buildRegistry(target, values));
   // pushAdd (POST) replaces only the metrics pushed now, keeping the others of the same target
   await gateway.pushAdd({ jobName: PUSH_JOB, groupings: { target } });
