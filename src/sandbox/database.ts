@@ -6,12 +6,19 @@ import {
   APP_ROLE,
   DATABASE_NAME,
   getGrantsSql,
+  getPostSeedSql,
   getRolesSql,
   getSchemaSql,
   READONLY_ROLE,
   TEMPLATE_DATABASE_NAME,
 } from './schema.js';
-import { type SeedPasswords, type SeedSummary, seedDatabase } from './seed.js';
+import {
+  hashSeedPasswords,
+  type SeedHashes,
+  type SeedPasswords,
+  type SeedSummary,
+  seedDatabase,
+} from './seed.js';
 import type { Weaknesses } from './weaknesses.js';
 
 export interface ProvisionedDatabase {
@@ -20,6 +27,7 @@ export interface ProvisionedDatabase {
   readonlyUrl: string;
   appUrl: string;
   seed: SeedSummary;
+  hashes: SeedHashes;
 }
 
 export interface ProvisionOptions {
@@ -50,6 +58,8 @@ export async function provisionDatabase(options: ProvisionOptions): Promise<Prov
   const appPassword = createRandomSecret();
   const readonlyPassword = createRandomSecret();
   let started = Date.now();
+  const hashing = hashSeedPasswords(options.passwords);
+  hashing.catch(() => undefined);
   const cluster = await createCluster({ dataDir: options.dataDir, password: superPassword });
   log(`PostgreSQL ${cluster.binaries.major} started on port ${cluster.port} (${Date.now() - started} ms)`);
   try {
@@ -58,12 +68,16 @@ export async function provisionDatabase(options: ProvisionOptions): Promise<Prov
       await client.query(`CREATE DATABASE ${DATABASE_NAME}`);
       await client.query(getRolesSql({ app: appPassword, readonly: readonlyPassword }));
     });
+    const hashes = await hashing;
+    const seedStarted = Date.now();
     const seed = await withClient(cluster.url(DATABASE_NAME), async (client) => {
-      await client.query(getSchemaSql(options.weak));
-      const summary = await seedDatabase(client, options.passwords);
+      await client.query(getSchemaSql());
+      const summary = await seedDatabase(client, hashes);
+      await client.query(getPostSeedSql(options.weak));
       await client.query(getGrantsSql());
       return summary;
     });
+    const seedMs = Date.now() - seedStarted;
     await withClient(cluster.url('postgres'), async (client) => {
       await client.query(
         `CREATE DATABASE ${TEMPLATE_DATABASE_NAME} TEMPLATE ${DATABASE_NAME} STRATEGY FILE_COPY`,
@@ -75,7 +89,7 @@ export async function provisionDatabase(options: ProvisionOptions): Promise<Prov
     log(
       `Schema and seed written (${Object.entries(seed.counts)
         .map(([t, n]) => `${t} ${n}`)
-        .join(', ')}) in ${Date.now() - started} ms`,
+        .join(', ')}) in ${Date.now() - started} ms (seed ${seedMs} ms)`,
     );
     return {
       cluster,
@@ -83,6 +97,7 @@ export async function provisionDatabase(options: ProvisionOptions): Promise<Prov
       readonlyUrl: cluster.url(DATABASE_NAME, READONLY_ROLE, readonlyPassword),
       appUrl: cluster.url(DATABASE_NAME, APP_ROLE, appPassword),
       seed,
+      hashes,
     };
   } catch (error) {
     await cluster.destroy().catch(() => undefined);

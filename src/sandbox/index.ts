@@ -188,6 +188,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       metricsAuth,
       rateLimits: options.rateLimits as Partial<RateLimits> | undefined,
       jwtSecret: randomBytes(32),
+      dummyHash: db.hashes.filler,
       version: readVersion(),
       gitSha: process.env.GIT_SHA ?? 'sandbox',
     };

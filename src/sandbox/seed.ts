@@ -3,6 +3,7 @@
  * format pricing spread over $30-$200, 30 days of availability and past bookings. Rows are built in memory and
  * inserted set-wise (`INSERT ... SELECT FROM unnest(arrays)`), never row by row.
  */
+import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type pg from 'pg';
 import { ulid } from 'ulid';
@@ -28,6 +29,28 @@ export const accountEmails: Record<AccountRole, string> = {
 export interface SeedPasswords {
   accounts: Record<AccountRole, string>;
   loadTest: string;
+}
+
+/** bcrypt hashes of the seed's passwords; `filler` belongs to a random password nobody knows. */
+export interface SeedHashes {
+  accounts: Record<AccountRole, string>;
+  loadTest: string;
+  filler: string;
+}
+
+/** Computes each distinct hash once (async, so it overlaps with initdb). */
+export async function hashSeedPasswords(passwords: SeedPasswords): Promise<SeedHashes> {
+  const roles = Object.keys(passwords.accounts) as AccountRole[];
+  const [loadTest, filler, ...accountHashes] = await Promise.all([
+    bcrypt.hash(passwords.loadTest, BCRYPT_COST),
+    bcrypt.hash(randomBytes(24).toString('base64url'), BCRYPT_COST),
+    ...roles.map((role) => bcrypt.hash(passwords.accounts[role], BCRYPT_COST)),
+  ]);
+  const accounts = Object.fromEntries(roles.map((role, i) => [role, accountHashes[i] as string])) as Record<
+    AccountRole,
+    string
+  >;
+  return { accounts, loadTest: loadTest as string, filler: filler as string };
 }
 
 export interface SeedSummary {
@@ -130,7 +153,7 @@ const formats = ['instructor_location', 'student_location', 'online'] as const;
 /** Writes the whole seed into an empty schema. */
 export async function seedDatabase(
   client: pg.ClientBase,
-  passwords: SeedPasswords,
+  hashes: SeedHashes,
   today = new Date(),
 ): Promise<SeedSummary> {
   const random = createPrng(SEED);
@@ -184,18 +207,8 @@ export async function seedDatabase(
     }),
   );
 
-  // password hashes: each distinct one computed once
-  const hashOf = new Map<string, string>();
-  const hash = async (password: string) => {
-    let h = hashOf.get(password);
-    if (!h) {
-      h = await bcrypt.hash(password, BCRYPT_COST);
-      hashOf.set(password, h);
-    }
-    return h;
-  };
-  const fillerHash = await hash(`unusable-${random()}-${Date.now()}`);
-  const loadHash = await hash(passwords.loadTest);
+  const fillerHash = hashes.filler;
+  const loadHash = hashes.loadTest;
 
   const users: Array<Record<string, unknown>> = [];
   const addUser = (email: string, role: string, hashed: string, index: number) => {
@@ -211,18 +224,18 @@ export async function seedDatabase(
     });
     return id;
   };
-  addUser(accountEmails.admin, 'admin', await hash(passwords.accounts.admin), 0);
+  addUser(accountEmails.admin, 'admin', hashes.accounts.admin, 0);
   const instructorIds: string[] = [];
   for (let i = 0; i < INSTRUCTOR_COUNT; i++) {
     const email =
       i === 0 ? accountEmails.instructor : `instructor${String(i).padStart(4, '0')}@${EMAIL_DOMAIN}`;
     instructorIds.push(
-      addUser(email, 'instructor', i === 0 ? await hash(passwords.accounts.instructor) : fillerHash, i + 3),
+      addUser(email, 'instructor', i === 0 ? hashes.accounts.instructor : fillerHash, i + 3),
     );
   }
   const studentIds: string[] = [];
-  const studentA = addUser(accountEmails.studentA, 'student', await hash(passwords.accounts.studentA), 1);
-  const studentB = addUser(accountEmails.studentB, 'student', await hash(passwords.accounts.studentB), 2);
+  const studentA = addUser(accountEmails.studentA, 'student', hashes.accounts.studentA, 1);
+  const studentB = addUser(accountEmails.studentB, 'student', hashes.accounts.studentB, 2);
   studentIds.push(studentA, studentB);
   const loadTestEmails: string[] = [];
   for (let i = 1; i <= LOAD_TEST_STUDENT_COUNT; i++) {
@@ -439,6 +452,5 @@ export async function seedDatabase(
       created_at: 'timestamptz',
     }),
   );
-  await client.query('ANALYZE');
   return { loadTestEmails, counts };
 }

@@ -10,6 +10,8 @@ export interface RateLimits {
   loginPerIpPerMinute: number;
   loginPerEmailPerMinute: number;
   bookingsPerUserPerMinute: number;
+  /** The length of the "per minute" windows (60; load tests shorten it so conformance runs take seconds). */
+  windowSeconds: number;
 }
 
 export const defaultRateLimits: RateLimits = {
@@ -17,6 +19,7 @@ export const defaultRateLimits: RateLimits = {
   loginPerIpPerMinute: 20,
   loginPerEmailPerMinute: 5,
   bookingsPerUserPerMinute: 20,
+  windowSeconds: 60,
 };
 
 export interface ApiContext {

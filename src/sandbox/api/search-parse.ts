@@ -7,7 +7,14 @@ export interface ParsedQuery {
   location: string | null;
 }
 
-export const searchRegions = ['manhattan', 'brooklyn', 'queens', 'bronx', 'staten island'];
+/** Place names a query may mention, mapped to the seeded `instructor_profiles.region` values. */
+export const searchRegions: Record<string, string> = {
+  manhattan: 'manhattan',
+  brooklyn: 'brooklyn',
+  queens: 'queens',
+  bronx: 'bronx',
+  'staten island': 'staten-island',
+};
 
 const number = String.raw`(\d+(?:\.\d+)?)`;
 const per = String.raw`(?:\/|per|an|a)\s*(?:hour|hr|h)\b`;
@@ -64,9 +71,9 @@ export function parseSearchQuery(query: string): ParsedQuery {
     break;
   }
   let location: string | null = null;
-  for (const region of searchRegions) {
+  for (const [region, value] of Object.entries(searchRegions)) {
     if (new RegExp(`\\b${region}\\b`).test(text)) {
-      location = region;
+      location = value;
       text = text.replace(new RegExp(`\\b(?:in|near|around)?\\s*${region}\\b`), ' ');
       break;
     }

@@ -5,7 +5,6 @@ import { sendProblem } from './problem.js';
 import type { LimitDecision } from './rate-limit.js';
 
 export const API_PREFIX = '/api/v1';
-const WINDOW_MS = 60_000;
 const exemptPaths = [
   `${API_PREFIX}/health`,
   `${API_PREFIX}/ready`,
@@ -126,10 +125,10 @@ export function applyGlobalRateLimit(ctx: ApiContext, request: FastifyRequest, r
   const exempt = request.method === 'OPTIONS' || exemptPaths.includes(path) || ctx.weak.has('no-rate-limit');
   if (exempt || hasBypass(ctx, request)) {
     if (!exempt) ctx.metrics.rateLimitDecisions.inc({ bucket: 'global', action: 'bypass', shadow: 'false' });
-    setRateLimitHeaders(reply, ctx.limiters.global.peek(key, limit, WINDOW_MS));
+    setRateLimitHeaders(reply, ctx.limiters.global.peek(key, limit, ctx.rateLimits.windowSeconds * 1000));
     return false;
   }
-  const decision = ctx.limiters.global.hit(key, limit, WINDOW_MS);
+  const decision = ctx.limiters.global.hit(key, limit, ctx.rateLimits.windowSeconds * 1000);
   ctx.metrics.rateLimitDecisions.inc({
     bucket: 'global',
     action: decision.allowed ? 'allow' : 'block',
@@ -150,7 +149,7 @@ export function applyRouteLimit(
   bucket: keyof ApiContext['limiters'],
   key: string,
   limit: number,
-  windowMs = WINDOW_MS,
+  windowMs = ctx.rateLimits.windowSeconds * 1000,
 ): LimitDecision | undefined {
   if (ctx.weak.has('no-rate-limit') || hasBypass(ctx, request)) return undefined;
   const decision = ctx.limiters[bucket].hit(key, limit, windowMs);

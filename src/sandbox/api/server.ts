@@ -1,5 +1,4 @@
 /** Starts the API twin on loopback: pool, context, app, listen. */
-import bcrypt from 'bcryptjs';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import type { Weaknesses } from '../weaknesses.js';
@@ -21,6 +20,8 @@ export interface ApiServerOptions {
   metricsAuth: { username: string; password: string };
   rateLimits?: Partial<RateLimits>;
   jwtSecret: Uint8Array;
+  /** A bcrypt hash of a password nobody knows (same cost as real ones), compared against for unknown users. */
+  dummyHash: string;
   version: string;
   gitSha: string;
 }
@@ -71,7 +72,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       audience: 'instainstru',
       lifetimeSeconds: 60 * 60,
     },
-    dummyHash: await bcrypt.hash('not-a-real-password', 10),
+    dummyHash: options.dummyHash,
     getCatalog() {
       catalog ??= loadCatalogIndex(pool).catch((error) => {
         catalog = undefined;
