@@ -1,5 +1,6 @@
 /** Every command group of the CLI; each capability adds one line here. */
 import { registerBackupCommands } from '../backups/cli.js';
+import { registerLoadCommands } from '../loadtests/cli.js';
 import { registerMonitorCommands } from '../monitoring/cli.js';
 import { registerSecurityCommands } from '../security/cli.js';
 import type { RegisterCommands } from './cli/define.js';
@@ -18,4 +19,5 @@ export const commandRegistrations: RegisterCommands[] = [
   registerDoctorCommands,
   registerSecurityCommands,
   registerMonitorCommands,
+  registerLoadCommands,
 ];

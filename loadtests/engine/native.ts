@@ -9,7 +9,7 @@ import { createEngine, type NativeEngine } from './engine-context.js';
 import type { GuardSpec } from './guard.js';
 import { closeHttpAgent } from './http-client.js';
 import { buildK6Data, defaultTrendStats, type K6SummaryData } from './k6-data.js';
-import type { K6Options, ScenarioPlan } from './options.js';
+import { getScenarioNominalMs, type K6Options, type ScenarioPlan } from './options.js';
 import { type RemoteWriteConfig, startRemoteWrite } from './remote-write.js';
 import { getInitialVus, runScenarios, VuPool } from './runtime.js';
 import {
@@ -32,6 +32,8 @@ export interface Progress {
   errorRate: number;
   iterations: number;
   droppedIterations: number;
+  /** Planned duration when every scenario is time-bound (for a progress bar). */
+  nominalMs: number | undefined;
 }
 
 export interface NativeRunOptions {
@@ -182,6 +184,10 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
     if (run.remoteWrite && workers === 1)
       remote = startRemoteWrite(run.remoteWrite, () => engine.registry, globalTags);
 
+    const nominals = run.plans.map(getScenarioNominalMs);
+    const nominalMs = nominals.every((n) => n !== undefined)
+      ? Math.max(...(nominals as number[]))
+      : undefined;
     let lastBucketSecond = -1;
     const tick = () => {
       const elapsed = now() - engine.testStartMs;
@@ -198,6 +204,7 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
         errorRate: latest?.errorRate ?? 0,
         iterations: (engine.metrics.iterations.sink as { count: number }).count,
         droppedIterations: (engine.metrics.dropped_iterations.sink as { count: number }).count,
+        nominalMs,
       });
     };
     ticker = setInterval(tick, 1000);
