@@ -1,18 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordBackupMetrics } from '../backups/metrics.js';
+import { createAgeKeys } from '../backups/fixtures/support.js';
 import { validateConfig } from '../src/config/load.js';
 import { getFreePort } from '../src/net.js';
 import { type RunningTool, startTool } from '../src/process.js';
 import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
-import { runCli } from '../test/helpers/cli.js';
+import { binPath, runCli } from '../test/helpers/cli.js';
 import { getAlertRuleState, type LocalPrometheus, startLocalPrometheus } from './prometheus.js';
 import { getMetricsEndpoints } from './scrape.js';
 import { getTargetProfile, runInventory } from './test-run.js';
 
 const home = mkdtempSync(join(tmpdir(), 'preflight-monitor-sandbox-'));
+/** The working directory of the CLI runs: its preflight.yaml names the age recipient and the Pushgateway. */
+const cwd = join(home, 'cwd');
+mkdirSync(cwd);
 const config = validateConfig({});
 let sandbox: SandboxHandle | undefined;
 let pushgateway: RunningTool | undefined;
@@ -49,27 +53,35 @@ beforeAll(async () => {
     (s) => s === 200,
     20_000,
   );
-  // the metrics a backup run and a verification push (backups/metrics.ts, the code `preflight backup run|verify` use)
-  const now = Math.floor(Date.now() / 1000);
-  const settings = { pushgatewayUrl };
-  const runs = [
-    await recordBackupMetrics(settings, 'sandbox', {
-      set: {
-        preflight_backup_last_success_timestamp_seconds: now,
-        preflight_backup_duration_seconds: 12,
-        preflight_backup_size_bytes: 123_456,
-      },
-    }),
-    await recordBackupMetrics(settings, 'sandbox', {
-      set: {
-        preflight_backup_verify_last_success_timestamp_seconds: now,
-        preflight_backup_restore_duration_seconds: 30,
-      },
-    }),
-    await recordBackupMetrics(settings, 'sandbox', { incrementFailures: true }),
-  ];
-  expect(runs.map((r) => r.error)).toEqual([undefined, undefined, undefined]);
-}, 180_000);
+  // a real backup run and restore verification of the sandbox database push the backup metrics
+  const keys = await createAgeKeys();
+  writeFileSync(
+    join(cwd, 'preflight.yaml'),
+    `backups:\n  ageRecipients: [${keys.recipient}]\n  pushgatewayUrl: ${pushgatewayUrl}\n`,
+  );
+  const storage = `file://${join(home, 'backups')}`;
+  const env = { PREFLIGHT_HOME: home, PREFLIGHT_AGE_IDENTITY: keys.identity };
+  const backup = await runCli(['backup', 'run', '--storage', storage, '--json'], {
+    cwd,
+    env,
+    timeoutMs: 170_000,
+  });
+  expect(backup.code, backup.stderr).toBe(0);
+  const verify = await runCli(['backup', 'verify', 'latest', '--storage', storage, '--json'], {
+    cwd,
+    env,
+    timeoutMs: 170_000,
+  });
+  expect(verify.code, verify.stderr).toBe(0);
+  const pushed = await fetch(`${pushgatewayUrl}/metrics`).then((r) => r.text());
+  for (const name of [
+    'preflight_backup_last_success_timestamp_seconds',
+    'preflight_backup_verify_last_success_timestamp_seconds',
+    'preflight_backup_failures_total',
+  ]) {
+    expect(pushed).toContain(name);
+  }
+}, 400_000);
 
 afterAll(async () => {
   try {
@@ -110,8 +122,8 @@ describe('monitoring against the sandbox twin and a real Pushgateway', () => {
   });
 
   it('`preflight monitor test` passes against the sandbox and the Pushgateway (CLI)', async () => {
-    const cwd = mkdtempSync(join(home, 'cwd-'));
-    const run = await runCli(['monitor', 'test', '--json', '--pushgateway', pushgatewayUrl], {
+    // the Pushgateway comes from backups.pushgatewayUrl of the preflight.yaml in cwd
+    const run = await runCli(['monitor', 'test', '--json'], {
       cwd,
       env: { PREFLIGHT_HOME: home },
       timeoutMs: 170_000,
@@ -129,6 +141,40 @@ describe('monitoring against the sandbox twin and a real Pushgateway', () => {
     ]);
     expect(run.code).toBe(0);
   }, 180_000);
+
+  it('`preflight monitor up` serves the generated rules on loopback until interrupted (CLI)', async () => {
+    const child = spawn(process.execPath, [binPath, 'monitor', 'up', '--json', '--scrape-interval', '1s'], {
+      cwd,
+      env: { ...process.env, PREFLIGHT_HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const started = await waitFor(
+        'monitor up to print its URL',
+        async () => stdout,
+        (text) => text.includes('"url"'),
+        60_000,
+      );
+      const { url, sources } = JSON.parse(started) as { url: string; sources: string[] };
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(sources).toEqual(['platform', 'supabase', 'pushgateway']);
+      const state = await waitFor(
+        'the rules to load',
+        () => getAlertRuleState(url, 'SloAvailabilityBurnRatePage'),
+        (s) => s !== undefined,
+        30_000,
+      );
+      expect(state).toBe('inactive');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  }, 120_000);
 
   it('a local Prometheus with the generated rules sees ScrapeTargetDown fire when the sandbox stops', async () => {
     const target = sandbox!.target;
