@@ -20,6 +20,7 @@ export const backupRunCommand: Handler<BackupArgs> = async (argv, context) => {
       storage: backup.storage,
       recipients: backup.config.backups.ageRecipients,
       compressLevel: backup.config.backups.compressLevel,
+      checksumMethod: backup.config.backups.checksum,
       metrics: backup.metrics,
       env: context.env,
       log: (m) => context.out.info(m),

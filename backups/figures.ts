@@ -1,6 +1,7 @@
 /**
- * Exact row counts and order-independent content checksums per table. The same query runs in the backup's
- * snapshot and on the restored copy, with the same output settings, so equal data gives equal figures.
+ * Exact row counts and order-independent content checksums per table (the sum of a 64-bit hash of every row's
+ * text). The same query runs in the backup's snapshot and on the restored copy, with the same output settings,
+ * so equal data gives equal figures.
  */
 import type pg from 'pg';
 import type { TableFigures } from './manifest.js';
@@ -43,25 +44,36 @@ export async function listDumpedTables(
   return rows;
 }
 
+export type ChecksumMethod = 'hashtext' | 'md5';
+
+/** Per-row 64-bit hash of the row's text: hashtextextended (fast, the server's own hash) or the first 64 bits of md5. */
+const rowHashSql: Record<ChecksumMethod, string> = {
+  hashtext: 'hashtextextended(t::text, 0)',
+  md5: "('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint",
+};
+
 /** Counts and checksums one table (ONLY: inheritance children are counted on their own, as pg_dump dumps them). */
 export async function computeTableFigures(
   client: pg.ClientBase,
   schema: string,
   table: string,
+  method: ChecksumMethod = 'hashtext',
 ): Promise<TableFigures> {
   const { rows } = await client.query<{ rows: string; checksum: string }>(
-    `SELECT count(*)::text AS rows,
-            coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint), 0)::text AS checksum
+    `SELECT count(*)::text AS rows, coalesce(sum(${rowHashSql[method]}), 0)::text AS checksum
      FROM ONLY ${quoteIdent(schema)}.${quoteIdent(table)} AS t`,
   );
   const row = rows[0];
   return { schema, table, rows: Number(row?.rows ?? 0), checksum: row?.checksum ?? '0' };
 }
 
-export async function computeAllFigures(client: pg.ClientBase): Promise<TableFigures[]> {
+export async function computeAllFigures(
+  client: pg.ClientBase,
+  method: ChecksumMethod = 'hashtext',
+): Promise<TableFigures[]> {
   const out: TableFigures[] = [];
   for (const { schema, table } of await listDumpedTables(client))
-    out.push(await computeTableFigures(client, schema, table));
+    out.push(await computeTableFigures(client, schema, table, method));
   return out;
 }
 

@@ -4,7 +4,7 @@ export interface TableFigures {
   schema: string;
   table: string;
   rows: number;
-  /** Sum of the first 64 bits of md5(row::text) over every row, as a decimal string (order-independent). */
+  /** Sum over every row of a 64-bit hash of row::text (the manifest's checksumMethod), as a decimal string: order-independent. */
   checksum: string;
 }
 
@@ -35,6 +35,8 @@ export interface BackupManifest {
   finishedAt: string;
   durationMs: number;
   objects: StoredObjectRecord[];
+  /** How `tables[].checksum` was computed; verify uses the same. */
+  checksumMethod: 'hashtext' | 'md5';
   tables: TableFigures[];
   encryption: { tool: 'age'; recipients: Array<{ recipient: string; fingerprint: string }> };
   layout: { base: string; wal: string };

@@ -8,7 +8,7 @@ import { PreflightError } from '../src/errors.js';
 import { startTool } from '../src/process.js';
 import { redact } from '../src/redact.js';
 import { createDigestTap, encryptStream, getRecipientFingerprint } from './crypto.js';
-import { computeAllFigures } from './figures.js';
+import { type ChecksumMethod, computeAllFigures } from './figures.js';
 import {
   createBackupId,
   DUMP_OBJECT,
@@ -29,6 +29,7 @@ export interface RunBackupOptions {
   storage: BackupStorage;
   recipients: string[];
   compressLevel: number;
+  checksumMethod?: ChecksumMethod;
   metrics: MetricsSettings;
   env?: NodeJS.ProcessEnv;
   log?: (message: string) => void;
@@ -106,8 +107,10 @@ async function dumpToStorage(
     );
     let dumpFailedFirst = false;
     let stoppedBecause: unknown;
+    const phaseStart = Date.now();
     const dumped = dump.result.then(
       (result) => {
+        log(`backup ${id}: pg_dump finished after ${Date.now() - phaseStart} ms`);
         plain.end();
         return result;
       },
@@ -122,7 +125,13 @@ async function dumpToStorage(
     encrypted.on('error', (error) => tap.destroy(error));
     encrypted.pipe(tap);
     const uploaded = options.storage.putStream(dumpKey, tap, { onProgress: options.onUploadProgress });
-    const figured = computeAllFigures(snapshot.client);
+    const checksumMethod = options.checksumMethod ?? 'hashtext';
+    const figured = computeAllFigures(snapshot.client, checksumMethod).then((figures) => {
+      log(
+        `backup ${id}: ${figures.length} tables counted and checksummed after ${Date.now() - phaseStart} ms`,
+      );
+      return figures;
+    });
     // a failed upload or count must not leave pg_dump blocked on a pipe nobody reads
     const stopDump = (reason: unknown) => {
       if (dumpFailedFirst || stoppedBecause !== undefined) return;
@@ -191,6 +200,7 @@ async function dumpToStorage(
           encoding: ['age', 'pg_dump-custom-gzip'],
         },
       ],
+      checksumMethod,
       tables,
       encryption: {
         tool: 'age',

@@ -66,7 +66,9 @@ describe('backup schedule', () => {
     const text = renderSchedule('systemd', options);
     const execs = text.split('\n').filter((l) => l.startsWith('ExecStart='));
     expect(execs).toHaveLength(3);
-    execs.forEach((line, i) => expect(line).toMatch(order[i]!));
+    execs.forEach((line, i) => {
+      expect(line).toMatch(order[i]!);
+    });
     expect(text).toContain('Type=oneshot');
     expect(text).toContain('EnvironmentFile=/etc/preflight/preflight-backup-production.env');
     expect(text).toContain('OnCalendar=*-*-* 03:00:00 UTC');

@@ -163,7 +163,7 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     try {
       await applyStableOutputSettings(client);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const restored = await computeAllFigures(client);
+      const restored = await computeAllFigures(client, manifest.checksumMethod ?? 'hashtext');
       await client.query('COMMIT');
       record.tables.mismatched = compareFigures(manifest.tables, restored);
       record.checks = await runInvariantChecks(

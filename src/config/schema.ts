@@ -292,6 +292,11 @@ export const configSchema = object(
             description: 'Retries of transient storage and network errors (exponential backoff with jitter)',
           },
         ),
+        checksum: oneOf(['hashtext', 'md5'] as const, {
+          description:
+            'Row checksum recorded per table: hashtext (hashtextextended of each row, fast) or md5 (slower, independent of the server build)',
+          default: 'hashtext',
+        }),
         compressLevel: number({
           description: 'pg_dump -Z compression level of the custom-format dump (0-9)',
           default: 6,

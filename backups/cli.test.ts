@@ -1,0 +1,222 @@
+/**
+ * Acceptance through the built CLI against the sandbox twin's database and a real s3rver: run -> list -> verify,
+ * the stored object decrypts with the `age` CLI and restores with plain pg_restore, a tampered object fails verify
+ * naming it, and every command answers --json.
+ */
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runTool } from '../src/process.js';
+import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
+import { runCli } from '../test/helpers/cli.js';
+import { applyStableOutputSettings, computeAllFigures } from './figures.js';
+import { createAgeKeys, makeTempDir, type S3rverProcess, s3Env, startS3rver } from './fixtures/support.js';
+import type { BackupManifest } from './manifest.js';
+import { readMetricValue } from './metrics.js';
+import { findPgTool, splitConnectionUrl } from './tools.js';
+
+describe('preflight backup (CLI) against the sandbox and s3rver', () => {
+  let home: string;
+  let sandbox: SandboxHandle;
+  let s3: S3rverProcess;
+  let keys: { identity: string; recipient: string };
+  let env: Record<string, string>;
+  const storage = 's3://backups/acceptance';
+  let manifest: BackupManifest;
+
+  beforeAll(async () => {
+    home = makeTempDir('cli');
+    [sandbox, s3, keys] = await Promise.all([
+      startSandbox({ dir: join(home, 'sandbox') }),
+      startS3rver(),
+      createAgeKeys(),
+    ]);
+    mkdirSync(join(home, 'metrics'), { recursive: true });
+    writeFileSync(
+      join(home, 'preflight.yaml'),
+      stringify({
+        backups: {
+          ageRecipients: [keys.recipient],
+          s3: { endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true },
+          retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 500 },
+          textfileDir: join(home, 'metrics'),
+        },
+      }),
+    );
+    env = { ...s3Env(), PREFLIGHT_HOME: home, PREFLIGHT_AGE_IDENTITY: keys.identity };
+  }, 180_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+    await s3?.stop();
+  });
+
+  const cli = (args: string[]) =>
+    runCli(['backup', ...args, '--config', join(home, 'preflight.yaml')], {
+      env,
+      cwd: home,
+      timeoutMs: 180_000,
+    });
+  const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown> & { ok: boolean };
+
+  it('run -> list -> verify passes; the restored scratch database matches the manifest exactly', async () => {
+    const run = await cli(['run', '--target', 'sandbox', '--storage', storage, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const ran = json(run.stdout) as { ok: boolean; id: string; manifest: BackupManifest };
+    expect(ran.ok).toBe(true);
+    manifest = ran.manifest;
+    expect(manifest.tables.find((t) => t.table === 'bookings')?.rows).toBeGreaterThan(0);
+    expect(manifest.server.versionNum).toBeGreaterThan(150000);
+    expect(manifest.walLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(run.stdout + run.stderr).not.toContain(keys.identity);
+    expect(run.stdout + run.stderr).not.toContain(new URL(sandbox.state.db.adminUrl).password);
+
+    // the manifest's figures are the sandbox's figures (nothing writes to it meanwhile)
+    const source = new pg.Client({ connectionString: sandbox.state.db.adminUrl });
+    await source.connect();
+    try {
+      await applyStableOutputSettings(source);
+      expect(await computeAllFigures(source)).toEqual(manifest.tables);
+    } finally {
+      await source.end();
+    }
+
+    const list = await cli(['list', '--storage', storage, '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(json(list.stdout).backups).toEqual([
+      expect.objectContaining({ id: ran.id, complete: true, verified: 'no' }),
+    ]);
+    const table = await cli(['list', '--storage', storage]);
+    expect(table.stdout).toMatch(/id\s+time\s+size\s+duration\s+verified/);
+
+    const verify = await cli(['verify', 'latest', '--storage', storage, '--json']);
+    expect(verify.code, verify.stderr).toBe(0);
+    const record = (
+      JSON.parse(verify.stdout) as {
+        record: {
+          ok: boolean;
+          tables: { total: number; mismatched: unknown[] };
+          checks: Array<{ name: string; ok: boolean; notApplicable?: boolean }>;
+          rto: Record<string, number>;
+        };
+      }
+    ).record;
+    expect(record.ok).toBe(true);
+    expect(record.tables).toEqual({ total: manifest.tables.length, mismatched: [] });
+    // the sandbox has every table the invariant checks name: all of them ran and passed
+    expect(record.checks.map((c) => [c.name, c.ok, c.notApplicable ?? false])).toEqual([
+      ['00-invalid-indexes', true, false],
+      ['01-unvalidated-constraints', true, false],
+      ['10-bookings-no-overlap', true, false],
+      ['11-bookings-sane-prices', true, false],
+      ['12-pricing-within-range', true, false],
+      ['13-instructors-have-role', true, false],
+    ]);
+    for (const stage of ['downloadMs', 'decryptMs', 'prepareMs', 'restoreMs', 'checksMs', 'totalMs'])
+      expect(record.rto[stage]).toBeGreaterThanOrEqual(0);
+
+    const listed = await cli(['list', '--storage', storage, '--json']);
+    expect(json(listed.stdout).backups).toEqual([expect.objectContaining({ id: ran.id, verified: 'yes' })]);
+
+    const metrics = readFileSync(join(home, 'metrics', 'preflight_backup_sandbox.prom'), 'utf8');
+    expect(
+      readMetricValue(metrics, 'preflight_backup_last_success_timestamp_seconds', 'sandbox'),
+    ).toBeGreaterThan(0);
+    expect(
+      readMetricValue(metrics, 'preflight_backup_verify_last_success_timestamp_seconds', 'sandbox'),
+    ).toBeGreaterThan(0);
+    expect(readMetricValue(metrics, 'preflight_backup_size_bytes', 'sandbox')).toBe(
+      manifest.objects[0]!.size,
+    );
+  }, 300_000);
+
+  const s3Client = () =>
+    new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+  const dumpKey = () => `acceptance/${manifest.objects[0]!.key}`;
+
+  it('the stored object decrypts with the age CLI and restores with plain pg_restore (no lock-in)', async () => {
+    const dir = makeTempDir('no-lock-in');
+    const client = s3Client();
+    const object = await client.send(new GetObjectCommand({ Bucket: 'backups', Key: dumpKey() }));
+    writeFileSync(join(dir, 'dump.age'), await object.Body!.transformToByteArray());
+    client.destroy();
+    writeFileSync(join(dir, 'key.txt'), `${keys.identity}\n`, { mode: 0o600 });
+    await runTool('age', [
+      '--decrypt',
+      '--identity',
+      join(dir, 'key.txt'),
+      '--output',
+      join(dir, 'dump.pgcustom'),
+      join(dir, 'dump.age'),
+    ]);
+
+    const admin = new pg.Client({ connectionString: sandbox.state.db.adminUrl });
+    await admin.connect();
+    await admin.query('CREATE DATABASE plain_restore');
+    await admin.end();
+    const url = new URL(sandbox.state.db.adminUrl);
+    url.pathname = '/plain_restore';
+    try {
+      const connection = splitConnectionUrl(url.toString());
+      await runTool(findPgTool('pg_restore'), ['--dbname', connection.url, join(dir, 'dump.pgcustom')], {
+        env: connection.env,
+      });
+      const restored = new pg.Client({ connectionString: url.toString() });
+      await restored.connect();
+      try {
+        await applyStableOutputSettings(restored);
+        expect(await computeAllFigures(restored)).toEqual(manifest.tables);
+      } finally {
+        await restored.end();
+      }
+    } finally {
+      const cleanup = new pg.Client({ connectionString: sandbox.state.db.adminUrl });
+      await cleanup.connect();
+      await cleanup.query('DROP DATABASE IF EXISTS plain_restore WITH (FORCE)');
+      await cleanup.end();
+    }
+  }, 180_000);
+
+  it('prune and schedule answer --json; prune without --apply deletes nothing', async () => {
+    const prune = await cli(['prune', '--storage', storage, '--json']);
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(json(prune.stdout)).toMatchObject({
+      ok: true,
+      applied: false,
+      deleted: [],
+      plan: { keep: 1, delete: 0 },
+    });
+    const schedule = await cli(['schedule', '--format', 'github-actions', '--json']);
+    expect(schedule.code, schedule.stderr).toBe(0);
+    expect(json(schedule.stdout)).toMatchObject({ ok: true, format: 'github-actions', at: '03:00' });
+    const help = await cli(['verify', '--help']);
+    expect(help.stdout).toContain('Examples:');
+  }, 120_000);
+
+  it('verify on a tampered object fails naming the object, with a non-zero exit and a failure metric', async () => {
+    const client = s3Client();
+    const object = await client.send(new GetObjectCommand({ Bucket: 'backups', Key: dumpKey() }));
+    const bytes = Buffer.from(await object.Body!.transformToByteArray());
+    bytes[bytes.length - 100]! ^= 0x80;
+    await client.send(new PutObjectCommand({ Bucket: 'backups', Key: dumpKey(), Body: bytes }));
+    client.destroy();
+    const verify = await cli(['verify', 'latest', '--storage', storage, '--json']);
+    expect(verify.code).toBe(1);
+    const out = json(verify.stdout) as { ok: boolean; error: { code: string; message: string } };
+    expect(out).toMatchObject({ ok: false, error: { code: 'E_BACKUP_INTEGRITY' } });
+    expect(out.error.message).toContain(manifest.objects[0]!.key);
+    expect(verify.stderr).toContain(`Object ${manifest.objects[0]!.key} is damaged`);
+    const metrics = readFileSync(join(home, 'metrics', 'preflight_backup_sandbox.prom'), 'utf8');
+    expect(readMetricValue(metrics, 'preflight_backup_failures_total', 'sandbox')).toBe(1);
+    const list = await cli(['list', '--storage', storage, '--json']);
+    expect(json(list.stdout).backups).toEqual([expect.objectContaining({ verified: 'failed' })]);
+  }, 180_000);
+});
