@@ -51,8 +51,10 @@ async function loadCandidates(
   ctx: ApiContext,
   serviceIds: string[],
   params: SearchParams,
+  priceCeiling: number | null,
 ): Promise<CandidateRow[]> {
-  const sqlParams: unknown[] = [serviceIds];
+  // nothing above the relaxed price can ever be shown, so it is not fetched
+  const sqlParams: unknown[] = [serviceIds, priceCeiling];
   const where = ['s.is_active', 's.service_catalog_id = ANY($1::bpchar[])'];
   // with `sqli-search` the two filters are pasted into the SQL text, as careless code would
   const injectable = ctx.weak.has('sqli-search');
@@ -83,7 +85,8 @@ SELECT s.id AS service_id, s.instructor_id, s.service_catalog_id, c.name AS serv
   JOIN instructor_profiles ip ON ip.user_id = s.instructor_id
   JOIN service_format_pricing p ON p.instructor_service_id = s.id
  WHERE ${where.join(' AND ')}
- GROUP BY s.id, c.name, u.first_name, u.last_name, ip.rating_average, ip.rating_count, ip.region`;
+ GROUP BY s.id, c.name, u.first_name, u.last_name, ip.rating_average, ip.rating_count, ip.region
+HAVING $2::numeric IS NULL OR min(p.hourly_rate) <= $2`;
   try {
     return (await query<CandidateRow>(ctx.pool, sql, sqlParams)).rows;
   } catch (error) {
@@ -119,7 +122,9 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: ApiContext): voi
     const parsed = parseSearchQuery(params.q);
     const catalog = await ctx.getCatalog();
     const match = matchServices(parsed, catalog, ctx.weak.has('nls-category-match'));
-    const rows = match.scores.size > 0 ? await loadCandidates(ctx, [...match.scores.keys()], params) : [];
+    const ceiling = parsed.maxPrice === null ? null : parsed.maxPrice * PRICE_RELAXATION;
+    const rows =
+      match.scores.size > 0 ? await loadCandidates(ctx, [...match.scores.keys()], params, ceiling) : [];
     const candidates: Candidate[] = rows.map((r) => ({
       ...r,
       relevance: match.scores.get(r.service_catalog_id) ?? 0,
