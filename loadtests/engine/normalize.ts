@@ -143,8 +143,12 @@ function normalizeReport(data: Json): NormalizedData {
     if (metric && !metrics[metricName]) addMetric(metricName, metric);
     for (const t of (entry.thresholds as Json[]) ?? []) addThreshold(metricName, t);
   }
-  const checks: NormalizedCheck[] = [];
   const checksRoot = data.checks as Json | undefined;
+  for (const [name, raw] of Object.entries((checksRoot?.metrics as Json) ?? {})) {
+    if (isObject(raw) && 'type' in raw && !metrics[String(raw.name ?? name)])
+      addMetric(String(raw.name ?? name), raw);
+  }
+  const checks: NormalizedCheck[] = [];
   for (const c of (checksRoot?.ordered_checks as Json[]) ?? []) {
     checks.push({
       path: String(c.path ?? ''),
