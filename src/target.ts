@@ -128,6 +128,8 @@ export function resolveSandboxTarget(sandboxDir = getSandboxDir()): ResolvedTarg
   const s = found.state;
   for (const account of Object.values(s.accounts)) registerSecret(account.password);
   registerSecret(s.rateLimitBypass.token);
+  registerSecret(s.loadTestStudents?.password);
+  registerSecret(s.metricsAuth?.password);
   const defaults = validateConfig({ targets: { sandbox: { baseUrl: s.baseUrl } } }).targets.sandbox!;
   const accounts: Partial<Record<AccountRole, ResolvedAccount>> = {};
   for (const [role, a] of Object.entries(s.accounts) as Array<
