@@ -116,6 +116,39 @@ describe('sandbox CLI', () => {
     expect(after.code).toBe(3);
   }, 180_000);
 
+  it('foreground up prints the URLs and accounts, and SIGTERM tears everything down', async () => {
+    const home = newHome();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', entry, 'sandbox', 'up', '--json', '--weaken', 'double-booking'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, PREFLIGHT_HOME: home, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const deadline = Date.now() + 120_000;
+    while (!stdout.trim().endsWith('}') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const info = JSON.parse(stdout) as {
+      baseUrl: string;
+      weaken: string[];
+      accounts: Record<string, unknown>;
+    };
+    expect(info.weaken).toEqual(['double-booking']);
+    expect(Object.keys(info.accounts).sort()).toEqual(['admin', 'instructor', 'studentA', 'studentB']);
+    expect((await fetch(`${info.baseUrl}/api/v1/health`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(home, 'sandbox'))).toBe(false);
+    expect(await findPostgres(home)).toBe('');
+  }, 180_000);
+
   it('a crashed run (killed process, PostgreSQL still running, stale state) does not block the next up', async () => {
     const home = newHome();
     const up = await runCli(['sandbox', 'up', '--detach', '--json'], home);

@@ -14,16 +14,18 @@ import { registerSearchRoutes } from './routes/search.js';
 import { registerUserRoutes } from './routes/users.js';
 import {
   API_PREFIX,
+  answerPreflight,
   applyGlobalRateLimit,
-  handleCors,
   rejectCrossSiteWrite,
+  setCorsHeaders,
   setSecurityHeaders,
 } from './security.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
+/** The route template as the platform's FastAPI labels it (`/api/v1/bookings/{id}`), so series stay bounded. */
 function getEndpoint(request: FastifyRequest): string {
-  return request.routeOptions.url ?? 'unmatched';
+  return request.routeOptions.url?.replace(/:(\w+)/g, '{$1}') ?? 'unmatched';
 }
 
 /** Maps an error to a problem: expected API errors as they are, pool and database failures as 503, the rest as 500. */
@@ -98,8 +100,9 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
     setSecurityHeaders(reply);
     ctx.metrics.httpInProgress.inc({ method: request.method, endpoint: getEndpoint(request) });
-    if (handleCors(ctx, request, reply)) return reply;
+    const corsAllowed = setCorsHeaders(ctx, request, reply);
     if (applyGlobalRateLimit(ctx, request, reply)) return reply;
+    if (answerPreflight(request, reply, corsAllowed)) return reply;
     if (rejectCrossSiteWrite(ctx, request, reply)) return reply;
   });
   app.addHook('onSend', async (request, reply, payload) => {

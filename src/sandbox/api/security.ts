@@ -45,8 +45,8 @@ function isAllowedOrigin(ctx: ApiContext, origin: string): boolean {
   return ctx.allowedOrigins.includes(origin);
 }
 
-/** CORS with credentials for the allowlist; answers preflights. Returns true when the request was answered. */
-export function handleCors(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply): boolean {
+/** CORS with credentials for the allowlist (or any origin with `cors-reflect-origin`). Returns whether the origin is allowed. */
+export function setCorsHeaders(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply): boolean {
   const origin = request.headers.origin;
   const allowed =
     origin !== undefined && (ctx.weak.has('cors-reflect-origin') || isAllowedOrigin(ctx, origin));
@@ -59,6 +59,11 @@ export function handleCors(ctx: ApiContext, request: FastifyRequest, reply: Fast
       'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Request-ID',
     );
   }
+  return allowed;
+}
+
+/** Answers a CORS preflight (204, or 400 for a disallowed origin). Returns true when the request was a preflight. */
+export function answerPreflight(request: FastifyRequest, reply: FastifyReply, allowed: boolean): boolean {
   if (request.method !== 'OPTIONS' || !request.headers['access-control-request-method']) return false;
   if (!allowed) {
     sendProblem(request, reply, 400, 'CORS_ORIGIN_NOT_ALLOWED', 'Disallowed CORS origin');
