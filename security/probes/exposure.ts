@@ -72,8 +72,13 @@ export const exposureProbe: Probe = {
         /^\s*[A-Z][A-Z0-9_]*\s*=/m.test(response.text) &&
         !/<html/i.test(response.text)
       ) {
+        // never copy the values of a leaked .env into a report: names only
+        const masked = {
+          ...response,
+          text: response.text.replace(/^(\s*[A-Za-z_][A-Za-z0-9_]*\s*=).*$/gm, '$1***'),
+        };
         findings.push(
-          exposed('EXPOSED-ENV-FILE', response, `${envPaths[index]} is served with KEY=value lines`),
+          exposed('EXPOSED-ENV-FILE', masked, `${envPaths[index]} is served with KEY=value lines`),
         );
       }
     }
