@@ -120,14 +120,19 @@ async function checkProfileMassAssignment(
     now.is_admin === true ||
     (now.roles ?? []).includes('admin') !== (original.roles ?? []).includes('admin');
   if (!escalated) return [];
-  cleanups.push(async () => {
-    await context.http.send({
+  let restored = false;
+  const restore = async () => {
+    if (restored) return;
+    const response = await context.http.send({
       method: 'PATCH',
       path: '/users/me',
       token,
       json: { role: original.role ?? 'student', is_admin: false },
     });
-  });
+    restored = is2xx(response);
+  };
+  cleanups.push(restore);
+  await restore();
   return [
     createFinding('AUTHZ-MASS-ASSIGNMENT', {
       method: 'PATCH',
