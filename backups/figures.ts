@@ -1,6 +1,6 @@
 /**
- * Exact row counts and order-independent content checksums per table (the sum of a 64-bit hash of every row's
- * text). The same query runs in the backup's snapshot and on the restored copy, with the same output settings,
+ * Exact row counts and order-independent content checksums per table (the sum of a 64-bit hash of every row).
+ * The same query runs in the backup's snapshot and on the restored copy, with the same output settings,
  * so equal data gives equal figures.
  */
 import type pg from 'pg';
@@ -44,27 +44,57 @@ export async function listDumpedTables(
   return rows;
 }
 
-export type ChecksumMethod = 'hashtext' | 'md5';
+export type ChecksumMethod = 'hashtext' | 'hashrecord' | 'md5';
 
-/** Per-row 64-bit hash of the row's text: hashtextextended (fast, the server's own hash) or the first 64 bits of md5. */
+/**
+ * Per-row 64-bit hash: of the row's text with hashtextextended (exact text), of the row's values with
+ * hash_record_extended (cheapest: no text conversion; values compared by their type's equality), or the first
+ * 64 bits of md5 of the row's text (independent of the server's hash functions).
+ */
+// `t.*` is always the whole row, even when the table has a column named t
 const rowHashSql: Record<ChecksumMethod, string> = {
-  hashtext: 'hashtextextended(t::text, 0)',
-  md5: "('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint",
+  hashtext: 'hashtextextended((t.*)::text, 0)',
+  hashrecord: 'hash_record_extended(t.*, 0)',
+  md5: "('x' || substr(md5((t.*)::text), 1, 16))::bit(64)::bigint",
 };
 
-/** Counts and checksums one table (ONLY: inheritance children are counted on their own, as pg_dump dumps them). */
+/** SQLSTATE 42883: a column type without an extended hash function (json, xml, point, ...). */
+const UNDEFINED_FUNCTION = '42883';
+
+/**
+ * Counts and checksums one table (ONLY: inheritance children are counted on their own, as pg_dump dumps them).
+ * hashrecord falls back to hashtext for a table with a column type that has no hash function; the method used
+ * is recorded per table.
+ */
 export async function computeTableFigures(
   client: pg.ClientBase,
   schema: string,
   table: string,
   method: ChecksumMethod = 'hashtext',
 ): Promise<TableFigures> {
-  const { rows } = await client.query<{ rows: string; checksum: string }>(
-    `SELECT count(*)::text AS rows, coalesce(sum(${rowHashSql[method]}), 0)::text AS checksum
-     FROM ONLY ${quoteIdent(schema)}.${quoteIdent(table)} AS t`,
-  );
-  const row = rows[0];
-  return { schema, table, rows: Number(row?.rows ?? 0), checksum: row?.checksum ?? '0' };
+  const query = (m: ChecksumMethod) =>
+    client.query<{ rows: string; checksum: string }>(
+      `SELECT count(*)::text AS rows, coalesce(sum(${rowHashSql[m]}), 0)::text AS checksum
+       FROM ONLY ${quoteIdent(schema)}.${quoteIdent(table)} AS t`,
+    );
+  let used = method;
+  let result: pg.QueryResult<{ rows: string; checksum: string }>;
+  if (method === 'hashrecord') {
+    await client.query('SAVEPOINT preflight_figures');
+    try {
+      result = await query(method);
+      await client.query('RELEASE SAVEPOINT preflight_figures');
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNDEFINED_FUNCTION) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT preflight_figures');
+      used = 'hashtext';
+      result = await query(used);
+    }
+  } else {
+    result = await query(method);
+  }
+  const row = result.rows[0];
+  return { schema, table, rows: Number(row?.rows ?? 0), checksum: row?.checksum ?? '0', method: used };
 }
 
 export async function computeAllFigures(
@@ -74,6 +104,22 @@ export async function computeAllFigures(
   const out: TableFigures[] = [];
   for (const { schema, table } of await listDumpedTables(client))
     out.push(await computeTableFigures(client, schema, table, method));
+  return out;
+}
+
+/** Recomputes the figures of the restored copy with the method each table was recorded with. */
+export async function computeFiguresLike(
+  client: pg.ClientBase,
+  expected: TableFigures[],
+  fallback: ChecksumMethod,
+): Promise<TableFigures[]> {
+  const methodOf = new Map(expected.map((f) => [`${f.schema}.${f.table}`, f.method ?? fallback]));
+  const out: TableFigures[] = [];
+  for (const { schema, table } of await listDumpedTables(client)) {
+    out.push(
+      await computeTableFigures(client, schema, table, methodOf.get(`${schema}.${table}`) ?? fallback),
+    );
+  }
   return out;
 }
 

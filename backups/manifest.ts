@@ -6,6 +6,8 @@ export interface TableFigures {
   rows: number;
   /** Sum over every row of a 64-bit hash of row::text (the manifest's checksumMethod), as a decimal string: order-independent. */
   checksum: string;
+  /** How this table's checksum was computed (hashrecord falls back to hashtext for types without a hash function). */
+  method?: 'hashtext' | 'hashrecord' | 'md5';
 }
 
 export interface StoredObjectRecord {
@@ -36,7 +38,7 @@ export interface BackupManifest {
   durationMs: number;
   objects: StoredObjectRecord[];
   /** How `tables[].checksum` was computed; verify uses the same. */
-  checksumMethod: 'hashtext' | 'md5';
+  checksumMethod: 'hashtext' | 'hashrecord' | 'md5';
   tables: TableFigures[];
   encryption: { tool: 'age'; recipients: Array<{ recipient: string; fingerprint: string }> };
   layout: { base: string; wal: string };

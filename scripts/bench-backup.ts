@@ -2,7 +2,8 @@
  * `npm run bench:backup`: on a throwaway cluster with a pgbench database of at least 1 GB (pgbench -i -s 70),
  * compares `preflight backup run` throughput with `pg_dump` alone to /dev/null (goal: ratio >= 0.85), and
  * verify's restore time with plain `pg_restore -j 2` of the same dump (goal: ratio <= 1.2). Prints both ratios.
- * Options: BENCH_SCALE (default 70), BENCH_ROUNDS (default 2; the best of each is compared).
+ * Options: BENCH_SCALE (default 70), BENCH_ROUNDS (default 2; the best of each is compared), BENCH_CHECKSUM
+ * (hashtext, the default of backups.checksum; hashrecord; md5).
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import pg from 'pg';
 import { decryptStream } from '../backups/crypto.js';
+import type { ChecksumMethod } from '../backups/figures.js';
 import { createScratchDatabase } from '../backups/restore.js';
 import { defaultRetryPolicy } from '../backups/retry.js';
 import { runBackup } from '../backups/run.js';
@@ -25,6 +27,7 @@ import { runTool } from '../src/process.js';
 const scale = Number(process.env.BENCH_SCALE ?? 70);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const compressLevel = 6;
+const checksumMethod = (process.env.BENCH_CHECKSUM ?? 'hashtext') as ChecksumMethod;
 const log = (message: string) => process.stderr.write(`[bench:backup] ${message}\n`);
 
 async function timeIt<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -165,7 +168,7 @@ async function main(): Promise<void> {
     const mbps = (ms: number) => `${(size / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`;
     const r = verified!.record.rto;
     const lines = [
-      `database: ${formatBytes(size)} (pgbench -s ${scale}); dump stored: ${formatBytes(storedBytes)}; rounds: ${rounds} (best of each)`,
+      `database: ${formatBytes(size)} (pgbench -s ${scale}); dump stored: ${formatBytes(storedBytes)}; rounds: ${rounds} (best of each); checksum: ${checksumMethod}`,
       `pg_dump -Fc -Z${compressLevel} > /dev/null: ${formatDuration(bestDump)} (${mbps(bestDump)}) [${dumpTimes.map((t) => formatDuration(t)).join(', ')}]`,
       `preflight backup run:          ${formatDuration(bestBackup)} (${mbps(bestBackup)}) [${backupTimes.map((t) => formatDuration(t)).join(', ')}]`,
       `backup throughput ratio (backup / pg_dump alone): ${backupRatio.toFixed(3)}  goal >= 0.85  ${backupRatio >= 0.85 ? 'MET' : 'NOT MET'}`,

@@ -292,9 +292,9 @@ export const configSchema = object(
             description: 'Retries of transient storage and network errors (exponential backoff with jitter)',
           },
         ),
-        checksum: oneOf(['hashtext', 'md5'] as const, {
+        checksum: oneOf(['hashtext', 'hashrecord', 'md5'] as const, {
           description:
-            'Row checksum recorded per table: hashtext (hashtextextended of each row, fast) or md5 (slower, independent of the server build)',
+            'Row checksum recorded per table: hashtext (hash of each row as text: exact text), hashrecord (hash_record_extended of the values: cheapest, equality semantics, falls back to hashtext per table) or md5 (of the row text, slowest, independent of the server build)',
           default: 'hashtext',
         }),
         compressLevel: number({
