@@ -93,6 +93,7 @@ async function main(): Promise<void> {
           storage,
           recipients: [recipient],
           compressLevel,
+          checksumMethod,
           metrics: {},
         }),
       );
