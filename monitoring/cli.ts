@@ -63,6 +63,11 @@ export const registerMonitorCommands: RegisterCommands = (yargs, run) =>
               type: 'string',
               describe: 'Pushgateway with the backup metrics (default: backups.pushgatewayUrl)',
             })
+            .option('k6-prometheus', {
+              type: 'string',
+              describe:
+                'Prometheus a load run remote-wrote to: also check the Load tests panels against its k6 series',
+            })
             .option('promtool', {
               type: 'string',
               describe: 'promtool executable (default: promtool on PATH)',

@@ -101,6 +101,7 @@ export const deployCommand: Handler<DeployArgs> = (argv, context) =>
 
 interface TestArgs {
   pushgateway?: string;
+  k6Prometheus?: string;
   promtool?: string;
   inventory: boolean;
 }
@@ -113,6 +114,7 @@ export const testCommand: Handler<TestArgs> = async (argv, context) => {
     env: context.env,
     target,
     pushgatewayUrl: argv.pushgateway,
+    k6PrometheusUrl: argv.k6Prometheus,
     promtool: argv.promtool,
     log: (m) => context.out.info(m),
   });

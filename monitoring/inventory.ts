@@ -96,11 +96,12 @@ export function checkInventory(
         labelSets.push(new Set());
         continue;
       }
-      if (spec?.source === 'k6') {
+      if (spec?.source === 'k6' && !exported.k6) {
         unverified.push({
           where: use.where,
           metric: ref.metric,
-          reason: 'remote-written by k6 during load runs; never scraped',
+          reason:
+            'remote-written by k6 during load runs (check with --k6-prometheus <the Prometheus a run wrote to>)',
         });
         labelSets.push(undefined);
         continue;

@@ -94,6 +94,8 @@ export async function startLocalPrometheus(options: LocalPrometheusOptions): Pro
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--storage.tsdb.retention.time=1d',
+      // load runs (k6 experimental-prometheus-rw, the native engine) can write here: the Load tests panels get data
+      '--web.enable-remote-write-receiver',
       '--log.level=warn',
     ]);
     cleanups.push(async () => {

@@ -176,11 +176,47 @@ describe('monitoring against the sandbox twin and a real Pushgateway', () => {
     expect(await exited).toBe(0);
   }, 120_000);
 
-  it('a local Prometheus with the generated rules sees ScrapeTargetDown fire when the sandbox stops', async () => {
+  it('the Load tests panels find the k6 series a native-engine load run remote-writes to the local Prometheus', async () => {
     const target = sandbox!.target;
     prometheus = await startLocalPrometheus({
       endpoints: getMetricsEndpoints(target, config, process.env, { pushgatewayUrl }),
       profile: { ...getTargetProfile(target, config), forOverride: '2s' },
+      scrapeInterval: '1s',
+      evaluationInterval: '1s',
+    });
+    const load = await runCli(
+      [
+        'load',
+        'run',
+        'smoke',
+        '--engine',
+        'native',
+        '--vus',
+        '2',
+        '--duration',
+        '4s',
+        '--testid',
+        'monitor-inventory',
+        '--out',
+        `prometheus-rw=${prometheus.url}/api/v1/write`,
+      ],
+      { cwd, env: { PREFLIGHT_HOME: home }, timeoutMs: 120_000 },
+    );
+    expect(load.code, load.stderr).toBe(0);
+    const { result } = await runInventory(
+      { config, env: process.env, pushgatewayUrl, k6PrometheusUrl: prometheus.url },
+      target,
+    );
+    expect(result.problems.map((p) => p.message)).toEqual([]);
+    // every k6 panel query is now checked against real series (no booking was made, so only that counter has no samples)
+    expect(result.unverified.filter((u) => u.metric.startsWith('k6_'))).toEqual([]);
+    expect(result.sources).toContain('k6');
+  }, 150_000);
+
+  it('a local Prometheus with the generated rules sees ScrapeTargetDown fire when the sandbox stops', async () => {
+    prometheus ??= await startLocalPrometheus({
+      endpoints: getMetricsEndpoints(sandbox!.target, config, process.env, { pushgatewayUrl }),
+      profile: { ...getTargetProfile(sandbox!.target, config), forOverride: '2s' },
       scrapeInterval: '1s',
       evaluationInterval: '1s',
     });

@@ -125,3 +125,50 @@ export async function scrapeEndpoints(
   }
   return { exported, failures };
 }
+
+/**
+ * The series a Prometheus holds for a matcher, as an exposition: how the inventory checks metrics that are
+ * remote-written (k6 load runs) instead of scraped.
+ */
+export async function readPrometheusSeries(
+  prometheusUrl: string,
+  match: string,
+  lookbackSeconds = 6 * 3600,
+): Promise<Exposition> {
+  const end = Math.floor(Date.now() / 1000);
+  const url = new URL(`${prometheusUrl.replace(/\/+$/, '')}/api/v1/series`);
+  url.searchParams.set('match[]', match);
+  url.searchParams.set('start', String(end - lookbackSeconds));
+  url.searchParams.set('end', String(end));
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new PreflightError(
+      'E_TARGET_UNREACHABLE',
+      `Cannot query the Prometheus at ${redactUrl(prometheusUrl)}`,
+      {
+        hint: 'check --k6-prometheus: the Prometheus the load run remote-wrote to',
+        cause: error,
+      },
+    );
+  }
+  if (response.status !== 200) {
+    throw new PreflightError(
+      'E_MONITORING',
+      `${redactUrl(url.toString())} answered HTTP ${response.status}`,
+      {
+        hint: 'the URL must be a Prometheus (or Mimir) query API base URL',
+      },
+    );
+  }
+  const body = (await response.json()) as { data: Array<Record<string, string>> };
+  const lines = body.data.map((series) => {
+    const { __name__: name, ...labels } = series;
+    const block = Object.entries(labels)
+      .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)
+      .join(',');
+    return `${name}{${block}} 1`;
+  });
+  return parseExposition(lines.join('\n'));
+}

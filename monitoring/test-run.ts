@@ -15,7 +15,7 @@ import { checkInventory, collectQueryUses, type InventoryResult } from './invent
 import { createProfileForTarget, createTestProfile, type MonitoringProfile } from './profile.js';
 import { checkRuleFiles, checkRuleTestCoverage, runRuleTests } from './promtool.js';
 import { renderPrometheusRules } from './rules.js';
-import { getMetricsEndpoints, scrapeEndpoints } from './scrape.js';
+import { getMetricsEndpoints, readPrometheusSeries, scrapeEndpoints } from './scrape.js';
 import { buildSloRecordingRules } from './slo.js';
 
 export interface TestStep {
@@ -32,6 +32,8 @@ export interface MonitorTestOptions {
   /** The target whose live metrics the inventory checks; undefined skips the inventory. */
   target?: ResolvedTarget;
   pushgatewayUrl?: string;
+  /** A Prometheus that a load run remote-wrote k6 metrics to: the Load tests panels are checked against its series. */
+  k6PrometheusUrl?: string;
   promtool?: string;
   testsDir?: string;
   log?: (message: string) => void;
@@ -195,7 +197,7 @@ async function warmUpSandbox(target: ResolvedTarget): Promise<void> {
 }
 
 export async function runInventory(
-  options: Pick<MonitorTestOptions, 'config' | 'env' | 'pushgatewayUrl'>,
+  options: Pick<MonitorTestOptions, 'config' | 'env' | 'pushgatewayUrl' | 'k6PrometheusUrl'>,
   target: ResolvedTarget,
   extraUses: Array<{ where: string; expr: string }> = [],
 ): Promise<{ result: InventoryResult; scrapeFailures: string[] }> {
@@ -205,6 +207,8 @@ export async function runInventory(
     pushgatewayUrl: options.pushgatewayUrl,
   });
   const { exported, failures } = await scrapeEndpoints(endpoints, target);
+  if (options.k6PrometheusUrl)
+    exported.k6 = await readPrometheusSeries(options.k6PrometheusUrl, '{__name__=~"k6_.+"}');
   const recording = buildSloRecordingRules(profile);
   const uses = [
     ...collectQueryUses(
