@@ -20,6 +20,28 @@ function waitUntil(engine: EngineContext, deadline: number): Promise<void> {
   });
 }
 
+/** Waits for `promise` until `deadline` (or an abort); the timer never outlives the wait. */
+async function raceDeadline(
+  engine: EngineContext,
+  promise: Promise<unknown>,
+  deadline: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    if (deadline <= now() || engine.aborted) return resolve();
+    timer = setTimeout(resolve, deadline - now());
+    onAbort = () => resolve();
+    engine.abortSignal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) engine.abortSignal.removeEventListener('abort', onAbort);
+  }
+}
+
 /** Waits for running iterations until `deadline`, then interrupts what still runs. */
 async function drain(
   engine: EngineContext,
@@ -29,13 +51,13 @@ async function drain(
 ): Promise<void> {
   if (running.size === 0) return;
   const all = Promise.all(running);
-  await Promise.race([all, waitUntil(engine, deadline)]);
+  await raceDeadline(engine, all, deadline);
   if (running.size === 0) return;
   for (const vu of vus) {
     vu.state.hardStopped = true;
     vu.state.abortController.abort();
   }
-  await Promise.race([all, new Promise((r) => setTimeout(r, 2000).unref())]);
+  await raceDeadline(engine, all, now() + 2000);
 }
 
 interface Loop {
@@ -96,8 +118,7 @@ async function runLoops(
     running.add(loop);
     loop.finally(() => running.delete(loop));
   }
-  const all = Promise.all(running);
-  await Promise.race([all, waitUntil(engine, end)]);
+  await raceDeadline(engine, Promise.all(running), end);
   await drain(engine, running, vus, end + plan.gracefulStopMs);
   for (const vu of vus) pool.release(vu);
 }
@@ -168,10 +189,7 @@ async function runRampingVus(
     loops.map((l) => l.vu),
     end + plan.gracefulStopMs,
   );
-  await Promise.race([
-    Promise.all(all),
-    new Promise((r) => setTimeout(r, plan.gracefulRampDownMs + 100).unref()),
-  ]);
+  await raceDeadline(engine, Promise.all(all), now() + plan.gracefulRampDownMs + 100);
 }
 
 /**

@@ -20,7 +20,8 @@ export async function assertReachable(baseUrl: string, timeoutMs = 5000): Promis
     socket.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs} ms`));
     socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
     socket.once('connect', () => {
-      socket.end();
+      socket.setTimeout(0);
+      socket.destroy();
       resolve();
     });
   });

@@ -2,6 +2,7 @@
  * The public API of the load engine: `runScenario()` bundles a portable k6 script, runs it on k6 or the native
  * engine, normalizes the summary, writes results/<run-id>/ and returns the verdict with preflight's exit code.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PreflightError } from '../../src/errors.js';
 import { registerSecret } from '../../src/redact.js';
@@ -155,7 +156,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       plans,
       env,
       guard,
-      globalTags: { testid },
+      // Each process is its own runner in Prometheus (as each k6-operator pod is), so series never collide.
+      globalTags: remoteWriteUrl ? { testid, runner: `${hostname()}-${process.pid}` } : { testid },
       workers: options.workers,
       remoteWrite: remoteWriteUrl ? { url: remoteWriteUrl } : undefined,
       onProgress: options.onProgress,
