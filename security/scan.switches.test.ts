@@ -33,6 +33,8 @@ const groupA = [
   'verbose-errors',
   'idor-bookings',
   'docs-exposed',
+  // the sandbox's extra switches for the resource probe
+  'rate-limit-ip-spoof',
 ];
 const groupB = [
   'jwt-weak-secret',
@@ -41,6 +43,7 @@ const groupB = [
   'mass-assignment',
   'metrics-public',
   'no-login-throttle',
+  'no-rate-limit',
 ];
 
 describe('each weakness switch is reported by its probe (group A)', () => {
@@ -83,6 +86,13 @@ describe('each weakness switch is reported by its probe (group A)', () => {
     const paths = expectReported(result.findings, 'EXPOSED-API-DOCS').map((f) => f.location.path);
     expect(paths).toEqual(expect.arrayContaining(['/docs', '/redoc', '/openapi.json']));
     expect(result.openapiUrl).toMatch(/\/openapi\.json$/);
+  });
+  it('rate-limit-ip-spoof (extra switch): a spoofed client-IP header resets the login limit', () => {
+    const found = expectReported(result.findings, 'RATE-LIMIT-SPOOF-BYPASS');
+    expect(found.map((f) => f.detail)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/x-forwarded-for: 198\.51\.100\.\d+ got HTTP 401/)]),
+    );
+    expect(rulesOf(result).has('RATE-LIMIT-WRITE-MISSING')).toBe(false);
   });
   it('reports nothing for the switches that are off', () => {
     for (const rule of [
@@ -156,6 +166,10 @@ describe('each weakness switch is reported by its probe (group B)', () => {
   it('no-login-throttle: no 429 within the attempt budget', () => {
     const [finding] = expectReported(result.findings, 'AUTHN-NO-LOGIN-THROTTLE');
     expect(finding!.evidence.response).toMatch(/HTTP 401/);
+  });
+  it('no-rate-limit (extra switch): POST /bookings never answers 429', () => {
+    const [finding] = expectReported(result.findings, 'RATE-LIMIT-WRITE-MISSING');
+    expect(finding!.evidence.response).toMatch(/HTTP 422/);
   });
   it('reports nothing for the switches that are off', () => {
     for (const rule of [
