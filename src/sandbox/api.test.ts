@@ -268,6 +268,9 @@ describe('auth', () => {
     expect((await sandbox.call('/instructors/me/bookings', { token: student })).status).toBe(403);
     expect((await sandbox.call('/instructors/me/bookings', { token: instructor })).status).toBe(200);
     expect((await sandbox.call('/admin/users', { token: student })).status).toBe(403);
+    expect((await sandbox.call('/bookings', { method: 'POST', token: instructor, json: {} })).status).toBe(
+      403,
+    );
     const users = await sandbox.call('/admin/users?per_page=5', { token: admin });
     expect(users.status).toBe(200);
     expect(users.json<{ total: number }>().total).toBeGreaterThan(2000);
@@ -460,6 +463,12 @@ describe('rate limiting', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', retry_after: retryAfter });
     expect(limited.json().detail).toEqual(expect.any(String));
+    const spoofed = await sandbox.call('/auth/me', {
+      noBypass: true,
+      localAddress,
+      headers: { 'x-forwarded-for': '198.51.100.7', 'cf-connecting-ip': '198.51.100.8' },
+    });
+    expect(spoofed.status).toBe(429);
     const bypassed = await sandbox.call('/auth/me', { localAddress });
     expect(bypassed.status).toBe(401);
     const health = await sandbox.call('/health', { noBypass: true, localAddress });

@@ -25,7 +25,7 @@ interface UpArgs {
   internalForeground: boolean;
 }
 
-const DETACH_TIMEOUT_MS = 60_000;
+const DETACH_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 const LOG_FILE_NAME = 'sandbox.log';
 
@@ -213,6 +213,17 @@ export const sandboxUpCommand: Handler<UpArgs> = async (argv, context) => {
   return runForeground(argv, context, weaken);
 };
 
+/** Guards against a reused pid: the process must run `sandbox up` (Linux), or its API must answer. */
+async function isSandboxProcess(pid: number, baseUrl: string): Promise<boolean> {
+  try {
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (commandLine.includes('sandbox') && commandLine.includes('up')) return true;
+  } catch {
+    // no /proc here: fall back to asking the API
+  }
+  return isApiAnswering(baseUrl);
+}
+
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -226,7 +237,11 @@ export const sandboxDownCommand: Handler = async (_argv, context) => {
   const dir = getDir(context);
   const found = readSandboxState(dir);
   const actions: string[] = [];
-  if (found?.alive && found.state.pid !== process.pid) {
+  if (
+    found?.alive &&
+    found.state.pid !== process.pid &&
+    (await isSandboxProcess(found.state.pid, found.state.baseUrl))
+  ) {
     process.kill(found.state.pid, 'SIGTERM');
     actions.push(`sent SIGTERM to pid ${found.state.pid}`);
     if (!(await waitForExit(found.state.pid, STOP_TIMEOUT_MS))) {

@@ -58,14 +58,19 @@ export const BYPASS_HEADER = 'X-Rate-Limit-Bypass';
 const DATA_DIR_NAME = 'pgdata';
 
 function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  // src/sandbox/ from the sources, dist/src/sandbox/ when built
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'preflight' && pkg.version) return pkg.version;
+    } catch {
+      // try the next location
+    }
   }
+  return '0.0.0';
 }
 
 function validatePositiveInt(
