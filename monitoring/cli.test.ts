@@ -3,6 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../test/helpers/cli.js';
+import {
+  createPlatformRegistry,
+  createSupabaseRegistry,
+  startMetricsServer,
+} from './fixtures/metrics-server.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'preflight-monitor-cli-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -129,4 +134,70 @@ describe('preflight monitor (CLI subprocess)', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('grafana.remoteWriteUrl');
   });
+});
+
+describe('preflight monitor test against a live target (CLI subprocess)', () => {
+  it('fails naming the alert and panels whose metric the target stopped exporting', async () => {
+    const platform = await startMetricsServer(
+      createPlatformRegistry({ omit: ['instainstru_db_pool_usage_percent'] }),
+      {
+        username: 'metrics',
+        password: 'fixture-metrics-password',
+      },
+    );
+    const supabase = await startMetricsServer(createSupabaseRegistry(), {
+      username: 'service_role',
+      password: 'fixture-service-role',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'preflight-monitor-live-'));
+    try {
+      writeFileSync(
+        join(dir, 'preflight.yaml'),
+        `targets:
+  fixture:
+    baseUrl: ${new URL(platform.url).origin}
+    apiPrefix: ''
+    metricsPath: /metrics
+    environment: fixture
+    metricsAuth:
+      passwordEnv: FIXTURE_METRICS_PASSWORD
+    supabaseMetrics:
+      url: ${supabase.url}
+      passwordEnv: FIXTURE_SERVICE_ROLE
+monitoring:
+  environments: [fixture]
+`,
+      );
+      const run = await runCli(['monitor', 'test', '--target', 'fixture', '--json'], {
+        cwd: dir,
+        env: {
+          FIXTURE_METRICS_PASSWORD: 'fixture-metrics-password',
+          FIXTURE_SERVICE_ROLE: 'fixture-service-role',
+        },
+        timeoutMs: 120_000,
+      });
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as {
+        ok: boolean;
+        steps: Array<{ name: string; ok: boolean; problems: string[] }>;
+      };
+      const inventory = report.steps.find((s) => s.name === 'inventory')!;
+      expect(report.steps.filter((s) => !s.ok).map((s) => s.name)).toEqual(['inventory']);
+      expect(
+        inventory.problems.some(
+          (p) => p.includes('alert "DbPoolSaturated"') && p.includes('instainstru_db_pool_usage_percent'),
+        ),
+      ).toBe(true);
+      expect(
+        inventory.problems.some((p) =>
+          p.includes('panel "Pool usage" of dashboard "Database and connection pool"'),
+        ),
+      ).toBe(true);
+      expect(run.stdout).not.toContain('fixture-metrics-password');
+    } finally {
+      await platform.close();
+      await supabase.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });
