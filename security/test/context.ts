@@ -27,15 +27,32 @@ export async function startLocalServer(
   };
 }
 
+/** Test accounts of the local target: every role logs in with password "pw" (email role@example.com). */
+const localAccounts = Object.fromEntries(
+  ['studentA', 'studentB', 'instructor', 'admin'].map((role) => [
+    role,
+    { email: `${role}@example.com`, passwordEnv: 'PF_LOCAL_PASSWORD' },
+  ]),
+);
+
 export function createLocalContext(
   baseUrl: string,
   routes: RouteSpec[] = [],
   settings: Partial<ProbeContext['settings']> = {},
+  options: { withAccounts?: boolean } = {},
 ): ProbeContext {
   const target = resolveTarget(
-    validateConfig({ targets: { local: { baseUrl, origin: 'https://app.example.com' } } }),
+    validateConfig({
+      targets: {
+        local: {
+          baseUrl,
+          origin: 'https://app.example.com',
+          ...(options.withAccounts ? { accounts: localAccounts } : {}),
+        },
+      },
+    }),
     'local',
-    { env: {} },
+    { env: { PF_LOCAL_PASSWORD: 'pw' } },
   );
   const plan = planScan(target, { settings });
   const http = new ScanHttp(target, { budget: 500, concurrency: 4 });
