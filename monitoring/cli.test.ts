@@ -201,3 +201,29 @@ monitoring:
     }
   }, 150_000);
 });
+
+describe('preflight monitor up (CLI subprocess)', () => {
+  it('refuses a port that is in use', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const metrics = await startMetricsServer(createPlatformRegistry());
+    const dir = mkdtempSync(join(tmpdir(), 'preflight-monitor-up-'));
+    try {
+      writeFileSync(
+        join(dir, 'preflight.yaml'),
+        `targets:\n  fixture:\n    baseUrl: ${new URL(metrics.url).origin}\n    apiPrefix: ''\n    metricsPath: /metrics\n`,
+      );
+      const run = await runCli(['monitor', 'up', '--target', 'fixture', '--port', String(port)], {
+        cwd: dir,
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('E_PORT_IN_USE');
+    } finally {
+      server.close();
+      await metrics.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { formatTable } from '../src/output.js';
 import { registerSecret } from '../src/redact.js';
 import { renderAlloyConfig } from './alloy.js';
 import { createProfileForTarget } from './profile.js';
-import { getAlertRuleState, startLocalPrometheus } from './prometheus.js';
+import { startLocalPrometheus } from './prometheus.js';
 import { renderPrometheusRules } from './rules.js';
 import { getMetricsEndpoints } from './scrape.js';
 import { findTerraformTool, runStacks } from './terraform.js';
@@ -174,8 +174,6 @@ export const upCommand: Handler<UpArgs> = async (argv, context) => {
       process.once('SIGTERM', stop);
       prometheus.process.result.then(stop, stop);
     });
-    const state = await getAlertRuleState(prometheus.url, 'ScrapeTargetDown').catch(() => undefined);
-    context.out.debug(`ScrapeTargetDown was ${state ?? 'unknown'} at exit`);
   } finally {
     await prometheus.stop();
   }

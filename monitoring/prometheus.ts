@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PreflightError, runCleanups } from '../src/errors.js';
-import { getFreePort } from '../src/net.js';
+import { getFreePort, isPortInUse } from '../src/net.js';
 import { type RunningTool, startTool } from '../src/process.js';
 import type { MonitoringProfile } from './profile.js';
 import { renderPrometheusRules } from './rules.js';
@@ -88,6 +88,11 @@ export async function startLocalPrometheus(options: LocalPrometheusOptions): Pro
   if (ownDir) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   try {
     const configFile = writePrometheusConfig(dir, options);
+    if (options.port !== undefined && (await isPortInUse(options.port))) {
+      throw new PreflightError('E_PORT_IN_USE', `Port ${options.port} is already in use`, {
+        hint: 'choose another with --port, or omit --port to use a free one',
+      });
+    }
     const port = options.port ?? (await getFreePort());
     const child = startTool(options.prometheus ?? 'prometheus', [
       `--config.file=${configFile}`,
@@ -119,7 +124,9 @@ async function waitUntilReady(url: string, child: RunningTool, timeoutMs: number
   let exited: unknown;
   child.result.then(
     () => {
-      exited = new Error('prometheus exited');
+      exited = new PreflightError('E_MONITORING', 'Prometheus exited before it became ready', {
+        hint: 'run it with --verbose, or check its configuration with `promtool check config`',
+      });
     },
     (error: unknown) => {
       exited = error;
