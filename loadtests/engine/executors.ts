@@ -42,6 +42,13 @@ async function raceDeadline(
   }
 }
 
+/** Ends a VU's iteration now: its sleep and request in flight are aborted, further calls throw. */
+function interruptVu(vu: Vu): void {
+  vu.state.hardStopped = true;
+  vu.state.abortController.abort();
+  vu.state.currentAbort?.(Object.assign(new Error('request aborted'), { name: 'AbortError' }));
+}
+
 /** Waits for running iterations until `deadline`, then interrupts what still runs. */
 async function drain(
   engine: EngineContext,
@@ -53,10 +60,7 @@ async function drain(
   const all = Promise.all(running);
   await raceDeadline(engine, all, deadline);
   if (running.size === 0) return;
-  for (const vu of vus) {
-    vu.state.hardStopped = true;
-    vu.state.abortController.abort();
-  }
+  for (const vu of vus) interruptVu(vu);
   await raceDeadline(engine, all, now() + 2000);
 }
 
@@ -167,10 +171,7 @@ async function runRampingVus(
     const entry = loops.pop();
     if (!entry) return;
     entry.stopAt = now();
-    const timer = setTimeout(() => {
-      entry.vu.state.hardStopped = true;
-      entry.vu.state.abortController.abort();
-    }, plan.gracefulRampDownMs);
+    const timer = setTimeout(() => interruptVu(entry.vu), plan.gracefulRampDownMs);
     timer.unref();
     entry.done.finally(() => clearTimeout(timer));
   };

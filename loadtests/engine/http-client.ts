@@ -36,7 +36,8 @@ export interface RawRequest {
   headers: Record<string, string>;
   body: Buffer | undefined;
   timeoutMs: number;
-  signal?: AbortSignal;
+  /** Receives the request's abort function while it runs (undefined when it ends). */
+  onAbortHandle?: (abort: ((error?: Error) => void) | undefined) => void;
 }
 
 let connects = 0;
@@ -99,16 +100,13 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
     const chunks: Buffer[] = [];
     let received = 0;
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    let abortRequest: ((error?: Error) => void) | undefined;
     const bodyBytes = request.body?.length ?? 0;
     const headerBytes = estimateRequestHeaderBytes(request);
 
     const finish = (error?: Error & { code?: string }) => {
       if (settled) return;
       settled = true;
-      if (timer) clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
+      request.onAbortHandle?.(undefined);
       const end = now();
       const connecting = connects > connectsBefore ? Math.min(lastConnectMs, tStart - t0) : 0;
       const sending = Math.max(0, tSent - tStart);
@@ -135,13 +133,12 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
         bytesReceived: received,
       });
     };
-    const onAbort = () => abortRequest?.(Object.assign(new Error('request aborted'), { name: 'AbortError' }));
 
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abort) {
         tStart = now();
         tSent = tStart;
-        abortRequest = abort;
+        request.onAbortHandle?.(abort);
       },
       onRequestSent() {
         tSent = now();
@@ -178,11 +175,6 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
       },
     } as Dispatcher.DispatchHandler;
 
-    timer = setTimeout(
-      () => abortRequest?.(Object.assign(new Error('request timeout'), { name: 'TimeoutError' })),
-      request.timeoutMs,
-    );
-    request.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       getAgent().dispatch(
         {

@@ -107,6 +107,9 @@ function cookieHeader(vu: VuState, url: URL, extra: Params['cookies']): string |
 export function createHttpModule(engine: EngineContext, vu: VuState) {
   const m = engine.metrics;
   let expectedDefault = defaultExpected;
+  const setAbort = (abort: ((error?: Error) => void) | undefined) => {
+    vu.currentAbort = abort;
+  };
 
   const record = (raw: RawResponse, tags: Tags, failed: boolean) => {
     const reg = engine.registry;
@@ -163,7 +166,7 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
         headers: reqHeaders,
         body: currentBody,
         timeoutMs,
-        signal: vu.abortController.signal,
+        onAbortHandle: setAbort,
       });
       const ok = raw.status !== 0 && isExpected(raw.status, expected);
       const tags: Tags = {

@@ -7,7 +7,7 @@ export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
 const SCALE = 1000;
 
 export function createHistogram(): hdr.Histogram {
-  return hdr.build({ autoResize: true, numberOfSignificantValueDigits: 3, bitBucketSize: 'packed' });
+  return hdr.build({ autoResize: true, numberOfSignificantValueDigits: 3, bitBucketSize: 32 });
 }
 
 export class CounterSink {
@@ -134,7 +134,7 @@ export class TrendSink {
   }
   merge(other: { histogram: string; count: number; sum: number; min: number; max: number }): void {
     if (!other.count) return;
-    const decoded = hdr.decodeFromCompressedBase64(other.histogram, 'packed', false);
+    const decoded = hdr.decodeFromCompressedBase64(other.histogram, 32, false);
     this.histogram.add(decoded);
     decoded.destroy();
     this.count += other.count;

@@ -120,7 +120,7 @@ export class TimeSeriesMerger {
       entry.raw.dropped += b.dropped;
       entry.raw.vus += b.vus;
       if (b.histogram) {
-        const decoded = hdr.decodeFromCompressedBase64(b.histogram, 'packed', false);
+        const decoded = hdr.decodeFromCompressedBase64(b.histogram, 32, false);
         if (entry.histogram) {
           entry.histogram.add(decoded);
           decoded.destroy();

@@ -21,6 +21,8 @@ export interface VuState {
   startDelayMs: number;
   /** Set when gracefulStop (or gracefulRampDown) ran out: the iteration must end now. */
   hardStopped: boolean;
+  /** Aborts the request in flight, if any. */
+  currentAbort: ((error?: Error) => void) | undefined;
 }
 
 export function createVuState(id: number, idInInstance: number): VuState {
@@ -40,5 +42,6 @@ export function createVuState(id: number, idInInstance: number): VuState {
     intendedStartMs: undefined,
     startDelayMs: 0,
     hardStopped: false,
+    currentAbort: undefined,
   };
 }

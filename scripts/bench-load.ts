@@ -1,0 +1,129 @@
+/**
+ * `npm run bench:load`: the native engine's maximum request rate on one core against a minimal local node
+ * http server, beside autocannon in the same run, plus peak RSS.
+ *   BENCH_LOAD_SECONDS (default 10)   duration of each throughput run
+ *   BENCH_LOAD_CONNECTIONS (default 64) VUs / autocannon connections
+ *   BENCH_LOAD_REQUESTS (optional)     also run exactly this many requests (e.g. 10000000) and report peak RSS
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { runScenario } from '../loadtests/engine/run.js';
+import { startTool } from '../src/process.js';
+
+const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 64);
+const requests = process.env.BENCH_LOAD_REQUESTS ? Number(process.env.BENCH_LOAD_REQUESTS) : undefined;
+
+const serverCode = `
+const http = require('node:http');
+const body = Buffer.from('{"ok":true}');
+const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }); res.end(body); });
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+function trackPeakRss(): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+async function main(): Promise<void> {
+  const server = startTool(process.execPath, ['-e', serverCode]);
+  const dir = mkdtempSync(join(tmpdir(), 'preflight-bench-load-'));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      server.result.catch(reject);
+    });
+    const url = `http://127.0.0.1:${port}/`;
+    const script = join(dir, 'bench.js');
+    writeFileSync(
+      script,
+      `import http from 'k6/http';\nexport default async function () { await http.asyncRequest('GET', ${JSON.stringify(url)}); }\n`,
+    );
+    process.stderr.write(`target: minimal node http server (separate process) at ${url}\n`);
+
+    process.stderr.write(`native engine: ${connections} VUs for ${seconds}s on one thread...\n`);
+    const rss = trackPeakRss();
+    const native = await runScenario({
+      scenario: script,
+      engine: 'native',
+      vus: connections,
+      duration: `${seconds}s`,
+      resultsDir: false,
+      checkReachable: false,
+    });
+    const nativeRss = rss.stop();
+    const nativeReqs = native.summary.metrics.http_reqs?.values.count ?? 0;
+    const nativeRps = nativeReqs / (native.summary.durationMs / 1000);
+
+    process.stderr.write(`autocannon: ${connections} connections for ${seconds}s in the same process...\n`);
+    const cannon = await autocannon({ url, connections, duration: seconds });
+    const cannonRps = cannon.requests.total / (cannon.duration || seconds);
+
+    const rows = [
+      [
+        'native engine (1 thread)',
+        nativeRps.toFixed(0),
+        `${nativeReqs} requests`,
+        `peak RSS ${mib(nativeRss)}`,
+        `p99 ${native.summary.latency.uncorrected?.p99.toFixed(2)} ms`,
+      ],
+      [
+        'autocannon',
+        cannonRps.toFixed(0),
+        `${cannon.requests.total} requests`,
+        '',
+        `p99 ${cannon.latency.p99} ms`,
+      ],
+    ];
+    for (const row of rows)
+      process.stdout.write(`${row.map((c, i) => c.padEnd(i === 0 ? 26 : 18)).join('')}\n`);
+    const ratio = nativeRps / cannonRps;
+    process.stdout.write(
+      `ratio native/autocannon: ${ratio.toFixed(2)} (goal >= 0.5); native req/s per core: ${nativeRps.toFixed(0)} (goal >= 15000)\n`,
+    );
+
+    if (requests) {
+      process.stderr.write(`memory run: exactly ${requests} requests with ${connections} VUs...\n`);
+      const memory = trackPeakRss();
+      const started = Date.now();
+      const run = await runScenario({
+        scenario: script,
+        engine: 'native',
+        vus: connections,
+        iterations: requests,
+        duration: '24h',
+        resultsDir: false,
+        checkReachable: false,
+      });
+      const peak = memory.stop();
+      const count = run.summary.metrics.http_reqs?.values.count ?? 0;
+      process.stdout.write(
+        `memory run: ${count} requests in ${((Date.now() - started) / 1000).toFixed(0)} s, peak RSS ${mib(peak)} (goal: 10,000,000 within 300 MB)\n`,
+      );
+    } else {
+      process.stdout.write(
+        `memory: peak RSS ${mib(nativeRss)} over ${nativeReqs} requests (set BENCH_LOAD_REQUESTS=10000000 for the long run)\n`,
+      );
+    }
+  } finally {
+    await server.kill();
+    await server.result.catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
