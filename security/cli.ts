@@ -68,6 +68,11 @@ export const registerSecurityCommands: RegisterCommands = (yargs, run) =>
           default: 1,
           describe: 'pg_sleep delay of the time-based SQL injection check',
         })
+        .option('routes', {
+          type: 'string',
+          describe:
+            'YAML file with extra routes to probe (method, path, auth, params) besides OpenAPI and the built-in list',
+        })
         .option('read-only', {
           type: 'boolean',
           describe:

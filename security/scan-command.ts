@@ -11,6 +11,7 @@ import { toJsonReport } from './report/json.js';
 import { buildReport, type FailOn } from './report/model.js';
 import { formatTableReport } from './report/table.js';
 import { parseFormats, writeReports } from './report/write.js';
+import { readRoutesFile } from './routes-file.js';
 import { planScan, runScan } from './scan.js';
 
 export interface ScanArgs {
@@ -29,6 +30,7 @@ export interface ScanArgs {
   maxTokenMinutes: number;
   sleepSeconds: number;
   readOnly?: boolean;
+  routes?: string;
 }
 
 export function parseFailOn(value: string): FailOn {
@@ -49,6 +51,7 @@ export const scanCommand: Handler<ScanArgs> = async (argv, context) => {
     only: (argv.only ?? []).flatMap((o) => o.split(',')),
     budget: argv.budget,
     concurrency: argv.concurrency,
+    extraRoutes: argv.routes ? readRoutesFile(resolve(context.cwd, argv.routes)) : [],
     settings: {
       maxTokenMinutes: argv.maxTokenMinutes,
       sleepSeconds: argv.sleepSeconds,
