@@ -188,8 +188,9 @@ const sleepPayloads = (sample: string, seconds: number) => [
 ];
 
 /**
- * One pg_sleep(S) request per payload; only a response slower than the baseline by most of S is re-tested:
- * pg_sleep(2S) must take about 2S more and pg_sleep(0) must be as fast as the baseline, so a slow target does not pass.
+ * One pg_sleep(S) request per payload; only a response slower than the baseline median by most of S is re-tested:
+ * pg_sleep(2S) must take about 2S more than the baseline and at least 0.6 S more than pg_sleep(S), and pg_sleep(0)
+ * must be as fast as the baseline, so a slow or jittery target does not pass.
  */
 async function checkTimeBased(
   context: ProbeContext,
@@ -208,10 +209,13 @@ async function checkTimeBased(
   for (const payloadFor of [0, 1]) {
     const payload = (s: number) => sleepPayloads(param.sample, s)[payloadFor]!;
     const first = await send(payload(seconds), sleepMs * 4 + 10_000);
-    if (first.durationMs < baseMax + sleepMs * 0.8) continue;
+    if (first.durationMs < baseMedian + sleepMs * 0.8) continue;
     const double = await send(payload(seconds * 2), sleepMs * 6 + 10_000);
     const control = await send(payload(0), sleepMs * 4 + 10_000);
-    const doubled = double.durationMs >= baseMax + sleepMs * 1.6;
+    // the delay must scale with the requested sleep: a random stall does not double when S does
+    const doubled =
+      double.durationMs >= baseMedian + sleepMs * 1.6 &&
+      double.durationMs - first.durationMs >= sleepMs * 0.6;
     const controlFast = control.durationMs < baseMedian + sleepMs * 0.5;
     if (!doubled || !controlFast) continue;
     return createFinding('SQLI-TIME', {
