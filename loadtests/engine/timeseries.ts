@@ -97,22 +97,24 @@ export class TimeSeriesRecorder {
   }
 }
 
-/** Merges raw buckets (from one or more workers) into points. */
+/** Merges raw buckets (from one or more workers) into points; old seconds are finalized so memory stays bounded. */
 export class TimeSeriesMerger {
-  private readonly buckets = new Map<
+  private readonly open = new Map<
     number,
     { raw: Omit<RawBucket, 'histogram'>; histogram: hdr.Histogram | undefined }
   >();
+  private readonly done: SeriesPoint[] = [];
+  private newest = -1;
 
   add(buckets: RawBucket[]): void {
     for (const b of buckets) {
-      let entry = this.buckets.get(b.second);
+      let entry = this.open.get(b.second);
       if (!entry) {
         entry = {
           raw: { second: b.second, reqs: 0, failed: 0, iterations: 0, dropped: 0, vus: 0 },
           histogram: undefined,
         };
-        this.buckets.set(b.second, entry);
+        this.open.set(b.second, entry);
       }
       entry.raw.reqs += b.reqs;
       entry.raw.failed += b.failed;
@@ -126,28 +128,45 @@ export class TimeSeriesMerger {
           decoded.destroy();
         } else entry.histogram = decoded;
       }
+      this.newest = Math.max(this.newest, b.second);
+    }
+    // Workers report each closed second within about a second; older seconds will not change.
+    for (const [second, entry] of this.open) {
+      if (second < this.newest - 5) {
+        this.done.push(toPoint(entry));
+        entry.histogram?.destroy();
+        this.open.delete(second);
+      }
     }
   }
 
   points(): SeriesPoint[] {
-    return [...this.buckets.values()]
-      .sort((a, b) => a.raw.second - b.raw.second)
-      .map(({ raw, histogram }) => ({
-        t: raw.second,
-        rps: raw.reqs,
-        errorRate: raw.reqs ? raw.failed / raw.reqs : 0,
-        p50: histogram ? histogram.getValueAtPercentile(50) / 1000 : 0,
-        p95: histogram ? histogram.getValueAtPercentile(95) / 1000 : 0,
-        p99: histogram ? histogram.getValueAtPercentile(99) / 1000 : 0,
-        vus: raw.vus,
-        iterations: raw.iterations,
-        droppedIterations: raw.dropped,
-      }));
+    return [...this.done, ...[...this.open.values()].map(toPoint)].sort((a, b) => a.t - b.t);
   }
 
   /** The newest complete point, for live progress. */
   latest(): SeriesPoint | undefined {
-    const all = this.points();
-    return all[all.length - 1];
+    const entry = this.open.get(this.newest);
+    return entry ? toPoint(entry) : undefined;
   }
+}
+
+function toPoint({
+  raw,
+  histogram,
+}: {
+  raw: Omit<RawBucket, 'histogram'>;
+  histogram: hdr.Histogram | undefined;
+}): SeriesPoint {
+  return {
+    t: raw.second,
+    rps: raw.reqs,
+    errorRate: raw.reqs ? raw.failed / raw.reqs : 0,
+    p50: histogram ? histogram.getValueAtPercentile(50) / 1000 : 0,
+    p95: histogram ? histogram.getValueAtPercentile(95) / 1000 : 0,
+    p99: histogram ? histogram.getValueAtPercentile(99) / 1000 : 0,
+    vus: raw.vus,
+    iterations: raw.iterations,
+    droppedIterations: raw.dropped,
+  };
 }

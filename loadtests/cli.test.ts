@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { main } from '../src/cli.js';
+import { writeScript } from './test/scripts.js';
+import { startTestServer, type TestServer } from './test/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const cwd = mkdtempSync(join(tmpdir(), 'preflight-load-cli-'));
+  const code = await main(args, {
+    cwd,
+    env: { ...env, PREFLIGHT_HOME: join(cwd, '.preflight') },
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+  });
+  return { code, stdout, stderr, cwd };
+}
+
+describe('preflight load (CLI)', () => {
+  it('run: a failing threshold exits 1; --json prints the summary; results are written', async () => {
+    const script = writeScript(`
+import http from 'k6/http';
+export const options = { vus: 1, iterations: 3, thresholds: { http_req_failed: ['rate<0.5'] } };
+export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL + '/x?status=500'); }
+`);
+    const result = await runCli([
+      'load',
+      'run',
+      script,
+      '--engine',
+      'native',
+      '--json',
+      '-e',
+      `BASE_URL=${server.url}`,
+    ]);
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout);
+    expect(json.ok).toBe(false);
+    expect(json.summary.status).toBe('thresholds-failed');
+    expect(json.summary.metrics.http_reqs.values.count).toBe(3);
+    expect(json.resultsDir.startsWith(join(result.cwd, 'results'))).toBe(true);
+  });
+
+  it('run: prints the tables and the engine notice without --json', async () => {
+    const script = writeScript(`
+import http from 'k6/http';
+export const options = { vus: 1, iterations: 2, thresholds: { http_req_duration: ['p(95)<10000'] } };
+export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL + '/ok'); }
+`);
+    const result = await runCli(['load', 'run', script, '-e', `BASE_URL=${server.url}`, '--no-color'], {
+      ...process.env,
+      PATH: '/usr/bin:/bin',
+      K6_BIN: '',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('engine: native (k6 not found');
+    expect(result.stdout).toMatch(/p\(95\)<10000\s+http_req_duration\s+\S+\s+pass/);
+  });
+
+  it('run: a malformed -e is a usage error (exit 2)', async () => {
+    const result = await runCli([
+      'load',
+      'run',
+      writeScript('export default async function () {}'),
+      '--engine',
+      'native',
+      '-e',
+      'NOEQUALS',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('KEY=VALUE');
+  });
+
+  it('run <name> targets the sandbox by default and exits 3 when it is not running', async () => {
+    const result = await runCli(['load', 'run', 'smoke', '--engine', 'native']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('sandbox is not running');
+  });
+
+  it('k6-operator writes a ConfigMap and a TestRun', async () => {
+    const result = await runCli([
+      'load',
+      'k6-operator',
+      'smoke',
+      '--parallelism',
+      '3',
+      '--testid',
+      't1',
+      '--out-dir',
+      'k8s',
+      '--prometheus-rw',
+      'http://127.0.0.1:9090/api/v1/write',
+    ]);
+    expect(result.code).toBe(0);
+    const configMap = parse(readFileSync(join(result.cwd, 'k8s', 'configmap.yaml'), 'utf8'));
+    const testRun = parse(readFileSync(join(result.cwd, 'k8s', 'testrun.yaml'), 'utf8'));
+    expect(configMap.kind).toBe('ConfigMap');
+    expect(testRun).toMatchObject({
+      kind: 'TestRun',
+      spec: { parallelism: 3, script: { configMap: { name: configMap.metadata.name } } },
+    });
+    expect(result.stdout).toContain('load verdict');
+  });
+});
