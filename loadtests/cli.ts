@@ -1,4 +1,4 @@
-/** `preflight load run|k6-operator|verdict|list`. */
+/** `preflight load run|capacity|k6-operator|verdict|list`. */
 import type { RegisterCommands } from '../src/cli/define.js';
 
 export const registerLoadCommands: RegisterCommands = (yargs, run) =>
@@ -68,6 +68,64 @@ export const registerLoadCommands: RegisterCommands = (yargs, run) =>
         run(async () => (await import('./commands.js')).loadRunCommand),
       )
       .command(
+        'capacity <scenario>',
+        'Find the highest arrival rate that meets an SLO (ramp to a bracket, then bisect with short constant-rate steps)',
+        (c) =>
+          c
+            .positional('scenario', {
+              type: 'string',
+              demandOption: true,
+              describe: 'An arrival-rate scenario (search-mix, pool-saturation)',
+            })
+            .option('slo', {
+              type: 'string',
+              demandOption: true,
+              describe: 'e.g. "p(95)<300,rate<0.01" (latency in ms; rate = error ratio)',
+            })
+            .option('min-rps', {
+              type: 'number',
+              describe: 'Exit 1 when the capacity found is below this floor',
+            })
+            .option('start-rps', { type: 'number', describe: 'First step (default 10 req/s)' })
+            .option('max-rps', { type: 'number', describe: 'Highest step tried (default 1000 req/s)' })
+            .option('step-duration', {
+              type: 'string',
+              default: '10s',
+              describe: 'Length of each constant-rate step',
+            })
+            .option('sample-interval', {
+              type: 'number',
+              default: 2000,
+              describe: 'Metrics/pg_stat_activity sampling period in ms (0: off)',
+            })
+            .option('env', {
+              alias: 'e',
+              type: 'string',
+              array: true,
+              default: [],
+              describe: 'KEY=VALUE for __ENV (as k6 -e)',
+            })
+            .option('engine', {
+              choices: ['k6', 'native'] as const,
+              describe: 'Engine (default: k6 when found, else native)',
+            })
+            .option('workers', { type: 'number', default: 1, describe: 'Native engine worker threads' })
+            .option('i-understand-this-is-production', {
+              type: 'boolean',
+              default: false,
+              describe: 'Allow load against a target marked production',
+            })
+            .example(
+              '$0 load capacity search-mix --slo "p(95)<300,rate<0.01"',
+              'Capacity of search against the sandbox',
+            )
+            .example(
+              '$0 load capacity search-mix --target staging --slo "p(95)<300,rate<0.01" --min-rps 200 --max-rps 800',
+              'Fail the build below 200 req/s',
+            ),
+        run(async () => (await import('./launch/commands.js')).loadCapacityCommand),
+      )
+      .command(
         'k6-operator <scenario>',
         'Write a k6-operator TestRun and a ConfigMap with the bundled script',
         (c) =>
@@ -133,5 +191,5 @@ export const registerLoadCommands: RegisterCommands = (yargs, run) =>
         (c) => c.example('$0 load list', 'Show scenario names'),
         run(async () => (await import('./commands.js')).loadListCommand),
       )
-      .demandCommand(1, 'Name a load command: run, k6-operator, verdict, list'),
+      .demandCommand(1, 'Name a load command: run, capacity, k6-operator, verdict, list'),
   );

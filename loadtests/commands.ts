@@ -12,10 +12,13 @@ import { buildOperatorManifests } from './engine/operator.js';
 import type { K6Options } from './engine/options.js';
 import { formatProgress, formatRunReport } from './engine/report.js';
 import { createRunId } from './engine/results.js';
-import { type EngineChoice, runScenario } from './engine/run.js';
+import type { EngineChoice } from './engine/run.js';
 import { listScenarios, resolveScenarioPath } from './engine/scenarios.js';
 import { parseThresholds } from './engine/thresholds.js';
 import { evaluateFromPrometheus } from './engine/verdict.js';
+import { resolveMetricsAuth } from './launch/metrics-auth.js';
+import { formatLaunchReport } from './launch/report.js';
+import { runLaunchScenario } from './launch/run.js';
 
 /** `-e KEY=VALUE` pairs (as k6 -e). */
 export function parseEnvFlags(values: string[] | undefined): Record<string, string> {
@@ -76,7 +79,10 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
   const tty = Boolean((process.stderr as NodeJS.WriteStream).isTTY);
   let lastPrinted = 0;
   try {
-    const result = await runScenario({
+    // the launch layer: production guard, booking marker, resource sampling, invariants, clean-up by marker
+    const launch = await runLaunchScenario({
+      acknowledgeProduction: argv.iUnderstandThisIsProduction,
+      metricsAuth: resolveMetricsAuth(context, target),
       scenario: argv.scenario,
       cwd: context.cwd,
       engine: argv.engine,
@@ -103,12 +109,20 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
         }
       },
     });
+    const result = launch.run;
     if (tty && !out.json) process.stderr.write('\r\u001b[2K');
     if (result.summaryStdout) out.print(result.summaryStdout);
     out.print(formatRunReport(result.summary, out.paint));
+    out.print(formatLaunchReport(launch, out.paint, out.verbose));
     if (result.resultsDir) out.print(`\nresults: ${result.resultsDir}`);
-    out.result({ ok: result.exitCode === 0, resultsDir: result.resultsDir, summary: result.summary });
-    return result.exitCode;
+    const { bottleneck, invariants, cleanup, leftoverBookings } = launch;
+    out.result({
+      ok: launch.exitCode === 0,
+      resultsDir: result.resultsDir,
+      summary: result.summary,
+      launch: { bottleneck, invariants, cleanup, leftoverBookings },
+    });
+    return launch.exitCode;
   } finally {
     process.removeListener('SIGINT', onSignal);
   }

@@ -1,7 +1,7 @@
 // search-mix: weighted natural-language queries (common, long-tail, price-constrained, misspelled) at a ramping
 // arrival rate, with p95/p99 and error-rate thresholds per tier. Portable: runs on k6 and on the native engine.
 import { buildArrivalScenario } from './lib/profile.js';
-import { pickTier, readWeights, search, type SearchTier } from './lib/search.js';
+import { pickTier, readWeights, type SearchTier, search } from './lib/search.js';
 import { readNumber } from './lib/target.js';
 
 const p95 = readNumber('SLO_P95_MS', 300);

@@ -6,19 +6,39 @@ import { apiBase, buildHeaders, readJson } from './target.js';
 export type SearchTier = 'common' | 'long_tail' | 'price' | 'misspelled';
 
 export const searchTiers: Record<SearchTier, string[]> = {
-  common: ['piano', 'guitar lessons', 'math tutor', 'spanish', 'yoga', 'swimming lessons', 'tennis', 'sat prep'],
+  common: [
+    'piano',
+    'guitar lessons',
+    'math tutor',
+    'spanish',
+    'yoga',
+    'swimming lessons',
+    'tennis',
+    'sat prep',
+  ],
   long_tail: [
     'jazz piano for adult beginners near brooklyn',
     'conversational spanish for travel with a patient teacher',
     'competitive swimming technique coach for teenagers',
     'calculus help for college engineering students online',
   ],
-  price: ['piano under $80', 'guitar less than $60', 'math tutor max $50', 'yoga $40 or less', 'tennis 70 per hour'],
+  price: [
+    'piano under $80',
+    'guitar less than $60',
+    'math tutor max $50',
+    'yoga $40 or less',
+    'tennis 70 per hour',
+  ],
   misspelled: ['pianno', 'guiter lessons', 'spansh tutor', 'yogga', 'tenis coach', 'violen'],
 };
 
 /** Default weights (percent): most users type common queries. */
-export const defaultWeights: Record<SearchTier, number> = { common: 60, long_tail: 15, price: 15, misspelled: 10 };
+export const defaultWeights: Record<SearchTier, number> = {
+  common: 60,
+  long_tail: 15,
+  price: 15,
+  misspelled: 10,
+};
 
 /** SEARCH_WEIGHTS="common:60,long_tail:15,price:15,misspelled:10" overrides the defaults. */
 export function readWeights(raw: string | undefined): Record<SearchTier, number> {
@@ -26,7 +46,9 @@ export function readWeights(raw: string | undefined): Record<SearchTier, number>
   for (const part of (raw ?? '').split(',').filter(Boolean)) {
     const [name, value] = part.split(':');
     if (!name || !(name in weights) || !Number.isFinite(Number(value)) || Number(value) < 0)
-      throw new Error(`SEARCH_WEIGHTS: expected tier:weight pairs of ${Object.keys(weights).join(', ')}, got \`${part}\``);
+      throw new Error(
+        `SEARCH_WEIGHTS: expected tier:weight pairs of ${Object.keys(weights).join(', ')}, got \`${part}\``,
+      );
     weights[name as SearchTier] = Number(value);
   }
   return weights;
@@ -49,13 +71,21 @@ export interface SearchResultBody {
 }
 
 /** One search request of a tier, with checks on status and shape; returns the parsed body. */
-export async function search(tier: SearchTier, extraTags: Record<string, string> = {}): Promise<SearchResultBody | undefined> {
+export async function search(
+  tier: SearchTier,
+  extraTags: Record<string, string> = {},
+): Promise<SearchResultBody | undefined> {
   const queries = searchTiers[tier];
   const q = queries[Math.floor(Math.random() * queries.length)] ?? 'piano';
-  const response = await http.asyncRequest('GET', `${apiBase}/search?q=${encodeURIComponent(q)}&limit=20`, null, {
-    headers: buildHeaders(),
-    tags: { name: 'search', tier, ...extraTags },
-  });
+  const response = await http.asyncRequest(
+    'GET',
+    `${apiBase}/search?q=${encodeURIComponent(q)}&limit=20`,
+    null,
+    {
+      headers: buildHeaders(),
+      tags: { name: 'search', tier, ...extraTags },
+    },
+  );
   const body = response.status === 200 ? readJson<SearchResultBody>(response) : undefined;
   check(
     response,

@@ -1,0 +1,65 @@
+/** `preflight load capacity <scenario> --slo ...`. */
+import type { Handler } from '../../src/cli/define.js';
+import { usageError } from '../../src/errors.js';
+import { parseEnvFlags } from '../commands.js';
+import type { EngineChoice } from '../engine/run.js';
+import { searchCapacity } from './capacity.js';
+import { resolveMetricsAuth } from './metrics-auth.js';
+import { formatCapacityReport } from './report.js';
+
+interface CapacityArgs {
+  scenario: string;
+  slo: string;
+  minRps?: number;
+  startRps?: number;
+  maxRps?: number;
+  stepDuration: string;
+  env: string[];
+  engine?: EngineChoice;
+  workers: number;
+  sampleInterval: number;
+  iUnderstandThisIsProduction: boolean;
+}
+
+export const loadCapacityCommand: Handler<CapacityArgs> = async (argv, context) => {
+  const { out } = context;
+  if (argv.minRps !== undefined && !(argv.minRps >= 0))
+    throw usageError(`Expected \`--min-rps\` to be a number >= 0, got \`${argv.minRps}\``);
+  const target = context.resolveTarget();
+  const controller = new AbortController();
+  const onSignal = () => {
+    out.warn('interrupted: stopping after the current step (clean-up still runs)');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    const result = await searchCapacity({
+      scenario: argv.scenario,
+      cwd: context.cwd,
+      engine: argv.engine,
+      target,
+      env: parseEnvFlags(argv.env),
+      workers: argv.workers,
+      slo: argv.slo,
+      minRps: argv.minRps,
+      startRps: argv.startRps,
+      maxRps: argv.maxRps,
+      stepDuration: argv.stepDuration,
+      sampleIntervalMs: argv.sampleInterval,
+      acknowledgeProduction: argv.iUnderstandThisIsProduction,
+      metricsAuth: resolveMetricsAuth(context, target),
+      signal: controller.signal,
+      processEnv: context.env,
+      onNotice: (message) => out.info(message),
+      onStep: (s) =>
+        out.info(
+          `step ${s.phase} ${s.targetRps} req/s: achieved ${s.achievedRps} req/s, ${s.observed.map((o) => `${o.clause.replace(/[<>=].*/, '')} ${o.value === undefined ? '-' : Math.round(o.value * 1000) / 1000}`).join(', ')} -> ${s.ok ? 'meets SLO' : s.reasons.join('; ')}`,
+        ),
+    });
+    out.print(formatCapacityReport(result, out.paint));
+    out.result(result);
+    return result.exitCode;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+  }
+};
