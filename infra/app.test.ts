@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,19 @@ describe('monitor synth (cdktn in-process)', () => {
     expect(readFileSync(join(work, 'b2', 'manifest.json'), 'utf8')).toBe(
       readFileSync(join(work, 'b1', 'manifest.json'), 'utf8'),
     );
+  });
+
+  it('keeps the Terraform state (cdktf.out/state/) and provider cache when synthesizing again', () => {
+    const outdir = join(work, 'state');
+    synthMonitoringApp(config, { outdir });
+    const json = JSON.parse(readFileSync(join(outdir, 'stacks', 'staging', 'cdk.tf.json'), 'utf8'));
+    expect(json.terraform.backend.local.path).toBe('../../state/terraform.staging.tfstate');
+    mkdirSync(join(outdir, 'state'), { recursive: true });
+    writeFileSync(join(outdir, 'state', 'terraform.staging.tfstate'), '{"version": 4}');
+    mkdirSync(join(outdir, 'stacks', 'staging', '.terraform'), { recursive: true });
+    synthMonitoringApp(config, { outdir });
+    expect(readFileSync(join(outdir, 'state', 'terraform.staging.tfstate'), 'utf8')).toBe('{"version": 4}');
+    expect(existsSync(join(outdir, 'stacks', 'staging', '.terraform'))).toBe(true);
   });
 
   it('never writes secret values from the environment', () => {

@@ -1,5 +1,5 @@
 /** The cdktn app: one MonitoringStack per environment of `monitoring.environments`, synthesized in-process. */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'cdktn';
 import { buildDashboards } from '../monitoring/dashboards.js';
@@ -37,7 +37,6 @@ export function synthMonitoringApp(config: PreflightConfig, options: SynthOption
       hint: 'list the targets that get a monitoring stack under monitoring.environments in preflight.yaml',
     });
   }
-  rmSync(join(options.outdir, 'stacks'), { recursive: true, force: true });
   const app = new App({ outdir: options.outdir, skipValidation: false });
   for (const name of names) {
     const target = config.targets[name];

@@ -68,7 +68,9 @@ export class MonitoringStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    // relative to cdktf.out/stacks/<id>/: the state sits in cdktf.out/state/, which synth never rewrites (use a remote
+    // backend for teams; the state holds the sensitive values)
+    new LocalBackend(this, { path: `../../state/terraform.${id}.tfstate` });
     const defaults: Partial<Record<StackVariableName, string>> = {
       grafana_url: props.grafanaUrl,
       grafana_sm_url: 'https://synthetic-monitoring-api.grafana.net',
