@@ -3,11 +3,33 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalog } from './catalog.js';
 import { applyStableOutputSettings, computeTableFigures } from './figures.js';
-import { createAgeKeys, createSeededDatabase, makeTempDir, type SeededDatabase } from './fixtures/support.js';
+import {
+  createAgeKeys,
+  createSeededDatabase,
+  makeTempDir,
+  removeTempDirs,
+  type SeededDatabase,
+} from './fixtures/support.js';
 import { defaultRetryPolicy } from './retry.js';
 import { runBackup } from './run.js';
+import { assertSessionConnection } from './snapshot.js';
 import { createFileStorage } from './storage/file.js';
 import { verifyBackup } from './verify.js';
+
+describe('admin URL guard', () => {
+  it('refuses the Supabase transaction pooler (6543) and accepts the session pooler (5432)', () => {
+    expect(() =>
+      assertSessionConnection(
+        'postgresql://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres',
+      ),
+    ).toThrow(/transaction pooler/);
+    expect(() =>
+      assertSessionConnection(
+        'postgresql://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres',
+      ),
+    ).not.toThrow();
+  });
+});
 
 describe('backup run + verify on file storage', () => {
   let db: SeededDatabase;
@@ -19,6 +41,7 @@ describe('backup run + verify on file storage', () => {
   });
   afterAll(async () => {
     await db?.destroy();
+    removeTempDirs();
   });
 
   it('stores a complete backup whose restored copy matches the manifest exactly', async () => {

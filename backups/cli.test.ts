@@ -14,7 +14,14 @@ import { runTool } from '../src/process.js';
 import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
 import { runCli } from '../test/helpers/cli.js';
 import { applyStableOutputSettings, computeAllFigures } from './figures.js';
-import { createAgeKeys, makeTempDir, type S3rverProcess, s3Env, startS3rver } from './fixtures/support.js';
+import {
+  createAgeKeys,
+  makeTempDir,
+  removeTempDirs,
+  type S3rverProcess,
+  s3Env,
+  startS3rver,
+} from './fixtures/support.js';
 import type { BackupManifest } from './manifest.js';
 import { readMetricValue } from './metrics.js';
 import { findPgTool, splitConnectionUrl } from './tools.js';
@@ -52,6 +59,7 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
   afterAll(async () => {
     await sandbox?.stop();
     await s3?.stop();
+    removeTempDirs();
   });
 
   const cli = (args: string[]) =>

@@ -12,6 +12,7 @@ import {
   fixturesDir,
   makeConfig,
   makeTempDir,
+  removeTempDirs,
   type S3rverProcess,
   type SeededDatabase,
   s3Env,
@@ -64,6 +65,7 @@ describe('backup faults', () => {
   });
   afterAll(async () => {
     await db?.destroy();
+    removeTempDirs();
   });
 
   it('pg_dump killed half way (PREFLIGHT_PG_DUMP fixture): E_BACKUP, failure metric, nothing complete, partial removed', async () => {

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, type PushgatewayProcess, startPushgateway } from './fixtures/support.js';
+import {
+  makeTempDir,
+  type PushgatewayProcess,
+  removeTempDirs,
+  startPushgateway,
+} from './fixtures/support.js';
 import { metricHelp, readMetricValue, recordBackupMetrics } from './metrics.js';
 
 describe('backup metrics', () => {
@@ -11,6 +16,7 @@ describe('backup metrics', () => {
   });
   afterAll(async () => {
     await gateway?.stop();
+    removeTempDirs();
   });
 
   const scrape = async () => (await fetch(`${gateway.url}/metrics`)).text();

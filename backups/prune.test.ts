@@ -1,10 +1,14 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readCatalog } from './catalog.js';
 import { writeSyntheticHistory } from './fixtures/history.js';
-import { makeTempDir } from './fixtures/support.js';
+import { makeTempDir, removeTempDirs } from './fixtures/support.js';
 import { applyPrune, getIsoWeekKey, planPrune } from './prune.js';
 import { createFileStorage } from './storage/file.js';
+
+afterAll(() => {
+  removeTempDirs();
+});
 
 describe('prune (grandfather-father-son) on a synthetic history of 60 daily backups', () => {
   const now = new Date('2026-11-25T12:00:00Z');

@@ -120,6 +120,7 @@ async function dumpToStorage(
         throw error;
       },
     );
+    dumped.catch(() => undefined); // judged below, after every part settled
     const encrypted = await encryptStream(plain, options.recipients);
     const tap = createDigestTap();
     encrypted.on('error', (error) => tap.destroy(error));

@@ -39,7 +39,30 @@ export async function connectAdmin(url: string, applicationName = 'preflight-bac
   return client;
 }
 
+/** pg_dump needs a session (snapshot import, SET, one long transaction): refuse Supabase's transaction pooler. */
+export function assertSessionConnection(url: string): void {
+  let port = '';
+  let host = '';
+  try {
+    const parsed = new URL(url);
+    port = parsed.port;
+    host = parsed.hostname;
+  } catch {
+    return;
+  }
+  if (port === '6543') {
+    throw new PreflightError(
+      'E_CONFIG',
+      `The admin URL points at port 6543 on ${host}: a transaction pooler, which pg_dump cannot use`,
+      {
+        hint: 'use the direct connection (db.<ref>.supabase.co:5432) or the session pooler (port 5432 on the pooler host)',
+      },
+    );
+  }
+}
+
 export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
+  assertSessionConnection(url);
   const client = await connectAdmin(url);
   try {
     await applyStableOutputSettings(client);
@@ -50,20 +73,12 @@ export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
     );
     const info = rows[0];
     if (!info) throw new Error('pg_export_snapshot() returned nothing');
-    let walLsn: string | null = null;
-    let timeline: number | null = null;
-    try {
-      await client.query('SAVEPOINT wal');
-      const wal = await client.query<{ lsn: string; tli: string | null }>(
-        `SELECT pg_current_wal_lsn()::text AS lsn, (SELECT timeline_id::text FROM pg_control_checkpoint()) AS tli`,
-      );
-      walLsn = wal.rows[0]?.lsn ?? null;
-      timeline = wal.rows[0]?.tli ? Number(wal.rows[0].tli) : null;
-      await client.query('RELEASE SAVEPOINT wal');
-    } catch {
-      // a standby or a restricted role cannot read the WAL position; the manifest then records null
-      await client.query('ROLLBACK TO SAVEPOINT wal');
-    }
+    // a standby or a restricted role may not read the WAL position or the control file: the manifest then records null
+    const walLsn = await readOptional(client, 'SELECT pg_current_wal_lsn()::text AS value');
+    const timeline = await readOptional(
+      client,
+      'SELECT timeline_id::text AS value FROM pg_control_checkpoint()',
+    );
     return {
       client,
       snapshotId: info.snapshot,
@@ -71,7 +86,7 @@ export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
       serverVersion: info.version,
       serverVersionNum: Number(info.num),
       walLsn,
-      timeline,
+      timeline: timeline === null ? null : Number(timeline),
       async close() {
         try {
           await client.query('COMMIT');
@@ -83,5 +98,18 @@ export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;
+  }
+}
+
+/** Runs a one-value query inside a savepoint; null when it fails (permissions, recovery). */
+async function readOptional(client: pg.Client, sql: string): Promise<string | null> {
+  await client.query('SAVEPOINT preflight_optional');
+  try {
+    const { rows } = await client.query<{ value: string | null }>(sql);
+    await client.query('RELEASE SAVEPOINT preflight_optional');
+    return rows[0]?.value ?? null;
+  } catch {
+    await client.query('ROLLBACK TO SAVEPOINT preflight_optional');
+    return null;
   }
 }

@@ -97,7 +97,16 @@ async function decryptToFile(
 
 export async function verifyBackup(options: VerifyBackupOptions): Promise<VerifyBackupResult> {
   const log = options.log ?? (() => undefined);
-  const entry = pickBackup(await readCatalog(options.storage, options.target), options.id, options.target);
+  let entry: ReturnType<typeof pickBackup>;
+  try {
+    entry = pickBackup(await readCatalog(options.storage, options.target), options.id, options.target);
+  } catch (error) {
+    // a scheduled verify that finds nothing to verify is a failure too
+    const metrics = await recordBackupMetrics(options.metrics, options.target, { incrementFailures: true });
+    if (metrics.error)
+      log(`warning: could not record the failure metric at ${metrics.destination}: ${metrics.error}`);
+    throw error;
+  }
   const manifest = entry.manifest;
   const record: VerificationRecord = {
     id: manifest.id,
