@@ -12,7 +12,7 @@ import { buildReport, type FailOn } from './report/model.js';
 import { formatTableReport } from './report/table.js';
 import { parseFormats, writeReports } from './report/write.js';
 import { readRoutesFile } from './routes-file.js';
-import { planScan, runScan } from './scan.js';
+import { planScan, runScan, validateScanOptions } from './scan.js';
 
 export interface ScanArgs {
   only?: string[];
@@ -46,9 +46,11 @@ export const scanCommand: Handler<ScanArgs> = async (argv, context) => {
   const formats = parseFormats(argv.format);
   const baselinePath = resolve(context.cwd, argv.baseline);
   const baseline = readBaseline(baselinePath);
+  const only = (argv.only ?? []).flatMap((o) => o.split(','));
+  validateScanOptions({ only, budget: argv.budget, concurrency: argv.concurrency });
   const target = context.resolveTarget();
   const plan = planScan(target, {
-    only: (argv.only ?? []).flatMap((o) => o.split(',')),
+    only,
     budget: argv.budget,
     concurrency: argv.concurrency,
     extraRoutes: argv.routes ? readRoutesFile(resolve(context.cwd, argv.routes)) : [],

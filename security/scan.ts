@@ -52,7 +52,12 @@ export interface ScanResult {
 /** Default trusted frontends of the platform (platform.md); the target's own origin is always trusted. */
 export const platformOrigins = ['https://beta.instainstru.com', 'https://app.instainstru.com'];
 
-export function planScan(target: ResolvedTarget, options: ScanOptions = {}): ScanPlan {
+/** Checks --only, --budget and --concurrency before anything is contacted (usage errors exit 2). */
+export function validateScanOptions(options: ScanOptions): {
+  only: string[];
+  budget: number;
+  concurrency: number;
+} {
   const only = (options.only ?? []).map((s) => s.trim()).filter(Boolean);
   const unknown = only.filter((name) => !(probeNames as readonly string[]).includes(name));
   if (unknown.length > 0) {
@@ -66,14 +71,20 @@ export function planScan(target: ResolvedTarget, options: ScanOptions = {}): Sca
   }
   const budget = options.budget ?? 3000;
   const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(budget) || budget < 50)
+  if (!Number.isInteger(budget) || budget < 50) {
     throw new PreflightError('E_USAGE', `Expected \`--budget\` to be an integer >= 50, got \`${budget}\``);
+  }
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new PreflightError(
       'E_USAGE',
       `Expected \`--concurrency\` to be an integer from 1 to 64, got \`${concurrency}\``,
     );
   }
+  return { only, budget, concurrency };
+}
+
+export function planScan(target: ResolvedTarget, options: ScanOptions = {}): ScanPlan {
+  const { only, budget, concurrency } = validateScanOptions(options);
   const settings: ScanSettings = {
     maxTokenMinutes: 60,
     jwtPublicKeyPem: undefined,

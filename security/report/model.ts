@@ -7,7 +7,7 @@ import type { ScanResult } from '../scan.js';
 export type FailOn = Severity | 'none';
 
 export interface ScanReport {
-  tool: { name: string; version: string; informationUri: string };
+  tool: { name: string; version: string };
   result: ScanResult;
   failOn: FailOn;
   active: Finding[];
@@ -43,11 +43,7 @@ export function getToolVersion(): string {
 
 export function buildReport(result: ScanResult, outcome: BaselineOutcome, failOn: FailOn): ScanReport {
   return {
-    tool: {
-      name: 'preflight',
-      version: getToolVersion(),
-      informationUri: 'https://github.com/preflight-dev/preflight',
-    },
+    tool: { name: 'preflight', version: getToolVersion() },
     result,
     failOn,
     active: outcome.active,

@@ -105,7 +105,6 @@ export function toSarif(report: ScanReport) {
           driver: {
             name: report.tool.name,
             semanticVersion: report.tool.version,
-            informationUri: report.tool.informationUri,
             rules: rules.map((rule) => ({
               id: rule.id,
               name: toRuleName(rule.id),
