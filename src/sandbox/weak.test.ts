@@ -22,6 +22,7 @@ beforeAll(async () => {
         'idor-bookings',
         'mass-assignment',
         'docs-exposed',
+        'debug-route',
         'metrics-public',
       ],
       poolTimeoutMs: 1500,
@@ -45,7 +46,7 @@ describe('the switch registry', () => {
       expect((error as { code: string }).code).toBe('E_USAGE');
       expect((error as { hint: string }).hint).toContain('nls-category-match');
     }
-    expect(weaknessNames).toHaveLength(15);
+    expect(weaknessNames).toHaveLength(16);
   });
 });
 
@@ -129,7 +130,7 @@ describe('CORS, docs and metrics', () => {
     }
   });
 
-  it('docs-exposed serves /docs, /redoc and /openapi.json; metrics-public needs no auth', async () => {
+  it('docs-exposed serves /docs, /redoc and /openapi.json; debug-route 500s; metrics-public needs no auth', async () => {
     const base = weak.handle.state.baseUrl;
     expect((await send(`${base}/docs`)).status).toBe(200);
     expect((await send(`${base}/redoc`)).status).toBe(200);
@@ -137,6 +138,9 @@ describe('CORS, docs and metrics', () => {
     expect(Object.keys(spec.json<{ paths: Record<string, unknown> }>().paths)).toContain(
       '/api/v1/bookings/{id}',
     );
+    const debug = await send(`${base}/sentry-debug`);
+    expect(debug.status).toBe(500);
+    expect(debug.json<{ stack: string }>().stack).toContain('division by zero');
     expect((await send(`${weak.api}/metrics/prometheus`)).status).toBe(200);
     expect((await send(`${base}/customer/v1/privileged/metrics`)).status).toBe(200);
   });

@@ -74,6 +74,12 @@ export const weaknesses = [
     usedBy: 'security: exposure probe',
   },
   {
+    name: 'debug-route',
+    description:
+      '/sentry-debug (and /api/v1/sentry-debug) answers 500 by raising an error, as the platform does everywhere',
+    usedBy: 'security: exposure probe',
+  },
+  {
     name: 'metrics-public',
     description: 'metrics endpoints answer without authentication',
     usedBy: 'security + monitoring',

@@ -203,6 +203,11 @@ async function createBooking(ctx: ApiContext, student: CurrentUser, body: unknow
     await query(ctx.pool, insert, values);
     return readBooking(ctx.pool, id);
   }
+  // a slot already taken answers at once; only requests that saw it free queue for the lock (and check again there)
+  if (await hasConflict(ctx.pool, r)) {
+    ctx.metrics.bookingLocks.inc({ action: 'precheck', outcome: 'conflict' });
+    throw conflict();
+  }
   const client = await ctx.pool.connect();
   try {
     await client.query('BEGIN');

@@ -1,4 +1,4 @@
-/** /docs, /redoc and /openapi.json: served only with `docs-exposed` (the platform serves them everywhere). */
+/** Developer surfaces: /docs, /redoc, /openapi.json (`docs-exposed`) and /sentry-debug (`debug-route`); the platform serves all of them everywhere. */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
 
@@ -7,6 +7,13 @@ export function registerDocsRoutes(
   ctx: ApiContext,
   routes: Array<{ method: string; url: string }>,
 ): void {
+  if (ctx.weak.has('debug-route')) {
+    const raise = async () => {
+      throw new Error('division by zero');
+    };
+    app.get('/sentry-debug', raise);
+    app.get('/api/v1/sentry-debug', raise);
+  }
   if (!ctx.weak.has('docs-exposed')) return;
   app.get('/openapi.json', async () => {
     const paths: Record<string, Record<string, { summary: string }>> = {};
