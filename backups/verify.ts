@@ -99,9 +99,14 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
   const log = options.log ?? (() => undefined);
   let entry: ReturnType<typeof pickBackup>;
   try {
+    if (!options.identity) {
+      throw new PreflightError('E_CONFIG', 'No age identity to decrypt with', {
+        hint: 'set the variable named by backups.ageIdentityEnv (default PREFLIGHT_AGE_IDENTITY) to the AGE-SECRET-KEY-1... identity',
+      });
+    }
     entry = pickBackup(await readCatalog(options.storage, options.target), options.id, options.target);
   } catch (error) {
-    // a scheduled verify that finds nothing to verify is a failure too
+    // a scheduled verify that cannot even start is a failure too (the backup itself is not marked)
     const metrics = await recordBackupMetrics(options.metrics, options.target, { incrementFailures: true });
     if (metrics.error)
       log(`warning: could not record the failure metric at ${metrics.destination}: ${metrics.error}`);
@@ -122,11 +127,6 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
   const workDir = join(options.workDir, `${manifest.id}-${randomBytes(3).toString('hex')}`);
   const cleanups: Array<() => Promise<void>> = [() => rm(workDir, { recursive: true, force: true })];
   try {
-    if (!options.identity) {
-      throw new PreflightError('E_CONFIG', 'No age identity to decrypt with', {
-        hint: 'set the variable named by backups.ageIdentityEnv (default PREFLIGHT_AGE_IDENTITY) to the AGE-SECRET-KEY-1... identity',
-      });
-    }
     try {
       await mkdir(workDir, { recursive: true });
     } catch (error) {
