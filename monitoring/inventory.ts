@@ -100,8 +100,7 @@ export function checkInventory(
         unverified.push({
           where: use.where,
           metric: ref.metric,
-          reason:
-            'remote-written by k6 during load runs (check with --k6-prometheus <the Prometheus a run wrote to>)',
+          reason: 'k6 writes them only during load runs (--k6-prometheus <url> checks them)',
         });
         labelSets.push(undefined);
         continue;
@@ -113,7 +112,7 @@ export function checkInventory(
           unverified.push({
             where: use.where,
             metric: ref.metric,
-            reason: `its source (${spec.source}) was not scraped`,
+            reason: `the ${spec.source} source was not scraped`,
           });
           labelSets.push(undefined);
           continue;
@@ -130,7 +129,7 @@ export function checkInventory(
         unverified.push({
           where: use.where,
           metric: ref.metric,
-          reason: 'declared but no sample yet: labels unknown',
+          reason: 'declared without samples yet (labels unknown)',
         });
         labelSets.push(undefined);
         continue;

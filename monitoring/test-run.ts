@@ -237,7 +237,12 @@ async function checkLiveInventory(options: MonitorTestOptions, target: ResolvedT
       },
     );
   }
-  const notes = [...new Set(result.unverified.map((u) => `${u.metric}: not verified (${u.reason})`))];
+  const byReason = new Map<string, Set<string>>();
+  for (const u of result.unverified)
+    byReason.set(u.reason, (byReason.get(u.reason) ?? new Set()).add(u.metric));
+  const notes = [...byReason].map(
+    ([reason, metrics]) => `not verified, ${reason}: ${[...metrics].join(', ')}`,
+  );
   return {
     name: 'inventory',
     ok: result.ok && scrapeFailures.length === 0,
