@@ -58,26 +58,3 @@ function readLabels(block: string): Array<[string, string]> {
   for (const match of block.matchAll(pattern)) out.push([match[1]!, match[2]!.replace(/\\(.)/g, '$1')]);
   return out;
 }
-
-/** Merges several expositions (several scrapes of one source). */
-export function mergeExpositions(parts: Exposition[]): Exposition {
-  const out: Exposition = new Map();
-  for (const part of parts) {
-    for (const [name, sample] of part) {
-      const target = out.get(name) ?? {
-        labels: new Set<string>(),
-        values: new Map<string, Set<string>>(),
-        observed: false,
-      };
-      target.observed ||= sample.observed;
-      for (const label of sample.labels) target.labels.add(label);
-      for (const [label, values] of sample.values) {
-        const set = target.values.get(label) ?? new Set<string>();
-        for (const v of values) set.add(v);
-        target.values.set(label, set);
-      }
-      out.set(name, target);
-    }
-  }
-  return out;
-}

@@ -10,6 +10,7 @@ import {
   startMetricsServer,
 } from './fixtures/metrics-server.js';
 import { checkInventory, collectQueryUses } from './inventory.js';
+import { deadPlatformMetrics } from './metrics.js';
 import { createTestProfile } from './profile.js';
 import { scrapeEndpoints } from './scrape.js';
 import { buildSloRecordingRules } from './slo.js';
@@ -151,5 +152,12 @@ describe('exposition parsing', () => {
     expect(exposition.get('a_seconds_sum')?.observed).toBe(false);
     expect(exposition.get('b_total')?.observed).toBe(false);
     expect(exposition.has('c_total')).toBe(true);
+  });
+});
+
+describe('the platform metrics that never existed', () => {
+  it('no panel, alert or recording rule uses the dead metrics of the old Terraform alerts', () => {
+    const used = uses.map((u) => u.expr).join('\n');
+    for (const dead of deadPlatformMetrics) expect(used).not.toContain(dead);
   });
 });

@@ -32,7 +32,7 @@ export interface LocalPrometheus {
 }
 
 /** The job name of each source in the local Prometheus. */
-export const jobBySource: Record<string, string> = {
+const jobBySource: Record<string, string> = {
   platform: 'platform',
   supabase: 'supabase',
   pushgateway: 'pushgateway',
@@ -149,19 +149,6 @@ async function waitUntilReady(url: string, child: RunningTool, timeoutMs: number
       hint: 'run with --verbose and check that the port is free',
     },
   );
-}
-
-export interface PrometheusAlert {
-  labels: Record<string, string>;
-  state: 'pending' | 'firing' | 'inactive';
-  activeAt?: string;
-}
-
-/** The alerts Prometheus currently has (pending or firing), from its HTTP API. */
-export async function getPrometheusAlerts(url: string): Promise<PrometheusAlert[]> {
-  const response = await fetch(`${url}/api/v1/alerts`, { signal: AbortSignal.timeout(5000) });
-  const body = (await response.json()) as { data: { alerts: PrometheusAlert[] } };
-  return body.data.alerts;
 }
 
 /** The state of one alerting rule ("inactive", "pending", "firing") from /api/v1/rules. */
