@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EmbeddedJWK, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import {
   breakSignature,
   crackHmacSecret,
   decodeJwt,
+  isPublicKeyPem,
   maskSecret,
   signHs256,
   signNone,
@@ -49,6 +51,15 @@ describe('JWT forging and cracking', () => {
     ).resolves.toBeDefined();
     // the embedded-jwk token verifies only for a verifier that trusts the header's key (what the probe exposes)
     await expect(jwtVerify(signWithEmbeddedJwk(decoded.payload), EmbeddedJWK)).resolves.toBeDefined();
+  });
+});
+
+describe('--jwt-public-key', () => {
+  it('accepts a PEM public key and refuses a private key or junk', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    expect(isPublicKeyPem(publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(true);
+    expect(isPublicKeyPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())).toBe(false);
+    expect(isPublicKeyPem('not a key')).toBe(false);
   });
 });
 

@@ -1,12 +1,5 @@
 /** JWT decoding, forging and offline cracking for the JWT probe (node:crypto only: forged tokens must be malformed on purpose). */
-import {
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHmac, createPublicKey, generateKeyPairSync, sign, timingSafeEqual } from 'node:crypto';
 
 export interface DecodedJwt {
   header: Record<string, unknown>;
@@ -123,17 +116,11 @@ export function maskSecret(secret: string): string {
   return `${secret[0]}${'*'.repeat(Math.min(secret.length - 2, 8))}${secret.at(-1)} (${secret.length} chars)`;
 }
 
-/** Rebuilds a private key check: true when the PEM is a usable public key (for the key-confusion option). */
+/** True when the PEM parses as a public key (the --jwt-public-key option refuses anything else). */
 export function isPublicKeyPem(pem: string): boolean {
   try {
-    createPublicKey(pem);
-    return true;
+    return createPublicKey(pem).type === 'public' && !/PRIVATE KEY/.test(pem);
   } catch {
-    try {
-      createPrivateKey(pem);
-      return false;
-    } catch {
-      return false;
-    }
+    return false;
   }
 }

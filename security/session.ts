@@ -22,18 +22,6 @@ export class Session {
     return pending;
   }
 
-  /** Like login, but a missing account is an error naming the config key. */
-  async requireLogin(role: AccountRole): Promise<string> {
-    const token = await this.login(role);
-    if (!token) {
-      const name = this.http.target.name;
-      throw new PreflightError('E_CONFIG', `Target "${name}" has no usable ${role} test account`, {
-        hint: `add targets.${name}.accounts.${role} (email + passwordEnv) to preflight.yaml and export the password variable`,
-      });
-    }
-    return token;
-  }
-
   private async loginOnce(role: AccountRole): Promise<string | undefined> {
     const target = this.http.target;
     const account = target.accounts[role];
