@@ -131,7 +131,7 @@ const header = (r: RefinedResponse, name: string): string | undefined => {
 
 /** Waits until a window that saw hits has emptied. */
 async function waitForFreshWindow(): Promise<void> {
-  await sleep(windowSeconds + 0.5);
+  await sleep(windowSeconds + 0.3);
 }
 
 async function testLimit(name: LimitName, probe: Probe): Promise<void> {

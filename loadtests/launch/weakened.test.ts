@@ -1,0 +1,87 @@
+// Acceptance against weakened sandboxes: the gates must fail, naming what broke, and still leave nothing behind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../test/helpers/cli.js';
+import { type LaunchSandbox, rateLimitEnv, startLaunchSandbox } from './fixtures/sandbox.js';
+import { describeOverlap } from './invariants.js';
+import { formatLaunchReport } from './report.js';
+import { runLaunchScenario } from './run.js';
+
+const plain = { red: String, green: String, yellow: String, bold: String, dim: String } as const;
+
+function run(sandbox: LaunchSandbox, scenario: string, env: Record<string, string> = {}) {
+  return runLaunchScenario({
+    scenario,
+    cwd: repoRoot,
+    engine: 'native',
+    target: sandbox.handle.target,
+    env,
+    resultsDir: false,
+    sampleIntervalMs: 1000,
+  });
+}
+
+const failedChecks = (result: Awaited<ReturnType<typeof run>>) =>
+  result.run.summary.checks.filter((c) => c.fails > 0).map((c) => c.name);
+
+describe('sandbox weakened with double-booking and no-rate-limit', () => {
+  let sandbox: LaunchSandbox;
+  beforeAll(async () => {
+    sandbox = await startLaunchSandbox({ weaken: ['double-booking', 'no-rate-limit'] });
+  }, 180_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('booking-race fails with exit 1 and names the overlapping rows (double-booking)', async () => {
+    const result = await run(sandbox, 'booking-race', { RACE_BARRIER_MS: '5000' });
+    expect(result.exitCode).toBe(1);
+    expect(result.run.summary.metrics.race_success?.values.count).toBeGreaterThan(1);
+    const invariant = result.invariants[0];
+    expect(invariant?.ok).toBe(false);
+    expect(invariant?.violations.length).toBeGreaterThan(0);
+    const first = invariant?.violations[0];
+    expect(first?.first.id).toMatch(/^[0-9A-Z]{26}$/);
+    const report = formatLaunchReport(result, plain);
+    expect(report).toContain(
+      'INVARIANT BROKEN: no two active bookings (PENDING included) of one instructor overlap',
+    );
+    expect(report).toContain(describeOverlap(first!));
+    expect(result.leftoverBookings).toBe(0);
+    expect(await sandbox.countTestBookings()).toBe(0);
+  }, 180_000);
+
+  it('rate-limit-conformance fails (no-rate-limit): no 429 ever comes', async () => {
+    const result = await run(sandbox, 'rate-limit-conformance', rateLimitEnv);
+    expect(result.exitCode).toBe(1);
+    const failed = failedChecks(result);
+    for (const limit of ['global', 'login_ip', 'login_email', 'bookings'])
+      expect(failed).toContain(`${limit}: allowance`);
+    expect(result.run.summary.thresholds.find((t) => t.metric === 'ratelimit_conformance')?.ok).toBe(false);
+    expect(await sandbox.countTestBookings()).toBe(0);
+  }, 180_000);
+});
+
+describe('sandbox weakened with rate-limit-ip-spoof', () => {
+  let sandbox: LaunchSandbox;
+  beforeAll(async () => {
+    sandbox = await startLaunchSandbox({ weaken: ['rate-limit-ip-spoof'] });
+  }, 180_000);
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it('rate-limit-conformance fails: rotating X-Forwarded-For / CF-Connecting-IP / X-Real-IP raises the allowance', async () => {
+    // spoofing only matters for the limits keyed by client IP
+    const result = await run(sandbox, 'rate-limit-conformance', {
+      ...rateLimitEnv,
+      RL_LIMITS: 'global,login_ip',
+    });
+    expect(result.exitCode).toBe(1);
+    const failed = failedChecks(result);
+    expect(failed).toEqual([
+      'global: spoofed IPs do not raise the allowance',
+      'login_ip: spoofed IPs do not raise the allowance',
+    ]);
+    expect(await sandbox.countTestBookings()).toBe(0);
+  }, 180_000);
+});
