@@ -16,6 +16,7 @@ import { runCli } from '../test/helpers/cli.js';
 import { applyStableOutputSettings, computeAllFigures } from './figures.js';
 import {
   createAgeKeys,
+  fixturesDir,
   makeTempDir,
   removeTempDirs,
   type S3rverProcess,
@@ -209,6 +210,31 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
     expect(help.stdout).toContain('Examples:');
   }, 120_000);
 
+  it('pg_dump killed half way: clear error, exit 1, a failure metric, nothing new listed complete', async () => {
+    const before = json((await cli(['list', '--storage', storage, '--json'])).stdout).backups as unknown[];
+    const run = await runCli(
+      ['backup', 'run', '--storage', storage, '--json', '--config', join(home, 'preflight.yaml')],
+      {
+        env: {
+          ...env,
+          PREFLIGHT_PG_DUMP: join(fixturesDir, 'pg_dump-dies-halfway.sh'),
+          REAL_PG_DUMP: findPgTool('pg_dump'),
+          DIE_AFTER_BYTES: '4096',
+        },
+        cwd: home,
+        timeoutMs: 180_000,
+      },
+    );
+    expect(run.code).toBe(1);
+    expect(json(run.stdout)).toMatchObject({ ok: false, error: { code: 'E_BACKUP' } });
+    expect(run.stderr).toMatch(/error\[E_BACKUP\]: pg_dump failed, nothing was stored as a complete backup/);
+    const metrics = readFileSync(join(home, 'metrics', 'preflight_backup_sandbox.prom'), 'utf8');
+    expect(readMetricValue(metrics, 'preflight_backup_failures_total', 'sandbox')).toBe(1);
+    const after = json((await cli(['list', '--storage', storage, '--json'])).stdout);
+    expect(after.backups).toEqual(before);
+    expect(after.incomplete).toEqual([]);
+  }, 180_000);
+
   it('verify on a tampered object fails naming the object, with a non-zero exit and a failure metric', async () => {
     const client = s3Client();
     const object = await client.send(new GetObjectCommand({ Bucket: 'backups', Key: dumpKey() }));
@@ -223,7 +249,7 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
     expect(out.error.message).toContain(manifest.objects[0]!.key);
     expect(verify.stderr).toContain(`Object ${manifest.objects[0]!.key} is damaged`);
     const metrics = readFileSync(join(home, 'metrics', 'preflight_backup_sandbox.prom'), 'utf8');
-    expect(readMetricValue(metrics, 'preflight_backup_failures_total', 'sandbox')).toBe(1);
+    expect(readMetricValue(metrics, 'preflight_backup_failures_total', 'sandbox')).toBe(2);
     const list = await cli(['list', '--storage', storage, '--json']);
     expect(json(list.stdout).backups).toEqual([expect.objectContaining({ verified: 'failed' })]);
   }, 180_000);

@@ -10,10 +10,13 @@ import { runBackup } from './run.js';
 import { renderSchedule, type ScheduleFormat } from './schedule.js';
 import { verifyBackup } from './verify.js';
 
+const PROGRESS_STEP = 256 * 1024 * 1024;
+
 export const backupRunCommand: Handler<BackupArgs> = async (argv, context) => {
   const backup = openBackupContext(argv, context);
   try {
     const target = context.resolveTarget(backup.targetName);
+    let nextProgress = PROGRESS_STEP;
     const result = await runBackup({
       target: backup.targetName,
       adminUrl: requireAdminUrl(target.database.adminUrl, backup.targetName),
@@ -24,6 +27,13 @@ export const backupRunCommand: Handler<BackupArgs> = async (argv, context) => {
       metrics: backup.metrics,
       env: context.env,
       log: (m) => context.out.info(m),
+      onUploadProgress: (bytes) => {
+        // progress on stderr every 256 MiB stored
+        if (bytes >= nextProgress) {
+          context.out.info(`stored ${formatBytes(bytes)} so far`);
+          nextProgress = bytes + PROGRESS_STEP;
+        }
+      },
     });
     const m = result.manifest;
     const size = m.objects.reduce((sum, o) => sum + o.size, 0);
