@@ -94,6 +94,31 @@ describe('backup faults', () => {
     expect(catalog.flatMap((e) => e.objects)).toEqual([]);
   });
 
+  it('local disk full under file:// storage (a 1 MiB tmpfs): E_DISK_FULL, failure metric, nothing complete, no partial file', async () => {
+    const mountPoint = makeTempDir('tmpfs-store');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+    try {
+      const storage = createFileStorage(mountPoint);
+      const metricsDir = join(dir, 'full-metrics');
+      const error = await expectFailure(
+        runBackup({
+          target: 'full',
+          adminUrl: db.url,
+          storage,
+          recipients: [keys.recipient],
+          compressLevel: 1,
+          metrics: { textfileDir: metricsDir },
+        }),
+      );
+      expect(error.code).toBe('E_DISK_FULL');
+      expect(error.message).toContain(mountPoint);
+      expect(failures(metricsDir, 'full')).toBe(1);
+      expect(await storage.list('')).toEqual([]);
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+
   describe('S3 (s3rver) stopped during a multipart upload', () => {
     let s3: S3rverProcess;
     beforeAll(async () => {
