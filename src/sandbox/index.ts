@@ -181,7 +181,11 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       log,
     });
     cleanups.push(() => db.cluster.destroy());
-    const bypass = { header: BYPASS_HEADER, token: createRandomSecret(24) };
+    // like the platform's bypass token, it may come from the environment; else it is random per sandbox
+    const bypass = {
+      header: BYPASS_HEADER,
+      token: process.env.PREFLIGHT_SANDBOX_BYPASS_TOKEN || createRandomSecret(24),
+    };
     const metricsAuth = { username: 'metrics', password: createRandomSecret(18) };
     const serverOptions = {
       appUrl: db.appUrl,

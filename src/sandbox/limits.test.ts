@@ -9,6 +9,7 @@ beforeAll(async () => {
   sandbox = await startTestSandbox({
     poolSize: 3,
     poolTimeoutMs: 2000,
+    weaken: ['sqli-search'],
     rateLimits: {
       globalPerIpPerMinute: 30,
       loginPerEmailPerMinute: 50,
@@ -97,6 +98,21 @@ describe('configured limits', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['x-ratelimit-limit']).toBe('30');
+  });
+});
+
+describe('pool exhaustion', () => {
+  it('shows as 503 DB_POOL_TIMEOUT once every connection is busy longer than the acquire timeout', async () => {
+    const sleep = "x' OR (SELECT 1 FROM pg_sleep(4)) = 1 OR '1'='2";
+    const sleepers = Array.from({ length: 3 }, () =>
+      sandbox.call(`/search?q=piano&region=${encodeURIComponent(sleep)}`),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const starved = await sandbox.call('/search?q=guitar');
+    expect(starved.status).toBe(503);
+    expect(starved.json().code).toBe('DB_POOL_TIMEOUT');
+    expect(starved.headers['content-type']).toContain('application/problem+json');
+    for (const response of await Promise.all(sleepers)) expect(response.status).toBe(200);
   });
 });
 

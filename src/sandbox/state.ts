@@ -37,8 +37,6 @@ export interface SandboxState {
   loadTestStudents: { emails: string[]; password: string };
   /** Basic auth of the metrics endpoints (Supabase-like endpoint: user `service_role`, same password). */
   metricsAuth: { username: string; password: string };
-  /** Where a detached sandbox writes its output. */
-  logFile?: string;
 }
 
 export function getSandboxStatePath(dir = getSandboxDir()): string {

@@ -25,7 +25,6 @@ beforeAll(async () => {
         'debug-route',
         'metrics-public',
       ],
-      poolTimeoutMs: 1500,
     }),
     startTestSandbox({
       weaken: ['jwt-weak-secret', 'jwt-no-expiry-check', 'no-rate-limit', 'no-login-throttle'],
@@ -77,7 +76,8 @@ describe('double-booking', () => {
       tokens.map((token) => weak.call('/bookings', { method: 'POST', token, json: body })),
     );
     const created = responses.filter((r) => r.status === 201).length;
-    expect(created).toBeGreaterThan(1);
+    const statuses = responses.map((r) => r.status).join(',');
+    expect(created, statuses).toBeGreaterThan(1);
     const rows = await weak.sql(
       `SELECT 1 FROM bookings WHERE instructor_id = $1 AND booking_date = $2 AND start_time = $3::time`,
       [slot.instructorId, slot.date, slot.start],
@@ -231,17 +231,6 @@ describe('sqli-search and verbose-errors', () => {
     const response = await search("x' OR (SELECT 1 FROM pg_sleep(1.5)) = 1 OR '1'='2");
     expect(response.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
-  });
-
-  it('pool exhaustion shows as 503 DB_POOL_TIMEOUT', async () => {
-    const sleepers = Array.from({ length: 8 }, () =>
-      search("x' OR (SELECT 1 FROM pg_sleep(4)) = 1 OR '1'='2"),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const starved = await weak.call('/search?q=guitar');
-    expect(starved.status).toBe(503);
-    expect(starved.json().code).toBe('DB_POOL_TIMEOUT');
-    await Promise.all(sleepers);
   });
 
   it('verbose-errors puts the stack and the SQL into 500 responses', async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { ApiContext, SqlError } from './context.js';
+import { type ApiContext, isDatabaseUnavailable, type SqlError } from './context.js';
 import { ApiError, buildProblem } from './problem.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerBookingRoutes } from './routes/bookings.js';
@@ -65,8 +65,7 @@ function describeError(
       extra: {},
     };
   }
-  const code = (error as SqlError).code ?? '';
-  if (/^(57P0[1-3]|3D000|08\d{3})$/.test(code) || /ECONNREFUSED|Connection terminated/i.test(error.message)) {
+  if (isDatabaseUnavailable(error)) {
     return { status: 503, code: 'DB_UNAVAILABLE', detail: 'The database is unavailable', extra: {} };
   }
   const verbose = ctx.weak.has('verbose-errors');

@@ -62,3 +62,13 @@ export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     throw error;
   }
 }
+
+/** True for a database that is down, restarting or being reset (SQLSTATE 08*, 57P0*, 3D000, refused or cut connections). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = String((error as SqlError).code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    /^(57P0[1-3]|3D000|08\d{3}|ECONNREFUSED|ECONNRESET)$/.test(code) ||
+    /ECONNREFUSED|Connection terminated/i.test(message)
+  );
+}

@@ -16,7 +16,7 @@ const ACTIVE = `('PENDING', 'CONFIRMED', 'COMPLETED', 'NO_SHOW')`;
 const FORMATS = ['student_location', 'instructor_location', 'online'];
 const STATUSES = ['PENDING', 'CONFIRMED', 'COMPLETED', 'CANCELLED', 'NO_SHOW'];
 /** The gap between check and insert with `double-booking`: wide enough that concurrent requests all pass the check. */
-const DOUBLE_BOOKING_GAP_MS = 40;
+const DOUBLE_BOOKING_GAP_MS = 200;
 
 const BOOKING_COLUMNS = `b.id, b.student_id, b.instructor_id, b.instructor_service_id, to_char(b.booking_date, 'YYYY-MM-DD') AS booking_date,
   to_char(b.start_time, 'HH24:MI:SS') AS start_time, to_char(b.end_time, 'HH24:MI:SS') AS end_time, b.status,

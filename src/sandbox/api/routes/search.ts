@@ -1,6 +1,6 @@
 /** GET /search: natural-language instructor search with service-level matching and the platform's soft filtering. */
 import type { FastifyInstance } from 'fastify';
-import { type ApiContext, query, type SqlError } from '../context.js';
+import { type ApiContext, isDatabaseUnavailable, query, type SqlError } from '../context.js';
 import { ApiError, type FieldError, fieldError, validationError } from '../problem.js';
 import { matchServices, parseSearchQuery } from '../search-parse.js';
 
@@ -91,7 +91,12 @@ HAVING $2::numeric IS NULL OR min(p.hourly_rate) <= $2`;
     return (await query<CandidateRow>(ctx.pool, sql, sqlParams)).rows;
   } catch (error) {
     // error-based injection needs the database's message in the response (with `verbose-errors` the handler adds stack and SQL)
-    if (injectable && (error as SqlError).code && !ctx.weak.has('verbose-errors')) {
+    if (
+      injectable &&
+      (error as SqlError).code &&
+      !isDatabaseUnavailable(error) &&
+      !ctx.weak.has('verbose-errors')
+    ) {
       throw new ApiError(500, 'SEARCH_FAILED', `Search failed: ${(error as Error).message}`);
     }
     throw error;
