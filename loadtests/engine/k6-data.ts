@@ -72,6 +72,8 @@ export function buildK6Data(input: {
   durationMs: number;
   trendStats?: string[];
   setupData?: unknown;
+  /** Sub-metrics preflight tracks for itself (k6 reports only those with thresholds). */
+  hiddenKeys?: Set<string>;
 }): K6SummaryData {
   const trendStats = input.trendStats ?? defaultTrendStats;
   const durationS = input.durationMs / 1000;
@@ -86,7 +88,8 @@ export function buildK6Data(input: {
   };
   for (const metric of input.registry.metrics.values()) {
     add(metric.name, metric.type, metric.contains, metric.sink);
-    for (const sub of metric.subs) add(sub.key, metric.type, metric.contains, sub.sink);
+    for (const sub of metric.subs)
+      if (!input.hiddenKeys?.has(sub.key)) add(sub.key, metric.type, metric.contains, sub.sink);
   }
   return {
     root_group: toK6Group(input.rootGroup),

@@ -12,6 +12,7 @@ import { buildK6Data, defaultTrendStats, type K6SummaryData } from './k6-data.js
 import { getScenarioNominalMs, type K6Options, type ScenarioPlan } from './options.js';
 import { type RemoteWriteConfig, startRemoteWrite } from './remote-write.js';
 import { getInitialVus, runScenarios, VuPool } from './runtime.js';
+import { getScenarioStatKeys, getScenarioStats, type ScenarioStats } from './scenario-stats.js';
 import {
   evaluateThresholds,
   parseThresholds,
@@ -68,6 +69,7 @@ export interface NativeRunResult {
   /** handleSummary's stdout/stderr outputs (printed by the caller). */
   summaryOutputs: { stdout?: string; stderr?: string };
   workers: number;
+  scenarioStats: ScenarioStats[];
 }
 
 /** Evaluates the script's init context once and returns its exports (options, setup, ...). */
@@ -157,7 +159,7 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
     options: run.options,
     guard: run.guard,
     globalTags,
-    thresholdKeys: thresholds.map((t) => t.metric),
+    thresholdKeys: [...thresholds.map((t) => t.metric), ...getScenarioStatKeys(run.plans)],
     trackSeries: run.remoteWrite !== undefined,
   });
   engine.scenarioExecutors = Object.fromEntries(run.plans.map((p) => [p.name, p.executor]));
@@ -230,6 +232,7 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
         setupJson,
         workers,
         thresholds,
+        extraKeys: getScenarioStatKeys(run.plans),
         merger,
         remoteWrite: run.remoteWrite,
         onTick: () => checkAbortThresholds(engine, thresholds, now() - engine.testStartMs),
@@ -262,7 +265,11 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
       durationMs,
       trendStats: run.options.summaryTrendStats ?? [...defaultTrendStats, 'p(99)', 'count'],
       setupData,
+      hiddenKeys: new Set(
+        getScenarioStatKeys(run.plans).filter((k) => !thresholds.some((t) => t.metric === k)),
+      ),
     });
+    const scenarioStats = getScenarioStats(engine.registry, run.plans, durationMs);
     const summaryOutputs =
       run.handleSummary === false ? {} : await runHandleSummary(main, data, run.cwd ?? process.cwd());
     await remote?.stop();
@@ -277,6 +284,7 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
       startedAt,
       summaryOutputs,
       workers,
+      scenarioStats,
     };
   } finally {
     if (ticker) clearInterval(ticker);

@@ -66,8 +66,17 @@ export function formatRunReport(summary: RunSummary, paint: Paint): string {
     lines.push('');
     lines.push(
       formatTable(
-        ['scenario', 'executor'],
-        summary.scenarios.map((s) => [s.name, s.executor]),
+        ['scenario', 'executor', 'iterations', 'dropped', 'req/s', 'p95', 'p99', 'errors'],
+        summary.scenarios.map((s) => [
+          s.name,
+          s.executor,
+          s.iterations ?? '-',
+          s.droppedIterations ?? '-',
+          s.requestsPerSecond === undefined ? '-' : s.requestsPerSecond.toFixed(1),
+          ms(s.p95),
+          ms(s.p99),
+          pct(s.errorRate),
+        ]),
       ),
     );
   }

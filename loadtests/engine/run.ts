@@ -184,7 +184,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       status: verdict.status,
       exitCode: verdict.exitCode,
       abort: result.aborted ? { kind: result.aborted.kind, reason: result.aborted.reason } : undefined,
-      scenarios: plans.map((p) => ({ name: p.name, executor: p.executor })),
+      scenarios: result.scenarioStats,
       iterationErrors: result.iterationErrors,
       thresholds,
       source: 'native',

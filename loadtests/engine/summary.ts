@@ -1,4 +1,5 @@
 /** preflight's engine-independent run summary (results/<run-id>/summary.json) and its JSON Schema. */
+
 import type {
   NormalizedCheck,
   NormalizedData,
@@ -6,6 +7,7 @@ import type {
   NormalizedThreshold,
   SummaryShape,
 } from './normalize.js';
+import type { ScenarioStats } from './scenario-stats.js';
 
 export type RunStatus = 'passed' | 'thresholds-failed' | 'aborted' | 'error';
 
@@ -29,7 +31,8 @@ export interface RunSummary {
   status: RunStatus;
   exitCode: number;
   abort: { kind: string; reason: string } | undefined;
-  scenarios: Array<{ name: string; executor: string }>;
+  /** Per scenario; the figures are known on the native engine. */
+  scenarios: Array<{ name: string; executor: string } & Partial<Omit<ScenarioStats, 'name' | 'executor'>>>;
   metrics: Record<string, NormalizedMetric>;
   thresholds: NormalizedThreshold[];
   checks: NormalizedCheck[];

@@ -29,6 +29,8 @@ export interface WorkerRun {
   setupJson: string | undefined;
   workers: number;
   thresholds: Threshold[];
+  /** Sub-metric keys tracked besides the thresholds' (per-scenario stats). */
+  extraKeys: string[];
   merger: TimeSeriesMerger;
   remoteWrite: RemoteWriteConfig | undefined;
   onTick: () => void;
@@ -120,7 +122,7 @@ export async function runOnWorkers(run: WorkerRun): Promise<void> {
         env: run.env,
         guard: run.guard,
         globalTags: run.globalTags,
-        thresholdKeys: run.thresholds.map((t) => t.metric),
+        thresholdKeys: [...run.thresholds.map((t) => t.metric), ...run.extraKeys],
         setupJson: run.setupJson,
         snapshotEveryMs: needsSnapshots ? 2000 : 0,
         remoteWrite: run.remoteWrite

@@ -63,3 +63,26 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       }),
   };
 }
+
+/** The same kind of server in its own process, so engine stalls and server stalls stay independent. */
+export async function startServerProcess(): Promise<{ url: string; close(): Promise<void> }> {
+  const { startTool } = await import('../../src/process.js');
+  const code = `
+const http = require('node:http');
+const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); });
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+  const child = startTool(process.execPath, ['-e', code]);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.result.catch(reject);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await child.kill();
+      await child.result.catch(() => undefined);
+    },
+  };
+}
