@@ -1,4 +1,5 @@
 /** Everything the API's routes share: the pool, switches, limits, keys, metrics and the cached catalog. */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Weaknesses } from '../weaknesses.js';
 import type { CatalogIndex } from './catalog-index.js';
@@ -54,8 +55,16 @@ export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
   db: pg.Pool | pg.PoolClient,
   sql: string,
   params: unknown[] = [],
+  options: { prepare?: boolean } = {},
 ): Promise<pg.QueryResult<R>> {
   try {
+    // hot statements are prepared once per connection (named by a hash of their text)
+    if (options.prepare)
+      return await db.query<R>({
+        name: `q${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`,
+        text: sql,
+        values: params,
+      });
     return await db.query<R>(sql, params);
   } catch (error) {
     if (error instanceof Error) (error as SqlError).sql = sql;

@@ -36,6 +36,7 @@ export async function requireUser(
     ctx.pool,
     'SELECT id, email, role, first_name, last_name, phone, is_active FROM users WHERE id = $1',
     [claims.sub],
+    { prepare: true },
   );
   const user = rows[0];
   if (!user?.is_active) throw new ApiError(401, 'INVALID_TOKEN', 'Could not validate credentials');

@@ -88,7 +88,7 @@ SELECT s.id AS service_id, s.instructor_id, s.service_catalog_id, c.name AS serv
  GROUP BY s.id, c.name, u.first_name, u.last_name, ip.rating_average, ip.rating_count, ip.region
 HAVING $2::numeric IS NULL OR min(p.hourly_rate) <= $2`;
   try {
-    return (await query<CandidateRow>(ctx.pool, sql, sqlParams)).rows;
+    return (await query<CandidateRow>(ctx.pool, sql, sqlParams, { prepare: !injectable })).rows;
   } catch (error) {
     // error-based injection needs the database's message in the response (with `verbose-errors` the handler adds stack and SQL)
     if (
