@@ -25,12 +25,14 @@ describe('arrival-rate executors (native engine, local server)', () => {
     const path = script(
       `{ s: { executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '10s', preAllocatedVUs: 200, maxVUs: 1000 } }`,
     );
+    // The target runs in its own process, as a real one does (engine stalls and server stalls stay independent).
+    const target = await startServerProcess();
     const result = await runScenario({
       scenario: path,
       engine: 'native',
-      env: { BASE_URL: server.url },
+      env: { BASE_URL: target.url },
       resultsDir: false,
-    });
+    }).finally(() => target.close());
     const iterations = result.summary.metrics.iterations?.values.count ?? 0;
     const dropped = result.summary.metrics.dropped_iterations?.values.count ?? 0;
     expect({ iterations, dropped, sum: iterations + dropped }).toMatchObject({ sum: 2000 });
