@@ -26,7 +26,8 @@ export function buildArrivalScenario(defaults: ArrivalDefaults, exec = 'default'
       rate: Math.max(1, Math.round(Number(capacityRate))),
       timeUnit: '1s',
       duration: readString('CAPACITY_DURATION', '10s'),
-      preAllocatedVUs,
+      // VUs made mid-step cost the generator time exactly when the rate is high: make a quarter of the rate up front
+      preAllocatedVUs: Math.min(maxVUs, Math.max(preAllocatedVUs, Math.ceil(Number(capacityRate) / 4))),
       maxVUs,
       gracefulStop: '5s',
     };
