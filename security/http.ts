@@ -55,23 +55,39 @@ export class ScanHttp {
   readonly budget: number;
   readonly concurrency: number;
   private readonly timeoutMs: number;
-  private sent = 0;
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  /** Budget and concurrency are shared by every fork of one scan. */
+  private readonly shared: { sent: number; active: number; waiting: Array<() => void> };
+  private own = 0;
 
-  constructor(target: ResolvedTarget, options: ScanHttpOptions) {
+  constructor(target: ResolvedTarget, options: ScanHttpOptions, shared?: ScanHttp['shared']) {
     this.target = target;
     this.budget = options.budget;
     this.concurrency = Math.max(1, options.concurrency);
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.shared = shared ?? { sent: 0, active: 0, waiting: [] };
   }
 
+  /** A view with its own request count (one per probe) on the same budget and concurrency limit. */
+  fork(): ScanHttp {
+    return new ScanHttp(
+      this.target,
+      { budget: this.budget, concurrency: this.concurrency, timeoutMs: this.timeoutMs },
+      this.shared,
+    );
+  }
+
+  /** Requests of the whole scan. */
   get requestCount(): number {
-    return this.sent;
+    return this.shared.sent;
+  }
+
+  /** Requests sent through this view. */
+  get ownRequestCount(): number {
+    return this.own;
   }
 
   get remaining(): number {
-    return this.budget - this.sent;
+    return this.budget - this.shared.sent;
   }
 
   buildUrl(request: ProbeRequest): string {
@@ -86,8 +102,9 @@ export class ScanHttp {
   /** Host guard and budget for traffic that is not an HTTP request (a TLS handshake). */
   reserve(url: string): void {
     assertAllowedUrl(this.target, url);
-    if (this.sent >= this.budget) throw new BudgetExceededError(this.budget);
-    this.sent++;
+    if (this.shared.sent >= this.budget) throw new BudgetExceededError(this.budget);
+    this.shared.sent++;
+    this.own++;
   }
 
   async send(request: ProbeRequest): Promise<ProbeResponse> {
@@ -160,17 +177,17 @@ export class ScanHttp {
   }
 
   private async acquire(): Promise<void> {
-    if (this.active < this.concurrency) {
-      this.active++;
+    if (this.shared.active < this.concurrency) {
+      this.shared.active++;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((resolve) => this.shared.waiting.push(resolve));
   }
 
   private release(): void {
-    const next = this.waiting.shift();
+    const next = this.shared.waiting.shift();
     if (next) next();
-    else this.active--;
+    else this.shared.active--;
   }
 }
 

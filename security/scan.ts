@@ -132,21 +132,15 @@ export async function runScan(
     getSigningKey: async () => plan.settings.jwtSecret ?? (await crackSigningKey()),
     log,
   };
-  const runs: ProbeRun[] = [];
-  const findings: Finding[] = [];
-  const ordered = [
-    ...plan.probes.filter((p) => p.phase === 'main'),
-    ...plan.probes.filter((p) => p.phase === 'limits'),
-  ];
-  for (const probe of ordered) {
+  const runProbe = async (probe: Probe): Promise<{ run: ProbeRun; findings: Finding[] }> => {
     const probeStarted = performance.now();
-    const requestsBefore = http.requestCount;
+    const probeHttp = http.fork();
     log(`probe ${probe.name}: ${probe.description}`);
     let status: ProbeRun['status'] = 'ok';
     let notes: string[] = [];
     let found: Finding[] = [];
     try {
-      const result = await probe.run(context);
+      const result = await probe.run({ ...context, http: probeHttp });
       found = result.findings;
       notes = result.notes;
     } catch (error) {
@@ -160,19 +154,31 @@ export async function runScan(
         notes = [`probe failed: ${error instanceof Error ? error.message : String(error)}`];
       }
     }
-    findings.push(...found);
-    runs.push({
-      name: probe.name,
-      status,
-      findings: found.length,
-      notes,
-      durationMs: performance.now() - probeStarted,
-      requests: http.requestCount - requestsBefore,
-    });
+    const requests = probeHttp.ownRequestCount;
     log(
-      `probe ${probe.name}: ${found.length} finding(s), ${http.requestCount - requestsBefore} requests${status === 'ok' ? '' : ` (${status})`}`,
+      `probe ${probe.name}: ${found.length} finding(s), ${requests} requests${status === 'ok' ? '' : ` (${status})`}`,
     );
-  }
+    return {
+      run: {
+        name: probe.name,
+        status,
+        findings: found.length,
+        notes,
+        durationMs: performance.now() - probeStarted,
+        requests,
+      },
+      findings: found,
+    };
+  };
+  // quick independent probes together; the timing-sensitive injection probe alone; rate-limit probes last, in order
+  const together = plan.probes.filter((p) => p.phase === 'main' && p.name !== 'injection');
+  const outcomes = await Promise.all(together.map(runProbe));
+  for (const probe of plan.probes.filter((p) => p.name === 'injection' || p.phase === 'limits'))
+    outcomes.push(await runProbe(probe));
+  const order = (name: string) => plan.probes.findIndex((p) => p.name === name);
+  outcomes.sort((a, b) => order(a.run.name) - order(b.run.name));
+  const runs = outcomes.map((o) => o.run);
+  const findings = outcomes.flatMap((o) => o.findings);
   return {
     target: {
       name: plan.target.name,

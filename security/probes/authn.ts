@@ -6,6 +6,7 @@ import { mapLimit, type ProbeResponse } from '../http.js';
 import { decodeJwt, signHs256 } from '../jwt-tokens.js';
 import type { Probe, ProbeContext } from '../probe.js';
 import { fillPath, isSecured } from '../routes.js';
+import { sendAttempts } from './attempts.js';
 
 const is2xx = (response: ProbeResponse) => response.status >= 200 && response.status < 300;
 
@@ -149,19 +150,24 @@ async function checkLoginThrottle(context: ProbeContext, notes: string[]): Promi
   const loginPath = context.target.auth.loginPath;
   const email = `preflight-bruteforce-${randomBytes(4).toString('hex')}@example.invalid`;
   const budget = context.settings.loginAttemptBudget;
-  let last: ProbeResponse | undefined;
-  for (let attempt = 1; attempt <= budget; attempt++) {
-    last = await context.http.send({
-      method: 'POST',
-      path: loginPath,
-      bypass: false,
-      form: { username: email, password: `preflight-wrong-${attempt}` },
-    });
-    if (last.status === 429 || last.status === 423 || last.status === 428) {
-      notes.push(`login throttled after ${attempt} attempts (HTTP ${last.status})`);
-      return [];
-    }
+  const outcome = await sendAttempts(
+    budget,
+    (attempt) =>
+      context.http.send({
+        method: 'POST',
+        path: loginPath,
+        bypass: false,
+        form: { username: email, password: `preflight-wrong-${attempt}` },
+      }),
+    (response) => response.status === 429 || response.status === 423 || response.status === 428,
+  );
+  if (outcome.throttled) {
+    notes.push(
+      `login throttled after ${outcome.throttled.attempt} attempts (HTTP ${outcome.throttled.response.status})`,
+    );
+    return [];
   }
+  const last = outcome.last;
   if (!last) return [];
   return [
     createFinding('AUTHN-NO-LOGIN-THROTTLE', {

@@ -4,6 +4,7 @@ import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import type { ProbeResponse } from '../http.js';
 import type { Probe, ProbeContext } from '../probe.js';
+import { sendAttempts } from './attempts.js';
 
 const limited = (response: ProbeResponse) => response.status === 429;
 const spoofHeaders = ['x-forwarded-for', 'cf-connecting-ip', 'x-real-ip'];
@@ -86,15 +87,20 @@ async function checkWriteRateLimit(context: ProbeContext, notes: string[]): Prom
     return [];
   }
   const limit = context.target.rateLimits.bookingsPerUserPerMinute;
-  let last: ProbeResponse | undefined;
-  for (let attempt = 1; attempt <= limit + 2; attempt++) {
-    last = await context.http.send({ method: 'POST', path: '/bookings', token, bypass: false, json: {} });
-    if (limited(last)) return [];
-    if (last.status === 401 || last.status === 403) {
-      notes.push(`write-route rate limit not checked: POST /bookings answered ${last.status}`);
-      return [];
-    }
+  const outcome = await sendAttempts(
+    limit + 2,
+    () => context.http.send({ method: 'POST', path: '/bookings', token, bypass: false, json: {} }),
+    (response) => limited(response) || response.status === 401 || response.status === 403,
+    4,
+  );
+  if (outcome.throttled && !limited(outcome.throttled.response)) {
+    notes.push(
+      `write-route rate limit not checked: POST /bookings answered ${outcome.throttled.response.status}`,
+    );
+    return [];
   }
+  if (outcome.throttled) return [];
+  const last = outcome.last;
   return [
     createFinding('RATE-LIMIT-WRITE-MISSING', {
       method: 'POST',
@@ -124,11 +130,7 @@ async function checkSpoofBypass(context: ProbeContext, notes: string[]): Promise
       },
     });
   const budget = context.target.rateLimits.loginPerIpPerMinute + 3;
-  let blocked: ProbeResponse | undefined;
-  for (let i = 0; i < budget && !blocked; i++) {
-    const response = await attempt();
-    if (limited(response)) blocked = response;
-  }
+  const blocked = (await sendAttempts(budget, () => attempt(), limited, 4)).throttled?.response;
   if (!blocked) {
     notes.push(`spoofed-IP bypass not checked: no 429 after ${budget} login attempts from one IP`);
     return [];
