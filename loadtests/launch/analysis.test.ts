@@ -1,0 +1,132 @@
+// The pure parts of the launch layer: SLO parsing, the exposition reader and the bottleneck analysis.
+import { describe, expect, it } from 'vitest';
+import { isPreflightError } from '../../src/errors.js';
+import type { SeriesPoint } from '../engine/timeseries.js';
+import { analyzeBottleneck } from './bottleneck.js';
+import { parseExposition, sumOf } from './exposition.js';
+import type { ResourceSample } from './sampler.js';
+import { meetsClause, parseSlo } from './slo.js';
+
+const point = (t: number, rps: number, p95: number, errorRate = 0, droppedIterations = 0): SeriesPoint => ({
+  t,
+  rps,
+  errorRate,
+  p50: p95 / 2,
+  p95,
+  p99: p95 * 1.5,
+  vus: 10,
+  iterations: rps,
+  droppedIterations,
+});
+
+const sample = (atMs: number, usagePercent: number, waiting = 0, dbTotal?: number): ResourceSample => ({
+  atMs,
+  pool: { usagePercent, checkedOut: (usagePercent / 100) * 2, size: 2, waiting },
+  inProgress: 1,
+  database:
+    dbTotal === undefined
+      ? undefined
+      : { total: dbTotal, byState: { active: dbTotal }, byWaitEvent: {}, maxConnections: 100 },
+  errors: [],
+});
+
+describe('parseSlo', () => {
+  it('reads latency clauses on http_req_duration and rate on http_req_failed', () => {
+    expect(parseSlo('p(95)<300, rate<0.01')).toEqual([
+      { source: 'p(95)<300', metric: 'http_req_duration', aggregation: 'p(95)', operator: '<', value: 300 },
+      { source: 'rate<0.01', metric: 'http_req_failed', aggregation: 'rate', operator: '<', value: 0.01 },
+    ]);
+    expect(meetsClause(299, parseSlo('p(95)<300')[0]!)).toBe(true);
+    expect(meetsClause(300, parseSlo('p(95)<300')[0]!)).toBe(false);
+    expect(meetsClause(300, parseSlo('p(95)<=300')[0]!)).toBe(true);
+    expect(meetsClause(undefined, parseSlo('rate<0.01')[0]!)).toBe(false);
+  });
+
+  it('names a clause it cannot read', () => {
+    let error: unknown;
+    try {
+      parseSlo('p(95)<300,p95 under 300');
+    } catch (e) {
+      error = e;
+    }
+    expect(isPreflightError(error) && error.code).toBe('E_USAGE');
+    expect((error as Error).message).toContain('`p95 under 300`');
+  });
+});
+
+describe('parseExposition', () => {
+  it('reads samples with labels and sums series', () => {
+    const samples = parseExposition(
+      [
+        '# HELP instainstru_db_pool_usage_percent Share of the pool in use',
+        '# TYPE instainstru_db_pool_usage_percent gauge',
+        'instainstru_db_pool_usage_percent{pool_name="default"} 100',
+        'instainstru_http_requests_in_progress{method="GET",endpoint="/api/v1/search"} 3',
+        'instainstru_http_requests_in_progress{method="POST",endpoint="/api/v1/bookings"} 2',
+        'instainstru_http_request_duration_seconds_bucket{le="+Inf",endpoint="a\\"b"} 7',
+      ].join('\n'),
+    );
+    expect(samples[0]).toEqual({
+      name: 'instainstru_db_pool_usage_percent',
+      labels: { pool_name: 'default' },
+      value: 100,
+    });
+    expect(sumOf(samples, 'instainstru_http_requests_in_progress')).toBe(5);
+    expect(samples[3]?.labels).toEqual({ le: '+Inf', endpoint: 'a"b' });
+    expect(sumOf(samples, 'missing')).toBeUndefined();
+  });
+});
+
+describe('analyzeBottleneck', () => {
+  const start = 1_000_000;
+  const series = [
+    point(0, 50, 20),
+    point(1, 100, 40),
+    point(2, 150, 120),
+    point(3, 200, 400),
+    point(4, 250, 700, 0.05),
+  ];
+  const slo = { p95Ms: 300, errorRate: 0.01 };
+
+  it('names the pool when it fills before latency crosses the SLO, with the rates', () => {
+    const samples = [
+      sample(start + 500, 50),
+      sample(start + 1500, 100, 0),
+      sample(start + 2500, 100, 4),
+      sample(start + 3500, 100, 9),
+    ];
+    const report = analyzeBottleneck({ samples, series, testStartMs: start, slo });
+    expect(report.bottleneck?.kind).toBe('db-pool');
+    expect(report.headline).toBe(
+      'DB pool usage 100% from 100 req/s; p95 over 300 ms from 200 req/s; errors/timeouts over 1% from 250 req/s',
+    );
+    expect(report.samples.map((s) => s.t)).toEqual([0.5, 1.5, 2.5, 3.5]);
+  });
+
+  it('does not call one full sample with nobody waiting a saturation', () => {
+    const samples = [sample(start + 500, 100, 0), sample(start + 1500, 50), sample(start + 2500, 50)];
+    const report = analyzeBottleneck({ samples, series, testStartMs: start, slo });
+    expect(report.bottleneck).toBeUndefined();
+    expect(report.headline).toBe(
+      'p95 over 300 ms from 200 req/s; errors/timeouts over 1% from 250 req/s; no sampled resource (DB pool, DB connections) saturated first',
+    );
+  });
+
+  it('names database connections near max_connections', () => {
+    const samples = [sample(start + 500, 10, 0, 20), sample(start + 1500, 10, 0, 95)];
+    const report = analyzeBottleneck({ samples, series: series.slice(0, 2), testStartMs: start, slo });
+    expect(report.bottleneck?.kind).toBe('db-connections');
+    expect(report.headline).toBe('DB connections 95/100 from 100 req/s');
+  });
+
+  it('reports the peak when nothing saturated', () => {
+    const report = analyzeBottleneck({
+      samples: [sample(start + 500, 25)],
+      series: series.slice(0, 2),
+      testStartMs: start,
+      slo,
+    });
+    expect(report.events).toEqual([]);
+    expect(report.headline).toBe('no saturation: peak 100 req/s within the SLO, DB pool peak 25%');
+  });
+});
