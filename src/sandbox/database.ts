@@ -65,7 +65,7 @@ export async function provisionDatabase(options: ProvisionOptions): Promise<Prov
   try {
     started = Date.now();
     await withClient(cluster.url('postgres'), async (client) => {
-      await client.query(`CREATE DATABASE ${DATABASE_NAME}`);
+      await client.query(`CREATE DATABASE ${DATABASE_NAME} STRATEGY FILE_COPY`);
       await client.query(getRolesSql({ app: appPassword, readonly: readonlyPassword }));
     });
     const hashes = await hashing;

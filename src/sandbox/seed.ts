@@ -15,7 +15,7 @@ export const BCRYPT_COST = 10;
 export const INSTRUCTOR_COUNT = 240;
 export const STUDENT_COUNT = 2400;
 export const LOAD_TEST_STUDENT_COUNT = 200;
-export const PAST_BOOKING_COUNT = 24_000;
+export const PAST_BOOKING_COUNT = 20_400;
 export const EMAIL_DOMAIN = 'sandbox.instainstru.test';
 const ID_EPOCH = Date.UTC(2025, 0, 1);
 
