@@ -140,6 +140,7 @@ export default async function () { check(await http.asyncRequest('GET', __ENV.BA
     expect(result.summary.thresholds.find((t) => t.metric === 'http_req_failed')?.ok).toBe(false);
     const args = JSON.parse(readFileSync(join(record, 'args.json'), 'utf8'));
     expect(args.slice(0, 2)).toEqual(['run', '--no-color']);
+    expect(args.some((a: string) => a.startsWith('json='))).toBe(true);
     expect(args).toContain('testid=rc7');
     const bundled = readFileSync(join(record, 'script.js'), 'utf8');
     expect(bundled).toMatch(/import \w+ from "k6\/http"/);
@@ -164,6 +165,13 @@ export default async function () { check(await http.asyncRequest('GET', __ENV.BA
     expect(result.exitCode).toBe(0);
     expect(result.summary.source).toBe('legacy');
     expect(result.summary.metrics.http_reqs?.values.count).toBe(80);
+    // The per-second series comes from k6's --out json stream.
+    expect(result.series.map((p) => [p.t, p.rps, p.errorRate.toFixed(3), p.iterations])).toEqual([
+      [0, 3, '0.333', 3],
+      [1, 2, '0.000', 2],
+    ]);
+    expect(result.series[1]?.vus).toBe(2);
+    expect(result.series[0]?.p99).toBeCloseTo(30, 0);
   });
 
   it('exit 107 (script exception) becomes a usage/script error with exit 2', async () => {

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PreflightError } from '../../src/errors.js';
 import { findTool, startTool, ToolError } from '../../src/process.js';
+import { readK6JsonSeries } from './k6-json.js';
 import { type NormalizedData, normalizeK6Data } from './normalize.js';
 import { defaultRemoteTrendStats } from './remote-write.js';
+import type { SeriesPoint } from './timeseries.js';
 
 /** Finds k6: $K6_BIN, then PATH. */
 export function findK6(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -23,6 +25,8 @@ export interface K6ArgsInput {
   /** `--out` values; `prometheus-rw=URL` becomes k6's experimental-prometheus-rw output. */
   outputs?: string[];
   tags?: Record<string, string>;
+  /** Also write k6's JSON sample stream here (for the per-second time series). */
+  jsonOut?: string;
 }
 
 export interface K6Command {
@@ -48,6 +52,7 @@ export function buildK6Command(input: K6ArgsInput): K6Command {
       env.K6_PROMETHEUS_RW_TREND_STATS = defaultRemoteTrendStats.join(',');
     } else args.push('--out', out);
   }
+  if (input.jsonOut) args.push('--out', `json=${input.jsonOut}`);
   args.push(input.scriptFile);
   return { args, env };
 }
@@ -105,6 +110,7 @@ export interface K6RunResult {
   raw: unknown;
   command: string;
   durationMs: number;
+  series: SeriesPoint[];
 }
 
 /** Runs k6 on the bundle and reads back the normalized summary the hook wrote. */
@@ -113,8 +119,9 @@ export async function runK6(input: K6RunInput): Promise<K6RunResult> {
   try {
     const scriptFile = join(dir, 'script.js');
     const summaryPath = join(dir, 'summary.json');
+    const jsonOut = join(dir, 'samples.json');
     writeFileSync(scriptFile, input.esm);
-    const command = buildK6Command({ ...input, scriptFile });
+    const command = buildK6Command({ ...input, scriptFile, jsonOut });
     const running = startTool(input.k6Path, command.args, {
       env: { ...input.env, ...command.env, PREFLIGHT_SUMMARY_PATH: summaryPath, K6_NO_USAGE_REPORT: 'true' },
       allowExitCodes: [99, 100, 101, 103, 104, 105, 107, 108, 109],
@@ -147,6 +154,7 @@ export async function runK6(input: K6RunInput): Promise<K6RunResult> {
       raw,
       command: running.command,
       durationMs: result.durationMs,
+      series: await readK6JsonSeries(jsonOut),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

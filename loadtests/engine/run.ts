@@ -213,6 +213,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
         },
       );
     }
+    series = result.series;
     if (!result.data) {
       throw new PreflightError(
         'E_TOOL_FAILED',
