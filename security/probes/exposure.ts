@@ -116,8 +116,12 @@ export const exposureProbe: Probe = {
     ];
     for (const response of await mapLimit(debugRequests, context.http.concurrency, send)) {
       const leak = findLeak(response.text);
+      // a 200 HTML page is a frontend's catch-all route, not a debug endpoint of the API
+      const html =
+        /text\/html/i.test(response.headers.get('content-type') ?? '') ||
+        /^\s*<(!doctype|html)/i.test(response.text);
       if (
-        response.status === 200 ||
+        (response.status === 200 && !html) ||
         (response.status >= 500 && response.status !== 502 && response.status !== 503) ||
         leak
       ) {
