@@ -1,10 +1,11 @@
 // The launch commands as a user runs them (built CLI, real subprocess) against sandboxes this test starts:
 // `load capacity` finds a knee, `load run pool-saturation` against a pool of 2 names the database pool, and a
 // target marked production needs --i-understand-this-is-production.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from '../../test/helpers/cli.js';
+import { binPath, repoRoot, runCli } from '../../test/helpers/cli.js';
 import { type LaunchSandbox, startLaunchSandbox } from './fixtures/sandbox.js';
 
 let sandbox: LaunchSandbox;
@@ -175,5 +176,51 @@ describe('production safety', () => {
       env,
     );
     expect(allowed.code, allowed.stderr).toBe(0);
+  }, 300_000);
+});
+
+describe('interruption', () => {
+  it('Ctrl-C during browse-and-book still cleans up every test booking by marker', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        binPath,
+        'load',
+        'run',
+        'browse-and-book',
+        '--engine',
+        'native',
+        '-e',
+        'VUS=2',
+        '-e',
+        'ITERATIONS=200',
+        '-e',
+        'THINK_TIME=0.4',
+        '--results-dir',
+        join(sandbox.home, 'results'),
+      ],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, NO_COLOR: '1', PREFLIGHT_HOME: sandbox.home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // interrupt once the run has bookings in flight
+    const deadline = Date.now() + 120_000;
+    while ((await sandbox.countTestBookings()) === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await sandbox.countTestBookings()).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /clean-up \(preflight-load:[\w-]+\): \d+ test booking\(s\) removed via database; 0 left/,
+    );
+    expect(await sandbox.countTestBookings()).toBe(0);
   }, 300_000);
 });
