@@ -90,6 +90,43 @@ export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL
     expect(result.summary.thresholds[0]?.ok).toBe(false);
   }, 30_000);
 
+  it('an interrupt (Ctrl-C) stops the iterations, still runs teardown, and reports the run as aborted', async () => {
+    const path = writeScript(`
+import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+const teardowns = new Counter('teardowns');
+export const options = { scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '30s' } } };
+export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL + '/ok?delay=20'); }
+export function teardown() { teardowns.add(1); }
+`);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1000);
+    const started = Date.now();
+    const result = await runScenario({
+      scenario: path,
+      ...native,
+      env: { BASE_URL: server.url },
+      signal: controller.signal,
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.exitCode).toBe(1);
+    expect(result.summary.status).toBe('aborted');
+    expect(result.summary.abort?.kind).toBe('interrupt');
+    expect(result.summary.metrics.teardowns?.values.count).toBe(1);
+  }, 30_000);
+
+  it('test.abort() from the script ends the run as aborted (k6 exit 108 -> 1)', async () => {
+    const path = writeScript(`
+import exec from 'k6/execution';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 100 } } };
+export default async function () { if (exec.scenario.iterationInTest === 2) exec.test.abort('enough'); }
+`);
+    const result = await runScenario({ scenario: path, ...native });
+    expect(result.exitCode).toBe(1);
+    expect(result.summary.abort).toEqual({ kind: 'script', reason: 'enough' });
+    expect(result.summary.metrics.iterations?.values.count).toBe(2);
+  });
+
   it('runs setup, teardown and handleSummary with k6 data shapes', async () => {
     const path = writeScript(`
 import http from 'k6/http';
