@@ -1,6 +1,6 @@
 // `preflight sandbox up --detach / status / reset / down` as real subprocesses: no process and no directory left behind.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,8 +99,14 @@ describe('sandbox CLI', () => {
       checks: { api: true, ready: true, database: { ok: true } },
     });
 
-    const reset = await runCli(['sandbox', 'reset'], home);
+    const reset = await runCli(['sandbox', 'reset', '--json'], home);
     expect(reset.code, reset.stderr).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ ok: true });
+    const state = JSON.parse(readFileSync(join(home, 'sandbox', 'state.json'), 'utf8')) as {
+      resetAt?: string;
+    };
+    expect(Date.parse(state.resetAt ?? '')).toBeGreaterThan(Date.now() - 120_000);
+    expect((await fetch(`${info.baseUrl}/api/v1/ready`)).status).toBe(200);
 
     const second = await runCli(['sandbox', 'up', '--detach'], home);
     expect(second.code).toBe(1);

@@ -13,7 +13,13 @@ import { formatDuration, formatTable } from '../output.js';
 import { stopCluster } from '../pg/cluster.js';
 import { resetDatabase } from './database.js';
 import { clearStaleSandbox, isApiAnswering, startSandbox } from './index.js';
-import { getSandboxStatePath, isProcessAlive, readSandboxState, type SandboxState } from './state.js';
+import {
+  getSandboxStatePath,
+  isProcessAlive,
+  readSandboxState,
+  type SandboxState,
+  writeSandboxState,
+} from './state.js';
 import { validateWeaknesses } from './weaknesses.js';
 
 interface UpArgs {
@@ -109,6 +115,14 @@ async function runForeground(argv: UpArgs, context: Context, weaken: string[]): 
     apiPort: argv.port,
     log: (message) => context.out.info(message),
   });
+  // `sandbox reset` from another shell signals SIGUSR2: restore the seed and forget limits, then say so in the state
+  const onReset = () => {
+    handle
+      .reset()
+      .then(() => writeSandboxState({ ...handle.state, resetAt: new Date().toISOString() }, getDir(context)))
+      .catch((error: unknown) => context.out.warn(`reset failed: ${(error as Error).message}`));
+  };
+  process.on('SIGUSR2', onReset);
   try {
     if (argv.internalForeground) process.stderr.write(`sandbox ready: ${handle.state.baseUrl}\n`);
     else {
@@ -118,6 +132,7 @@ async function runForeground(argv: UpArgs, context: Context, weaken: string[]): 
     const signal = await stopSignal;
     context.out.info(`Received ${signal}: stopping the sandbox`);
   } finally {
+    process.off('SIGUSR2', onReset);
     await handle.stop();
   }
   context.out.info('Sandbox stopped and its data removed.');
@@ -335,19 +350,38 @@ export const sandboxStatusCommand: Handler = async (_argv, context) => {
   return api ? ExitCode.checkFailed : ExitCode.targetUnreachable;
 };
 
+const RESET_TIMEOUT_MS = 60_000;
+
 export const sandboxResetCommand: Handler = async (_argv, context) => {
-  const found = readSandboxState(getDir(context));
+  const dir = getDir(context);
+  const found = readSandboxState(dir);
   if (!found?.alive) {
     throw new PreflightError('E_TARGET_UNREACHABLE', 'The sandbox is not running', {
       hint: 'start it with `preflight sandbox up --detach`',
     });
   }
   const started = Date.now();
-  await resetDatabase(found.state.db.adminUrl);
+  const before = found.state.resetAt;
+  if (found.state.pid === process.pid || !(await isSandboxProcess(found.state.pid, found.state.baseUrl))) {
+    // not a process we can signal: restore the database directly
+    await resetDatabase(found.state.db.adminUrl);
+  } else {
+    process.kill(found.state.pid, 'SIGUSR2');
+    while (readSandboxState(dir)?.state.resetAt === before) {
+      if (Date.now() - started > RESET_TIMEOUT_MS) {
+        throw new PreflightError(
+          'E_SANDBOX',
+          `The sandbox did not finish the reset within ${formatDuration(RESET_TIMEOUT_MS)}`,
+          {
+            hint: `see ${join(dir, LOG_FILE_NAME)}`,
+          },
+        );
+      }
+      await sleep(50);
+    }
+  }
   const ms = Date.now() - started;
   context.out.result({ ok: true, durationMs: ms });
-  context.out.print(
-    `Seed restored in ${formatDuration(ms)} (rate-limit windows in the running API are kept).`,
-  );
+  context.out.print(`Seed restored and rate-limit windows cleared in ${formatDuration(ms)}.`);
   return ExitCode.ok;
 };

@@ -1,5 +1,5 @@
 /** The running sandbox's state file (.preflight/sandbox/state.json): how every command finds the twin. */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getSandboxDir } from '../home.js';
 
@@ -37,6 +37,8 @@ export interface SandboxState {
   loadTestStudents: { emails: string[]; password: string };
   /** Basic auth of the metrics endpoints (Supabase-like endpoint: user `service_role`, same password). */
   metricsAuth: { username: string; password: string };
+  /** When the seed was last restored by `sandbox reset` (set by the sandbox process). */
+  resetAt?: string;
 }
 
 export function getSandboxStatePath(dir = getSandboxDir()): string {
@@ -64,8 +66,12 @@ export function readSandboxState(dir = getSandboxDir()): { state: SandboxState; 
   }
 }
 
+/** Writes the state atomically (temporary file + rename), so readers never see half a file. */
 export function writeSandboxState(state: SandboxState, dir = getSandboxDir()): void {
-  writeFileSync(getSandboxStatePath(dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  const path = getSandboxStatePath(dir);
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporary, path);
 }
 
 export function removeSandboxState(dir = getSandboxDir()): void {
