@@ -15,13 +15,18 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-function run(scenario: string, env: Record<string, string> = {}): Promise<LaunchRunResult> {
+function run(
+  scenario: string,
+  env: Record<string, string> = {},
+  duration?: string,
+): Promise<LaunchRunResult> {
   return runLaunchScenario({
     scenario,
     cwd: repoRoot,
     engine: 'native',
     target: sandbox.handle.target,
     env,
+    duration,
     resultsDir: false,
     sampleIntervalMs: 1000,
   });
@@ -90,4 +95,28 @@ describe('launch scenarios against the hardened sandbox (native engine)', () => 
     expect(result.run.summary.metrics.ratelimit_conformance?.values.rate).toBe(1);
     expect(await sandbox.countTestBookings()).toBe(0);
   }, 180_000);
+
+  it('soak takes its duration from the command line (-e DURATION and --duration)', async () => {
+    const fromEnv = await run('soak', { DURATION: '3s', VUS: '2', THINK_TIME: '0.1' });
+    expect(fromEnv.exitCode, describeFailures(fromEnv)).toBe(0);
+    expect(fromEnv.run.summary.durationMs).toBeGreaterThan(2500);
+    expect(fromEnv.run.summary.durationMs).toBeLessThan(15_000);
+    const fromFlag = await run('soak', { VUS: '2', THINK_TIME: '0.1' }, '2s');
+    expect(fromFlag.exitCode, describeFailures(fromFlag)).toBe(0);
+    expect(fromFlag.run.summary.durationMs).toBeLessThan(15_000);
+  }, 120_000);
+
+  it('spike runs its shape over -e DURATION', async () => {
+    const result = await run('spike', {
+      DURATION: '6s',
+      BASELINE_VUS: '1',
+      SPIKE_VUS: '6',
+      THINK_TIME: '0.1',
+    });
+    expect(result.exitCode, describeFailures(result)).toBe(0);
+    expect(
+      result.run.summary.metrics.vus_max?.values.value ?? result.run.summary.metrics.vus_max?.values.max,
+    ).toBeGreaterThanOrEqual(6);
+    expect(await sandbox.countTestBookings()).toBe(0);
+  }, 120_000);
 });
