@@ -128,6 +128,13 @@ async function main(): Promise<void> {
         duration: '24h',
         resultsDir: false,
         checkReachable: false,
+        onProgress: (p) => {
+          if (Math.floor(p.elapsedMs / 1000) % 30 === 0) {
+            process.stderr.write(
+              `  ${p.iterations} requests after ${(p.elapsedMs / 1000).toFixed(0)} s, RSS ${mib(process.memoryUsage().rss)}\n`,
+            );
+          }
+        },
       });
       const peak = memory.stop();
       const count = run.summary.metrics.http_reqs?.values.count ?? 0;
