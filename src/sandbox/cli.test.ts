@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSandbox } from './index.js';
 import { isProcessAlive } from './state.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -174,6 +175,24 @@ describe('sandbox CLI', () => {
     expect(await findPostgres(home)).toBe('');
     expect(existsSync(join(home, 'sandbox'))).toBe(false);
   }, 240_000);
+
+  it('status and reset work on an in-process sandbox, and down refuses to signal the program that owns it', async () => {
+    const home = newHome();
+    const handle = await startSandbox({ dir: join(home, 'sandbox') });
+    try {
+      const status = await runCli(['sandbox', 'status', '--json'], home);
+      expect(status.code, status.stderr).toBe(0);
+      const reset = await runCli(['sandbox', 'reset'], home);
+      expect(reset.code, reset.stderr).toBe(0);
+      const down = await runCli(['sandbox', 'down'], home);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain('E_SANDBOX');
+      expect((await fetch(`${handle.state.baseUrl}/api/v1/ready`)).status).toBe(200);
+    } finally {
+      await handle.stop();
+    }
+    expect(existsSync(join(home, 'sandbox'))).toBe(false);
+  }, 180_000);
 
   it('down cleans a leftover directory with a stale state file even when nothing runs', async () => {
     const home = newHome();

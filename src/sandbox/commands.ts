@@ -228,14 +228,19 @@ export const sandboxUpCommand: Handler<UpArgs> = async (argv, context) => {
   return runForeground(argv, context, weaken);
 };
 
-/** Guards against a reused pid: the process must run `sandbox up` (Linux), or its API must answer. */
-async function isSandboxProcess(pid: number, baseUrl: string): Promise<boolean> {
+/** The command line of a process (Linux), or undefined where /proc is not available. */
+function readCommandLine(pid: number): string[] | undefined {
   try {
-    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    if (commandLine.includes('sandbox') && commandLine.includes('up')) return true;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
-    // no /proc here: fall back to asking the API
+    return undefined;
   }
+}
+
+/** Guards against a reused pid and in-process sandboxes: the process must run `sandbox up` (or, without /proc, its API must answer). */
+async function isSandboxProcess(pid: number, baseUrl: string): Promise<boolean> {
+  const commandLine = readCommandLine(pid);
+  if (commandLine) return commandLine.includes('sandbox') && commandLine.includes('up');
   return isApiAnswering(baseUrl);
 }
 
@@ -252,11 +257,21 @@ export const sandboxDownCommand: Handler = async (_argv, context) => {
   const dir = getDir(context);
   const found = readSandboxState(dir);
   const actions: string[] = [];
-  if (
+  const ours =
     found?.alive &&
     found.state.pid !== process.pid &&
-    (await isSandboxProcess(found.state.pid, found.state.baseUrl))
-  ) {
+    (await isSandboxProcess(found.state.pid, found.state.baseUrl));
+  if (found?.alive && !ours && (await isApiAnswering(found.state.baseUrl))) {
+    // started in-process (by a test or a script): signalling it would stop that whole program
+    throw new PreflightError(
+      'E_SANDBOX',
+      `The sandbox in ${dir} runs inside process ${found.state.pid}, not as \`sandbox up\``,
+      {
+        hint: 'stop it from the program that started it (SandboxHandle.stop())',
+      },
+    );
+  }
+  if (found && ours) {
     process.kill(found.state.pid, 'SIGTERM');
     actions.push(`sent SIGTERM to pid ${found.state.pid}`);
     if (!(await waitForExit(found.state.pid, STOP_TIMEOUT_MS))) {
