@@ -83,7 +83,13 @@ export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
     for (const step of steps) {
       out.info(`\n== ${step.name}: ${step.describe}`);
       const started = Date.now();
-      const result = await step.run({ target, out, workDir });
+      const result = await step.run({
+        target,
+        out,
+        workDir,
+        config: context.loadConfig().config,
+        env: context.env,
+      });
       reports.push({ step: step.name, durationMs: Date.now() - started, ...result });
       out.info(`== ${step.name}: ${result.status.toUpperCase()} (${result.summary})`);
     }

@@ -1,4 +1,6 @@
 /** The launch checks, in order. Each step is a plain async function returning a verdict; capabilities are imported lazily. */
+import { join, resolve } from 'node:path';
+import type { PreflightConfig } from '../config/schema.js';
 import type { Output } from '../output.js';
 import type { ResolvedTarget } from '../target.js';
 
@@ -17,6 +19,8 @@ export interface StepContext {
   out: Output;
   /** A scratch directory for this launch run (results, backups). */
   workDir: string;
+  config: PreflightConfig;
+  env: NodeJS.ProcessEnv;
 }
 
 export interface LaunchStep {
@@ -40,4 +44,46 @@ const searchCheckStep: LaunchStep = {
   },
 };
 
-export const launchSteps: LaunchStep[] = [searchCheckStep];
+const securityStep: LaunchStep = {
+  name: 'scan',
+  describe: 'security probes (OWASP API Top 10), failing on high or critical findings',
+  async run({ target, out, workDir }) {
+    const { planScan, runScan } = await import('../../security/scan.js');
+    const { applyBaseline, readBaseline, DEFAULT_BASELINE_PATH } = await import('../../security/baseline.js');
+    const { buildReport, countBySeverity } = await import('../../security/report/model.js');
+    const { writeReports } = await import('../../security/report/write.js');
+    const result = await runScan(planScan(target), (m) => out.info(m));
+    const baselinePath = resolve(DEFAULT_BASELINE_PATH);
+    const baseline = readBaseline(baselinePath);
+    const report = buildReport(result, applyBaseline(result.findings, baseline), 'high');
+    const written = writeReports(report, ['json', 'sarif', 'md'], join(workDir, 'security'));
+    const counts = countBySeverity(report.active);
+    const summary = `${report.active.length} findings (critical ${counts.critical}, high ${counts.high}, medium ${counts.medium}) in ${result.requests} requests${
+      report.failing.length
+        ? `; failing: ${[...new Set(report.failing.map((f) => f.ruleId))].slice(0, 4).join(', ')}`
+        : ''
+    }`;
+    return {
+      status: report.failing.length ? 'fail' : 'pass',
+      summary,
+      details: { reports: written, findings: report.active.length },
+    };
+  },
+};
+
+const monitoringStep: LaunchStep = {
+  name: 'monitoring',
+  describe:
+    'alert rules checked and unit-tested with promtool; every dashboard and alert query checked against what the target exports',
+  async run({ target, out, config, env }) {
+    const { runMonitorTest } = await import('../../monitoring/test-run.js');
+    const result = await runMonitorTest({ config, env, target, log: (m) => out.info(m) });
+    const failed = result.steps.filter((s) => !s.ok);
+    const summary = failed.length
+      ? `failed: ${failed.map((s) => `${s.name} (${s.problems.slice(0, 2).join('; ')})`).join(', ')}`
+      : result.steps.map((s) => `${s.name} ok`).join(', ');
+    return { status: result.ok ? 'pass' : 'fail', summary, details: result };
+  },
+};
+
+export const launchSteps: LaunchStep[] = [searchCheckStep, securityStep, monitoringStep];
