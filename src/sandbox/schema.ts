@@ -118,6 +118,7 @@ export function getPostSeedSql(weak: Weaknesses): string {
     : `ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (instructor_id WITH =, booking_span WITH &&)
   WHERE (status IN (${ACTIVE_BOOKING_STATUSES.map((s) => `'${s}'`).join(', ')}));`;
   return `
+CREATE UNIQUE INDEX users_email_lower_idx ON users (lower(email));
 CREATE INDEX bookings_student_idx ON bookings (student_id, booking_date);
 CREATE INDEX bookings_instructor_date_idx ON bookings (instructor_id, booking_date);
 ${exclusion}
