@@ -39,6 +39,7 @@ export function formatLaunchReport(result: LaunchRunResult, paint: Paint, verbos
       lines.push(`  ... and ${invariant.violations.length - 20} more (see launch.json)`);
   }
   const c = result.cleanup;
+  if (c.method === 'none') return redact(lines.join('\n'));
   const left = result.leftoverBookings === undefined ? '' : `; ${result.leftoverBookings} left`;
   lines.push(
     `clean-up (${result.marker}): ${c.removed} test booking(s) removed${c.method === 'none' ? '' : ` via ${c.method}`}${left}`,
