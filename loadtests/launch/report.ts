@@ -41,9 +41,7 @@ export function formatLaunchReport(result: LaunchRunResult, paint: Paint, verbos
   const c = result.cleanup;
   if (c.method === 'none') return redact(lines.join('\n'));
   const left = result.leftoverBookings === undefined ? '' : `; ${result.leftoverBookings} left`;
-  lines.push(
-    `clean-up (${result.marker}): ${c.removed} test booking(s) removed${c.method === 'none' ? '' : ` via ${c.method}`}${left}`,
-  );
+  lines.push(`clean-up (${result.marker}): ${c.removed} test booking(s) removed via ${c.method}${left}`);
   for (const error of c.errors) lines.push(paint.yellow(`  ${error}`));
   return redact(lines.join('\n'));
 }
