@@ -203,9 +203,14 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
       deleted: [],
       plan: { keep: 1, delete: 0 },
     });
-    const schedule = await cli(['schedule', '--format', 'github-actions', '--json']);
+    const schedule = await cli(['schedule', '--format', 'github-actions', '--storage', storage, '--json']);
     expect(schedule.code, schedule.stderr).toBe(0);
-    expect(json(schedule.stdout)).toMatchObject({ ok: true, format: 'github-actions', at: '03:00' });
+    const scheduled = json(schedule.stdout) as { ok: boolean; content: string };
+    expect(scheduled).toMatchObject({ ok: true, format: 'github-actions', at: '03:00' });
+    // variable names are not secrets: the template must come out intact
+    expect(scheduled.content).toContain(`AWS_SECRET_ACCESS_KEY: \${{ secrets.AWS_SECRET_ACCESS_KEY }}`);
+    const text = await cli(['schedule', '--format', 'github-actions', '--storage', storage]);
+    expect(text.stdout).toBe(scheduled.content);
     const help = await cli(['verify', '--help']);
     expect(help.stdout).toContain('Examples:');
   }, 120_000);

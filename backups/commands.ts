@@ -226,7 +226,12 @@ export const backupScheduleCommand: Handler<
     pgMajor: argv.pgMajor,
     image: argv.image,
   });
-  context.out.result({ ok: true, format: argv.format, target: targetName, at: argv.at, content });
-  if (!context.out.json) process.stdout.write(content.endsWith('\n') ? content : `${content}\n`);
+  // the template holds variable NAMES only (never values), and redaction would mangle `SECRET_ACCESS_KEY: ${{ ... }}`
+  const output = context.out.json
+    ? `${JSON.stringify({ ok: true, format: argv.format, target: targetName, at: argv.at, content }, null, 2)}\n`
+    : content.endsWith('\n')
+      ? content
+      : `${content}\n`;
+  process.stdout.write(output);
   return ExitCode.ok;
 };

@@ -2,7 +2,7 @@
  * `npm run bench:backup`: on a throwaway cluster with a pgbench database of at least 1 GB (pgbench -i -s 70),
  * compares `preflight backup run` throughput with `pg_dump` alone to /dev/null (goal: ratio >= 0.85), and
  * verify's restore time with plain `pg_restore -j 2` of the same dump (goal: ratio <= 1.2). Prints both ratios.
- * Options: BENCH_SCALE (default 70), BENCH_ROUNDS (default 2; the best of each is compared), BENCH_CHECKSUM
+ * Options: BENCH_SCALE (default 70), BENCH_ROUNDS (default 3; the order alternates each round and the best of each is compared), BENCH_CHECKSUM
  * (hashtext, the default of backups.checksum; hashrecord; md5).
  */
 import { randomBytes } from 'node:crypto';
@@ -25,7 +25,7 @@ import { createCluster } from '../src/pg/cluster.js';
 import { runTool } from '../src/process.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 70);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const compressLevel = 6;
 const checksumMethod = (process.env.BENCH_CHECKSUM ?? 'hashtext') as ChecksumMethod;
 const log = (message: string) => process.stderr.write(`[bench:backup] ${message}\n`);
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     const backupTimes: number[] = [];
     let lastBackupId = '';
     let storedBytes = 0;
-    for (let round = 1; round <= rounds; round++) {
+    const runDump = async (round: number) => {
       const dump = await timeIt(() =>
         runTool(pgDump, ['--format=custom', `--compress=${compressLevel}`, `--dbname=${connection.url}`], {
           env: connection.env,
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
       );
       dumpTimes.push(dump.ms);
       log(`round ${round}: pg_dump -Fc -Z${compressLevel} > /dev/null: ${formatDuration(dump.ms)}`);
+    };
+    const runBackupRound = async (round: number) => {
       const backup = await timeIt(() =>
         runBackup({
           target: 'bench',
@@ -103,6 +105,16 @@ async function main(): Promise<void> {
       log(
         `round ${round}: preflight backup run: ${formatDuration(backup.ms)} (${formatBytes(storedBytes)} stored, ${backup.value.manifest.tables.length} tables counted and checksummed)`,
       );
+    };
+    // alternate which goes first in each round
+    for (let round = 1; round <= rounds; round++) {
+      if (round % 2 === 1) {
+        await runDump(round);
+        await runBackupRound(round);
+      } else {
+        await runBackupRound(round);
+        await runDump(round);
+      }
     }
     const bestDump = Math.min(...dumpTimes);
     const bestBackup = Math.min(...backupTimes);
@@ -125,7 +137,7 @@ async function main(): Promise<void> {
     const verifyRestoreTimes: number[] = [];
     const plainTimes: number[] = [];
     let verified: Awaited<ReturnType<typeof verifyBackup>> | undefined;
-    for (let round = 1; round <= rounds; round++) {
+    const runVerify = async (round: number) => {
       verified = await verifyBackup({
         target: 'bench',
         storage,
@@ -142,6 +154,8 @@ async function main(): Promise<void> {
       log(
         `round ${round}: verify: restore ${formatDuration(verified.record.rto.restoreMs)} of RTO ${formatDuration(verified.record.rto.totalMs)}`,
       );
+    };
+    const runPlain = async (round: number) => {
       const scratch = await createScratchDatabase(
         join(plainDir, `round-${round}`),
         undefined,
@@ -159,6 +173,16 @@ async function main(): Promise<void> {
         log(`round ${round}: plain pg_restore -j 2: ${formatDuration(plain.ms)}`);
       } finally {
         await scratch.drop();
+      }
+    };
+    // alternate which goes first, so neither always inherits the other's leftovers (page cache, writeback)
+    for (let round = 1; round <= rounds; round++) {
+      if (round % 2 === 1) {
+        await runVerify(round);
+        await runPlain(round);
+      } else {
+        await runPlain(round);
+        await runVerify(round);
       }
     }
     const plainMs = Math.min(...plainTimes);
