@@ -122,11 +122,11 @@ export class TimeSeriesMerger {
       entry.raw.dropped += b.dropped;
       entry.raw.vus += b.vus;
       if (b.histogram) {
+        // Decoded histograms do not auto-resize: merge into one that does.
         const decoded = hdr.decodeFromCompressedBase64(b.histogram, 32, false);
-        if (entry.histogram) {
-          entry.histogram.add(decoded);
-          decoded.destroy();
-        } else entry.histogram = decoded;
+        entry.histogram ??= createHistogram();
+        entry.histogram.add(decoded);
+        decoded.destroy();
       }
       this.newest = Math.max(this.newest, b.second);
     }

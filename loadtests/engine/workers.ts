@@ -141,6 +141,13 @@ export async function runOnWorkers(run: WorkerRun): Promise<void> {
       finished.push(
         new Promise<void>((resolve, reject) => {
           worker.on('message', (message: WorkerMessage) => {
+            try {
+              handleMessage(message);
+            } catch (error) {
+              reject(error);
+            }
+          });
+          const handleMessage = (message: WorkerMessage) => {
             const state = states.get(index)!;
             if (message.type === 'ready') markReady();
             else if (message.type === 'tick') {
@@ -176,7 +183,7 @@ export async function runOnWorkers(run: WorkerRun): Promise<void> {
                 ),
               );
             }
-          });
+          };
           worker.on('error', reject);
           worker.on('exit', (code) =>
             code === 0
