@@ -129,4 +129,10 @@ describe('analyzeBottleneck', () => {
     expect(report.events).toEqual([]);
     expect(report.headline).toBe('no saturation: peak 100 req/s within the SLO, DB pool peak 25%');
   });
+
+  it('reports the load level reached, not the collapsed throughput of a queueing target', () => {
+    const collapsing = [point(0, 100, 20), point(1, 200, 50), point(2, 60, 900), point(3, 50, 1500)];
+    const report = analyzeBottleneck({ samples: [], series: collapsing, testStartMs: start, slo });
+    expect(report.headline).toBe('p95 over 300 ms from 200 req/s; no resource samples to say why');
+  });
 });

@@ -91,6 +91,11 @@ function findSustained(series: SeriesPoint[], over: (p: SeriesPoint) => boolean)
 
 const rate = (rps: number) => `${Math.round(rps)} req/s`;
 
+/** The load level reached by second t: the highest throughput so far (a queueing target answers fewer req/s). */
+function levelAt(series: SeriesPoint[], t: number): number {
+  return Math.max(0, ...series.filter((p) => p.t <= Math.floor(t)).map((p) => p.rps));
+}
+
 export function analyzeBottleneck(input: {
   samples: ResourceSample[];
   series: SeriesPoint[];
@@ -100,12 +105,13 @@ export function analyzeBottleneck(input: {
   const aligned = alignSamples(input.samples, input.series, input.testStartMs);
   const events: SaturationEvent[] = [];
   const pool = findPoolSaturation(aligned);
+  const level = (t: number) => levelAt(input.series, t);
   if (pool)
     events.push({
       kind: 'db-pool',
       t: pool.t,
-      rps: pool.rps,
-      description: `DB pool usage 100%${pool.poolWaiting ? ` (${pool.poolWaiting} waiting)` : ''} from ${rate(pool.rps)}`,
+      rps: level(pool.t),
+      description: `DB pool usage 100%${pool.poolWaiting ? ` (${pool.poolWaiting} waiting)` : ''} from ${rate(level(pool.t))}`,
     });
   const connections = aligned.find(
     (a) =>
@@ -117,32 +123,32 @@ export function analyzeBottleneck(input: {
     events.push({
       kind: 'db-connections',
       t: connections.t,
-      rps: connections.rps,
-      description: `DB connections ${connections.dbConnections}/${connections.maxConnections} from ${rate(connections.rps)}`,
+      rps: level(connections.t),
+      description: `DB connections ${connections.dbConnections}/${connections.maxConnections} from ${rate(level(connections.t))}`,
     });
   const dropped = input.series.find((p) => p.droppedIterations > 0);
   if (dropped)
     events.push({
       kind: 'load-generator',
       t: dropped.t,
-      rps: dropped.rps,
-      description: `load generator out of VUs (dropped iterations) from ${rate(dropped.rps)}`,
+      rps: level(dropped.t),
+      description: `load generator out of VUs (dropped iterations) from ${rate(level(dropped.t))}`,
     });
   const slow = findSustained(input.series, (p) => p.p95 > input.slo.p95Ms);
   if (slow)
     events.push({
       kind: 'latency',
       t: slow.t,
-      rps: slow.rps,
-      description: `p95 over ${input.slo.p95Ms} ms from ${rate(slow.rps)}`,
+      rps: level(slow.t),
+      description: `p95 over ${input.slo.p95Ms} ms from ${rate(level(slow.t))}`,
     });
   const failing = findSustained(input.series, (p) => p.errorRate > input.slo.errorRate);
   if (failing)
     events.push({
       kind: 'errors',
       t: failing.t,
-      rps: failing.rps,
-      description: `errors/timeouts over ${input.slo.errorRate * 100}% from ${rate(failing.rps)}`,
+      rps: level(failing.t),
+      description: `errors/timeouts over ${input.slo.errorRate * 100}% from ${rate(level(failing.t))}`,
     });
   events.sort((a, b) => a.t - b.t || resources.indexOf(b.kind) - resources.indexOf(a.kind));
   const bottleneck = events.find((e) => resources.includes(e.kind));
