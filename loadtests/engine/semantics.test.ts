@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPreflightError } from '../../src/errors.js';
 import type { ResolvedTarget } from '../../src/target.js';
@@ -252,5 +253,10 @@ export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL
     ]);
     const verdicts = JSON.parse(readFileSync(join(result.resultsDir!, 'thresholds.json'), 'utf8'));
     expect(verdicts.ok).toBe(true);
+    const schema = JSON.parse(readFileSync(join(result.resultsDir!, 'summary.schema.json'), 'utf8'));
+    const summary = JSON.parse(readFileSync(join(result.resultsDir!, 'summary.json'), 'utf8'));
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    expect(validate(summary), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...summary, status: 'maybe' })).toBe(false);
   });
 });

@@ -99,9 +99,9 @@ const latencySchema = {
   ),
 };
 
-/** JSON Schema (draft 2020-12) of summary.json. */
+/** JSON Schema (draft-07) of summary.json. */
 export const runSummarySchema = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://preflight.dev/schemas/load-summary.schema.json',
   title: 'preflight load run summary',
   type: 'object',
