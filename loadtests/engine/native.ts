@@ -190,13 +190,27 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
     const nominalMs = nominals.every((n) => n !== undefined)
       ? Math.max(...(nominals as number[]))
       : undefined;
-    let lastBucketSecond = -1;
+    // With workers the main registry fills at the end; the merged per-second series is live.
+    const countIterations = () =>
+      workers === 1
+        ? {
+            iterations: (engine.metrics.iterations.sink as { count: number }).count,
+            droppedIterations: (engine.metrics.dropped_iterations.sink as { count: number }).count,
+          }
+        : merger
+            .points()
+            .reduce(
+              (sum, p) => ({
+                iterations: sum.iterations + p.iterations,
+                droppedIterations: sum.droppedIterations + p.droppedIterations,
+              }),
+              { iterations: 0, droppedIterations: 0 },
+            );
     const tick = () => {
       const elapsed = now() - engine.testStartMs;
       merger.add(engine.series.drain());
       if (workers === 1) checkAbortThresholds(engine, thresholds, elapsed);
       const latest = merger.latest();
-      if (latest && latest.t !== lastBucketSecond) lastBucketSecond = latest.t;
       run.onProgress?.({
         elapsedMs: elapsed,
         vus: engine.vusActive,
@@ -204,8 +218,7 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
         rps: latest?.rps ?? 0,
         p95: latest?.p95 ?? 0,
         errorRate: latest?.errorRate ?? 0,
-        iterations: (engine.metrics.iterations.sink as { count: number }).count,
-        droppedIterations: (engine.metrics.dropped_iterations.sink as { count: number }).count,
+        ...countIterations(),
         nominalMs,
       });
     };

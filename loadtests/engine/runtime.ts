@@ -21,10 +21,6 @@ export class VuPool {
     private readonly toTestId: (n: number) => number,
   ) {}
 
-  get size(): number {
-    return this.created;
-  }
-
   /** Creates VUs until `count` exist (before the test starts). */
   preallocate(count: number): void {
     while (this.created < count) this.idle.push(this.create());

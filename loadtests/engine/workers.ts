@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { PreflightError } from '../../src/errors.js';
+import { now } from './clock.js';
 import type { GroupNode } from './context.js';
 import type { NativeEngine } from './engine-context.js';
 import type { GuardSpec } from './guard.js';
@@ -195,7 +196,10 @@ export async function runOnWorkers(run: WorkerRun): Promise<void> {
     }
     await Promise.race([Promise.all(ready), Promise.all(finished)]);
     const startEpochMs = Date.now();
+    // The test starts when every worker is ready (bundling and VU creation are not test time).
     engine.testStartEpochMs = startEpochMs;
+    engine.testStartMs = now();
+    engine.series.setStart(engine.testStartMs);
     for (const w of workers) w.postMessage({ type: 'start', startEpochMs });
     await Promise.all(finished);
     engine.registry.add(engine.metrics.vus_max, engine.vusMax, engine.globalTags);
