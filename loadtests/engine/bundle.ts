@@ -78,7 +78,8 @@ async function bundleOnce(path: string, format: 'esm' | 'cjs', options: BundleOp
       write: false,
       format,
       platform: 'neutral',
-      target: 'es2020',
+      // k6 0.48's JS runtime (goja) predates some ES2020 syntax; async/await it runs natively.
+      target: format === 'esm' ? 'es2017' : 'es2020',
       external: k6External,
       mainFields: ['module', 'main'],
       logLevel: 'silent',
