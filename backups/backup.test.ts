@@ -92,7 +92,7 @@ describe('backup run + verify on file storage', () => {
     }
   });
 
-  it.each(['hashrecord', 'md5'] as const)(
+  it.each(['hashrecord', 'hashtext', 'md5'] as const)(
     'records and verifies %s checksums (hashrecord falls back per table)',
     async (method) => {
       const storage = createFileStorage(join(dir, `store-${method}`));

@@ -60,6 +60,7 @@ const rowHashSql: Record<ChecksumMethod, string> = {
 
 /** SQLSTATE 42883: a column type without an extended hash function (json, xml, point, ...). */
 const UNDEFINED_FUNCTION = '42883';
+const NO_ACTIVE_TRANSACTION = '25P01';
 
 /**
  * Counts and checksums one table (ONLY: inheritance children are counted on their own, as pg_dump dumps them).
@@ -80,13 +81,20 @@ export async function computeTableFigures(
   let used = method;
   let result: pg.QueryResult<{ rows: string; checksum: string }>;
   if (method === 'hashrecord') {
-    await client.query('SAVEPOINT preflight_figures');
+    // inside a transaction (the snapshot's) a failed query needs a savepoint; outside one it needs nothing
+    const inTransaction = await client.query('SAVEPOINT preflight_figures').then(
+      () => true,
+      (error: { code?: string }) => {
+        if (error.code === NO_ACTIVE_TRANSACTION) return false;
+        throw error;
+      },
+    );
     try {
       result = await query(method);
-      await client.query('RELEASE SAVEPOINT preflight_figures');
+      if (inTransaction) await client.query('RELEASE SAVEPOINT preflight_figures');
     } catch (error) {
       if ((error as { code?: string }).code !== UNDEFINED_FUNCTION) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT preflight_figures');
+      if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT preflight_figures');
       used = 'hashtext';
       result = await query(used);
     }

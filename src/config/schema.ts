@@ -292,10 +292,10 @@ export const configSchema = object(
             description: 'Retries of transient storage and network errors (exponential backoff with jitter)',
           },
         ),
-        checksum: oneOf(['hashtext', 'hashrecord', 'md5'] as const, {
+        checksum: oneOf(['hashrecord', 'hashtext', 'md5'] as const, {
           description:
-            'Row checksum recorded per table: hashtext (hash of each row as text: exact text), hashrecord (hash_record_extended of the values: cheapest, equality semantics, falls back to hashtext per table) or md5 (of the row text, slowest, independent of the server build)',
-          default: 'hashtext',
+            'Row checksum recorded per table: hashrecord (hash_record_extended of the values: cheapest, values compared by their type\'s equality; falls back to hashtext per table for types without a hash function), hashtext (hash of the row text: exact text) or md5 (of the row text: slowest, independent of the server build)',
+          default: 'hashrecord',
         }),
         compressLevel: number({
           description: 'pg_dump -Z compression level of the custom-format dump (0-9)',
