@@ -108,7 +108,7 @@ describe('analyzeBottleneck', () => {
     const report = analyzeBottleneck({ samples, series, testStartMs: start, slo });
     expect(report.bottleneck).toBeUndefined();
     expect(report.headline).toBe(
-      'p95 over 300 ms from 200 req/s; errors/timeouts over 1% from 250 req/s; no sampled resource (DB pool, DB connections) saturated first',
+      'p95 over 300 ms from 200 req/s; errors/timeouts over 1% from 250 req/s; no sampled resource (DB pool, DB connections) saturated',
     );
   });
 
@@ -134,5 +134,22 @@ describe('analyzeBottleneck', () => {
     const collapsing = [point(0, 100, 20), point(1, 200, 50), point(2, 60, 900), point(3, 50, 1500)];
     const report = analyzeBottleneck({ samples: [], series: collapsing, testStartMs: start, slo });
     expect(report.headline).toBe('p95 over 300 ms from 200 req/s; no resource samples to say why');
+  });
+
+  it('names the pool, not the generator, when dropped iterations come first but the pool saturates too', () => {
+    const dropping = [point(0, 50, 20), point(1, 100, 200, 0, 3), point(2, 150, 400), point(3, 150, 600)];
+    const samples = [sample(start + 500, 50), sample(start + 2500, 100, 6)];
+    const report = analyzeBottleneck({ samples, series: dropping, testStartMs: start, slo });
+    expect(report.bottleneck?.kind).toBe('db-pool');
+    expect(report.headline).toBe(
+      'DB pool usage 100% (6 waiting) from 150 req/s; load generator out of VUs (dropped iterations) from 100 req/s; p95 over 300 ms from 150 req/s',
+    );
+    const onlyDropping = analyzeBottleneck({
+      samples: [sample(start + 500, 50)],
+      series: dropping,
+      testStartMs: start,
+      slo,
+    });
+    expect(onlyDropping.bottleneck?.kind).toBe('load-generator');
   });
 });

@@ -34,7 +34,7 @@ export interface AlignedSample {
 }
 
 export interface BottleneckReport {
-  /** The first resource (not symptom) to saturate; undefined when none did. */
+  /** The first server resource (DB pool, DB connections) to saturate, else the load generator; undefined when none did. */
   bottleneck: SaturationEvent | undefined;
   events: SaturationEvent[];
   headline: string;
@@ -42,7 +42,7 @@ export interface BottleneckReport {
   sampleErrors: string[];
 }
 
-const resources: EventKind[] = ['db-pool', 'db-connections', 'load-generator'];
+const serverResources: EventKind[] = ['db-pool', 'db-connections'];
 const DB_CONNECTIONS_SHARE = 0.9;
 
 function pointAt(series: SeriesPoint[], t: number): SeriesPoint | undefined {
@@ -150,14 +150,17 @@ export function analyzeBottleneck(input: {
       rps: level(failing.t),
       description: `errors/timeouts over ${input.slo.errorRate * 100}% from ${rate(level(failing.t))}`,
     });
-  events.sort((a, b) => a.t - b.t || resources.indexOf(b.kind) - resources.indexOf(a.kind));
-  const bottleneck = events.find((e) => resources.includes(e.kind));
-  const symptoms = events.filter((e) => !resources.includes(e.kind));
+  events.sort((a, b) => a.t - b.t);
+  // the generator running out of VUs is usually the consequence of a server resource queueing requests: it is named
+  // the bottleneck only when no server resource saturated at all
+  const bottleneck =
+    events.find((e) => serverResources.includes(e.kind)) ?? events.find((e) => e.kind === 'load-generator');
+  const others = events.filter((e) => e !== bottleneck);
   const sampled = aligned.some((a) => a.poolUsagePercent !== undefined || a.dbConnections !== undefined);
   const headline = bottleneck
-    ? [bottleneck, ...symptoms].map((e) => e.description).join('; ')
-    : symptoms.length
-      ? `${symptoms.map((e) => e.description).join('; ')}; ${sampled ? 'no sampled resource (DB pool, DB connections) saturated first' : 'no resource samples to say why'}`
+    ? [bottleneck, ...others].map((e) => e.description).join('; ')
+    : others.length
+      ? `${others.map((e) => e.description).join('; ')}; ${sampled ? 'no sampled resource (DB pool, DB connections) saturated' : 'no resource samples to say why'}`
       : `no saturation: peak ${rate(Math.max(0, ...input.series.map((p) => p.rps)))} within the SLO${sampled ? `, DB pool peak ${Math.round(Math.max(0, ...aligned.map((a) => a.poolUsagePercent ?? 0)))}%` : ''}`;
   return {
     bottleneck,

@@ -15,7 +15,7 @@ export const options = {
       peakRate: 400,
       ramp: '2m',
       hold: '0s',
-      preAllocatedVUs: 50,
+      preAllocatedVUs: 100,
       maxVUs: 500,
     }),
   },
