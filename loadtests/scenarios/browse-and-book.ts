@@ -6,7 +6,13 @@ import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 import { thinkTime } from './lib/profile.js';
 import { pickTier, readWeights, search } from './lib/search.js';
-import { buildBookingBody, listFreeStarts, pickRandom, type Slot } from './lib/slots.js';
+import {
+  buildBookingBody,
+  listBookableInstructors,
+  listFreeStarts,
+  pickRandom,
+  type Slot,
+} from './lib/slots.js';
 import {
   apiBase,
   bookingMarker,
@@ -68,20 +74,17 @@ export default async function (data: {
 
   const found = await search(pickTier(weights));
   await sleep(thinkTime(think));
-  const result = pickRandom(
-    (found?.results ?? []).filter((r) => r.instructor_id && r.best_match?.service_id),
-  );
-  if (!result?.instructor_id || !result.best_match?.service_id) return;
+  const hit = pickRandom((found?.results ?? []).filter((r) => r.instructor_id && r.best_match?.service_id));
+  // a query with no results (a misspelling, say) still browses on: the user opens the instructor listing instead
+  const choice =
+    hit?.instructor_id && hit.best_match?.service_id
+      ? { instructorId: hit.instructor_id, serviceId: hit.best_match.service_id }
+      : pickRandom(await listBookableInstructors(60));
+  if (!choice) return;
 
-  const start = pickRandom(await listFreeStarts(result.instructor_id, { fromDay: 3, days: 14 }));
+  const start = pickRandom(await listFreeStarts(choice.instructorId, { fromDay: 3, days: 14 }));
   if (!start) return;
-  const slot: Slot = {
-    instructorId: result.instructor_id,
-    serviceId: result.best_match.service_id,
-    date: start.date,
-    startTime: start.startTime,
-    durationMinutes: 60,
-  };
+  const slot: Slot = { ...choice, date: start.date, startTime: start.startTime, durationMinutes: 60 };
   await sleep(thinkTime(think));
 
   const headers = { ...buildHeaders({ token }), 'Content-Type': 'application/json' };
