@@ -1,7 +1,10 @@
 /** The launch checks, in order. Each step is a plain async function returning a verdict; capabilities are imported lazily. */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { PreflightConfig } from '../config/schema.js';
-import type { Output } from '../output.js';
+import { formatBytes, formatDuration, type Output } from '../output.js';
+import { registerSecret } from '../redact.js';
 import type { ResolvedTarget } from '../target.js';
 
 export type StepStatus = 'pass' | 'fail' | 'skip';
@@ -86,4 +89,74 @@ const monitoringStep: LaunchStep = {
   },
 };
 
-export const launchSteps: LaunchStep[] = [searchCheckStep, securityStep, monitoringStep];
+const backupStep: LaunchStep = {
+  name: 'backup',
+  describe: 'an encrypted backup of the database, then a verified restore that compares exact contents',
+  async run({ target, out, workDir, config, env }) {
+    const { runBackup } = await import('../../backups/run.js');
+    const { verifyBackup } = await import('../../backups/verify.js');
+    const { openStorage } = await import('../../backups/storage/index.js');
+    const { defaultRetryPolicy } = await import('../../backups/retry.js');
+    const adminUrl = target.database.adminUrl;
+    let storageUrl = target.backup.storage;
+    let recipients = config.backups.ageRecipients;
+    let identity = env[config.backups.ageIdentityEnv];
+    if (target.sandbox) {
+      // The sandbox gets a throwaway key pair and local storage inside this launch run's directory.
+      const age = await import('age-encryption');
+      identity = await age.generateIdentity();
+      recipients = [await age.identityToRecipient(identity)];
+      storageUrl = pathToFileURL(join(workDir, 'backups')).toString();
+    }
+    const missing = [
+      adminUrl ? '' : `targets.${target.name}.database.adminUrlEnv`,
+      storageUrl ? '' : `targets.${target.name}.backup.storage`,
+      recipients.length ? '' : 'backups.ageRecipients',
+      identity ? '' : `$${config.backups.ageIdentityEnv}`,
+    ].filter(Boolean);
+    if (missing.length || !adminUrl || !storageUrl) {
+      return { status: 'skip', summary: `not configured: set ${missing.join(', ')}` };
+    }
+    registerSecret(identity);
+    const storage = openStorage(storageUrl, config.backups, { env });
+    const metrics = {
+      pushgatewayUrl: config.backups.pushgatewayUrl,
+      textfileDir: config.backups.textfileDir ?? join(workDir, 'metrics'),
+    };
+    mkdirSync(metrics.textfileDir, { recursive: true });
+    const log = (m: string) => out.info(m);
+    const backup = await runBackup({
+      target: target.name,
+      adminUrl,
+      storage,
+      recipients,
+      compressLevel: config.backups.compressLevel,
+      checksumMethod: config.backups.checksum,
+      metrics,
+      env,
+      log,
+    });
+    const verify = await verifyBackup({
+      target: target.name,
+      storage,
+      id: backup.id,
+      identity,
+      workDir: join(workDir, 'verify'),
+      restoreJobs: config.backups.restoreJobs,
+      metrics,
+      retry: defaultRetryPolicy,
+      env,
+      log,
+    });
+    const record = verify.record;
+    const size = backup.manifest.objects.reduce((sum, o) => sum + o.size, 0);
+    const summary = `${backup.id}: ${formatBytes(size)}, ${record.tables.total} tables, restore verified in ${formatDuration(record.rto.totalMs)}${
+      record.ok
+        ? ''
+        : `; mismatched: ${record.tables.mismatched.map((t) => `${t.schema}.${t.table}`).join(', ')}`
+    }`;
+    return { status: record.ok ? 'pass' : 'fail', summary, details: { id: backup.id, verification: record } };
+  },
+};
+
+export const launchSteps: LaunchStep[] = [searchCheckStep, securityStep, backupStep, monitoringStep];
