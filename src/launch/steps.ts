@@ -159,4 +159,58 @@ const backupStep: LaunchStep = {
   },
 };
 
-export const launchSteps: LaunchStep[] = [searchCheckStep, securityStep, backupStep, monitoringStep];
+/** Runs launch scenarios in order; each must pass its thresholds and the database invariants. */
+function createLoadStep(name: string, describe: string, scenarios: string[]): LaunchStep {
+  return {
+    name,
+    describe,
+    async run({ target, out, workDir }) {
+      const { runLaunchScenario } = await import('../../loadtests/launch/run.js');
+      const parts: string[] = [];
+      const details: unknown[] = [];
+      let failed = false;
+      for (const scenario of scenarios) {
+        const result = await runLaunchScenario({
+          scenario,
+          target,
+          engine: 'native',
+          resultsDir: join(workDir, 'load'),
+          onNotice: (m) => out.info(m),
+        });
+        const summary = result.run.summary;
+        const broken = [
+          ...summary.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.source}`),
+          ...result.invariants.filter((i) => !i.ok).map((i) => `invariant ${i.name}`),
+          ...(result.leftoverBookings ? [`${result.leftoverBookings} leftover bookings`] : []),
+        ];
+        failed ||= result.exitCode !== 0 || broken.length > 0;
+        const p95 = summary.latency.uncorrected?.p95;
+        parts.push(
+          `${scenario}: ${summary.thresholds.length - broken.length}/${summary.thresholds.length} thresholds${p95 === undefined ? '' : `, p95 ${Math.round(p95)} ms`}${broken.length ? ` (failed: ${broken.slice(0, 3).join(', ')})` : ''}`,
+        );
+        details.push({
+          scenario,
+          exitCode: result.exitCode,
+          summary,
+          invariants: result.invariants,
+          bottleneck: result.bottleneck,
+        });
+      }
+      return { status: failed ? 'fail' : 'pass', summary: parts.join('; '), details };
+    },
+  };
+}
+
+const loadStep = createLoadStep(
+  'load',
+  'k6 scenarios on the built-in engine: smoke, then the 50-student booking race with database invariants',
+  ['smoke', 'booking-race'],
+);
+
+export const launchSteps: LaunchStep[] = [
+  searchCheckStep,
+  loadStep,
+  securityStep,
+  backupStep,
+  monitoringStep,
+];
