@@ -21,7 +21,8 @@ export interface Timings {
 export interface RawResponse {
   status: number;
   statusText: string;
-  headers: Record<string, string | string[]>;
+  /** Name/value buffers as received; parsed only when the script reads headers (it mostly does not). */
+  rawHeaders: Buffer[];
   body: Buffer;
   timings: Timings;
   error: string;
@@ -96,7 +97,7 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
     let tHeaders = 0;
     let status = 0;
     let statusText = '';
-    const headers: Record<string, string | string[]> = {};
+    let rawHeaders: Buffer[] = [];
     const chunks: Buffer[] = [];
     let received = 0;
     let settled = false;
@@ -116,8 +117,8 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
       resolve({
         status: error ? 0 : status,
         statusText,
-        headers,
-        body: Buffer.concat(chunks),
+        rawHeaders,
+        body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
         timings: {
           duration: sending + waiting + receiving,
           blocked: Math.max(0, tStart - t0),
@@ -143,22 +144,12 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
       onRequestSent() {
         tSent = now();
       },
-      onHeaders(statusCode, rawHeaders, _resume, text) {
+      onHeaders(statusCode, headerBuffers, _resume, text) {
         tHeaders = now();
         status = statusCode;
         statusText = text;
-        for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-          const name = canonicalHeaderName(rawHeaders[i]!.toString('latin1'));
-          const value = rawHeaders[i + 1]!.toString('latin1');
-          received += name.length + value.length + 4;
-          const existing = headers[name];
-          headers[name] =
-            existing === undefined
-              ? value
-              : Array.isArray(existing)
-                ? [...existing, value]
-                : [existing, value];
-        }
+        rawHeaders = headerBuffers;
+        for (const b of headerBuffers) received += b.length + 2;
         received += 17 + text.length;
         return true;
       },
@@ -199,6 +190,29 @@ function estimateRequestHeaderBytes(request: RawRequest): number {
   bytes += request.url.host.length + 8;
   for (const [k, v] of Object.entries(request.headers)) bytes += k.length + v.length + 4;
   return bytes + 2;
+}
+
+/** The values of one response header (name in lower case), straight from the raw buffers. */
+export function findRawHeader(rawHeaders: Buffer[], lowerName: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === lowerName.length && name.toString('latin1').toLowerCase() === lowerName) {
+      out.push(rawHeaders[i + 1]!.toString('latin1'));
+    }
+  }
+  return out;
+}
+
+/** All response headers with k6's canonical names; repeated headers are joined with ", ". */
+export function parseRawHeaders(rawHeaders: Buffer[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = canonicalHeaderName(rawHeaders[i]!.toString('latin1'));
+    const value = rawHeaders[i + 1]!.toString('latin1');
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  return headers;
 }
 
 const canonicalCache = new Map<string, string>();

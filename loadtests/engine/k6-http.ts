@@ -2,7 +2,7 @@
 import { PreflightError } from '../../src/errors.js';
 import type { EngineContext } from './context.js';
 import { parseDuration } from './duration.js';
-import { type RawResponse, sendRequest } from './http-client.js';
+import { findRawHeader, parseRawHeaders, type RawResponse, sendRequest } from './http-client.js';
 import type { Tags } from './metrics.js';
 import type { VuState } from './vu-state.js';
 
@@ -181,9 +181,11 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
       };
       if (raw.error) tags.error_code = String(raw.errorCode);
       record(raw, tags, !ok);
-      storeCookies(vu, current, raw.headers['Set-Cookie']);
-      const location = raw.headers.Location;
-      if (raw.status >= 300 && raw.status < 400 && typeof location === 'string' && hop < maxRedirects) {
+      const setCookie = findRawHeader(raw.rawHeaders, 'set-cookie');
+      if (setCookie.length) storeCookies(vu, current, setCookie);
+      const location =
+        raw.status >= 300 && raw.status < 400 ? findRawHeader(raw.rawHeaders, 'location')[0] : undefined;
+      if (location !== undefined && hop < maxRedirects) {
         current = new URL(location, current);
         if (raw.status === 303 || ((raw.status === 301 || raw.status === 302) && currentMethod === 'POST')) {
           currentMethod = 'GET';
@@ -238,25 +240,15 @@ function createResponse(
   raw: RawResponse,
   url: URL,
   method: string,
-  headers: Record<string, string>,
+  requestHeaders: Record<string, string>,
   body: Buffer | undefined,
   responseType: Params['responseType'],
 ) {
   const text = responseType === 'none' ? null : responseType === 'binary' ? null : raw.body.toString('utf8');
   let parsed: unknown;
   let parsedOnce = false;
-  const cookies: Record<string, Array<{ name: string; value: string }>> = {};
-  const setCookie = raw.headers['Set-Cookie'];
-  for (const line of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {
-    const pair = line.split(';')[0] ?? '';
-    const idx = pair.indexOf('=');
-    if (idx > 0)
-      cookies[pair.slice(0, idx).trim()] = [
-        { name: pair.slice(0, idx).trim(), value: pair.slice(idx + 1).trim() },
-      ];
-  }
-  const flatHeaders: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw.headers)) flatHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+  let headers: Record<string, string> | undefined;
+  let cookies: Record<string, Array<{ name: string; value: string }>> | undefined;
   return {
     status: raw.status,
     status_text: raw.status ? `${raw.status} ${raw.statusText}` : '',
@@ -264,8 +256,24 @@ function createResponse(
       responseType === 'binary'
         ? raw.body.buffer.slice(raw.body.byteOffset, raw.body.byteOffset + raw.body.byteLength)
         : text,
-    headers: flatHeaders,
-    cookies,
+    get headers() {
+      headers ??= parseRawHeaders(raw.rawHeaders);
+      return headers;
+    },
+    get cookies() {
+      if (!cookies) {
+        cookies = {};
+        for (const line of findRawHeader(raw.rawHeaders, 'set-cookie')) {
+          const pair = line.split(';')[0] ?? '';
+          const idx = pair.indexOf('=');
+          if (idx > 0)
+            cookies[pair.slice(0, idx).trim()] = [
+              { name: pair.slice(0, idx).trim(), value: pair.slice(idx + 1).trim() },
+            ];
+        }
+      }
+      return cookies;
+    },
     timings: raw.timings,
     url: url.href,
     proto: raw.status ? 'HTTP/1.1' : '',
@@ -273,7 +281,13 @@ function createResponse(
     error_code: raw.errorCode,
     remote_ip: url.hostname,
     remote_port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    request: { method, url: url.href, headers, body: body ? body.toString('utf8') : '', cookies: {} },
+    request: {
+      method,
+      url: url.href,
+      headers: requestHeaders,
+      body: body ? body.toString('utf8') : '',
+      cookies: {},
+    },
     json(selector?: string) {
       if (!parsedOnce) {
         parsedOnce = true;

@@ -197,15 +197,13 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
             iterations: (engine.metrics.iterations.sink as { count: number }).count,
             droppedIterations: (engine.metrics.dropped_iterations.sink as { count: number }).count,
           }
-        : merger
-            .points()
-            .reduce(
-              (sum, p) => ({
-                iterations: sum.iterations + p.iterations,
-                droppedIterations: sum.droppedIterations + p.droppedIterations,
-              }),
-              { iterations: 0, droppedIterations: 0 },
-            );
+        : merger.points().reduce(
+            (sum, p) => ({
+              iterations: sum.iterations + p.iterations,
+              droppedIterations: sum.droppedIterations + p.droppedIterations,
+            }),
+            { iterations: 0, droppedIterations: 0 },
+          );
     const tick = () => {
       const elapsed = now() - engine.testStartMs;
       merger.add(engine.series.drain());

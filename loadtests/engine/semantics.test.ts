@@ -128,6 +128,55 @@ export default async function () { if (exec.scenario.iterationInTest === 2) exec
     expect(result.summary.metrics.iterations?.values.count).toBe(2);
   });
 
+  it('gives k6 responses: canonical headers, cookies kept per VU, redirects followed', async () => {
+    const cookieServer = await startTestServer({
+      handler: (req, res) => {
+        if (req.url === '/login') {
+          res.writeHead(200, { 'set-cookie': 'sid=abc123; HttpOnly; Path=/', 'x-thing': 'one' });
+          res.end('{}');
+          return true;
+        }
+        if (req.url === '/me') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ cookie: req.headers.cookie ?? null }));
+          return true;
+        }
+        if (req.url === '/go') {
+          res.writeHead(302, { location: '/me' });
+          res.end();
+          return true;
+        }
+        return false;
+      },
+    });
+    try {
+      const path = writeScript(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 1 } }, thresholds: { checks: ['rate==1'] } };
+export default async function () {
+  const before = await http.asyncRequest('GET', __ENV.BASE_URL + '/me');
+  const login = await http.asyncRequest('GET', __ENV.BASE_URL + '/login');
+  const me = await http.asyncRequest('GET', __ENV.BASE_URL + '/go');
+  check(null, {
+    'no cookie before login': () => before.json('cookie') === null,
+    'canonical header names': () => login.headers['X-Thing'] === 'one' && login.headers['Set-Cookie'].startsWith('sid=abc123'),
+    'response cookies': () => login.cookies.sid[0].value === 'abc123',
+    'redirect followed to /me': () => me.status === 200 && me.url.endsWith('/me'),
+    'jar sends the cookie': () => me.json('cookie') === 'sid=abc123',
+  });
+}
+`);
+      const result = await runScenario({ scenario: path, ...native, env: { BASE_URL: cookieServer.url } });
+      expect(result.summary.checks.filter((c) => c.fails > 0)).toEqual([]);
+      expect(result.summary.metrics.checks?.values.passes).toBe(10);
+      // Each hop of a redirect is its own request, as in k6.
+      expect(result.summary.metrics.http_reqs?.values.count).toBe(8);
+    } finally {
+      await cookieServer.close();
+    }
+  });
+
   it('runs setup, teardown and handleSummary with k6 data shapes', async () => {
     const path = writeScript(`
 import http from 'k6/http';
