@@ -135,10 +135,11 @@ export async function readPrometheusSeries(
   match: string,
   lookbackSeconds = 6 * 3600,
 ): Promise<Exposition> {
-  const end = Math.floor(Date.now() / 1000);
+  // a minute of slack: a sample written within the current second is newer than floor(now)
+  const end = Math.ceil(Date.now() / 1000) + 60;
   const url = new URL(`${prometheusUrl.replace(/\/+$/, '')}/api/v1/series`);
   url.searchParams.set('match[]', match);
-  url.searchParams.set('start', String(end - lookbackSeconds));
+  url.searchParams.set('start', String(end - 60 - lookbackSeconds));
   url.searchParams.set('end', String(end));
   let response: Response;
   try {
