@@ -81,7 +81,6 @@ export function createOutput(options: OutputOptions = {}): Output {
   };
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
 const ansiPattern = /\u001b\[[0-9;]*m/g;
 const visibleLength = (s: string) => s.replace(ansiPattern, '').length;
 

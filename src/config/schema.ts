@@ -294,7 +294,7 @@ export const configSchema = object(
         ),
         checksum: oneOf(['hashrecord', 'hashtext', 'md5'] as const, {
           description:
-            'Row checksum recorded per table: hashrecord (hash_record_extended of the values: cheapest, values compared by their type\'s equality; falls back to hashtext per table for types without a hash function), hashtext (hash of the row text: exact text) or md5 (of the row text: slowest, independent of the server build)',
+            "Row checksum recorded per table: hashrecord (hash_record_extended of the values: cheapest, values compared by their type's equality; falls back to hashtext per table for types without a hash function), hashtext (hash of the row text: exact text) or md5 (of the row text: slowest, independent of the server build)",
           default: 'hashrecord',
         }),
         compressLevel: number({
