@@ -1,45 +1,19 @@
 // `preflight sandbox up --detach / status / reset / down` as real subprocesses: no process and no directory left behind.
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { binPath, type CliResult, repoRoot, runCli as runBuiltCli } from '../../test/helpers/cli.js';
 import { startSandbox } from './index.js';
 import { isProcessAlive } from './state.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
-const entry = join(repoRoot, 'src', 'sandbox', 'fixtures', 'run-cli.ts');
 const homes: string[] = [];
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], home: string, timeoutMs = 90_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, PREFLIGHT_HOME: home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[], home: string, timeoutMs = 90_000): Promise<CliResult> {
+  return runBuiltCli(args, { env: { PREFLIGHT_HOME: home }, timeoutMs });
 }
 
 function newHome(): string {
@@ -127,7 +101,7 @@ describe('sandbox CLI', () => {
     const home = newHome();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', entry, 'sandbox', 'up', '--json', '--weaken', 'double-booking'],
+      [binPath, 'sandbox', 'up', '--json', '--weaken', 'double-booking'],
       {
         cwd: repoRoot,
         env: { ...process.env, PREFLIGHT_HOME: home, NO_COLOR: '1' },
