@@ -8,7 +8,7 @@ import { spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { $, type ProcessPromise } from 'zx';
+import { $, type ProcessPromise, type Options as ZxOptions, defaults as zxDefaults } from 'zx';
 import { PreflightError } from './errors.js';
 import { redact } from './redact.js';
 
@@ -206,6 +206,22 @@ export interface RunningTool {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * `$(options)` would run the command inside zx's AsyncLocalStorage, which (on Node 20) switches on promise hooks
+ * for the rest of the process and slows every later promise, the load engine's included. zx takes its snapshot of
+ * the options synchronously when the command is created, so they are set on its defaults for that one call.
+ */
+function spawnWithOptions(options: Partial<ZxOptions>, path: string, args: string[]): ProcessPromise {
+  const store = zxDefaults as unknown as Record<string, unknown>;
+  const saved = new Map(Object.keys(options).map((key) => [key, store[key]]));
+  Object.assign(store, options);
+  try {
+    return $`exec ${path} ${args}`;
+  } finally {
+    for (const [key, value] of saved) store[key] = value;
+  }
+}
+
 /** Starts a tool and returns at once; `result` settles when it exits. */
 export function startTool(tool: string, args: string[], options: ToolRunOptions = {}): RunningTool {
   const path = resolveTool(tool, options.searchDirs);
@@ -223,19 +239,22 @@ export function startTool(tool: string, args: string[], options: ToolRunOptions 
     : nodeSpawn;
   const started = Date.now();
   const limit = options.maxBufferBytes ?? 8 * 1024 * 1024;
-  const shell = $({
-    cwd: options.cwd,
-    env,
-    quiet: true,
-    nothrow: true,
-    verbose: false,
-    input: options.input,
-    signal: options.signal,
-    timeout: options.timeoutMs === undefined ? undefined : `${options.timeoutMs}ms`,
-    spawn,
-    store: createStore(options.stdoutTo ? 64 * 1024 : limit),
-  } as Parameters<typeof $>[0]);
-  const child: ProcessPromise = shell`exec ${path} ${args}`;
+  const child = spawnWithOptions(
+    {
+      cwd: options.cwd,
+      env,
+      quiet: true,
+      nothrow: true,
+      verbose: false,
+      input: options.input,
+      signal: options.signal,
+      timeout: options.timeoutMs === undefined ? undefined : `${options.timeoutMs}ms`,
+      spawn,
+      store: createStore(options.stdoutTo ? 64 * 1024 : limit),
+    } as Partial<ZxOptions>,
+    path,
+    args,
+  );
   if (options.stdoutTo) child.stdout.pipe(options.stdoutTo, { end: false });
 
   const result = (async (): Promise<ToolResult> => {
