@@ -1,37 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runTool } from '../../src/process.js';
+import { makeCertificate } from '../../test/helpers/certificate.js';
 import { createLocalContext } from '../test/context.js';
 import { headersProbe } from './headers.js';
 import { tryHandshake } from './tls.js';
-
-/** A self-signed certificate for 127.0.0.1 valid for `days` days, made with the openssl CLI. */
-async function makeCertificate(days: number): Promise<{ key: string; cert: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'preflight-tls-'));
-  await runTool('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-sha256',
-    '-days',
-    String(days),
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ]);
-  return {
-    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-  };
-}
 
 let server: Server | undefined;
 afterEach(async () => {
