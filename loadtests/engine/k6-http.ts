@@ -103,6 +103,19 @@ function cookieHeader(vu: VuState, url: URL, extra: Params['cookies']): string |
   return pairs.length ? pairs.join('; ') : undefined;
 }
 
+const parsedUrls = new Map<string, URL>();
+
+/** Parses a request URL; scripts request the same few URLs over and over, so parsed ones are kept (never mutated). */
+function parseUrl(text: string): URL {
+  let url = parsedUrls.get(text);
+  if (!url) {
+    url = new URL(text);
+    if (parsedUrls.size >= 1000) parsedUrls.clear();
+    parsedUrls.set(text, url);
+  }
+  return url;
+}
+
 /** Builds the `k6/http` module for one VU. */
 export function createHttpModule(engine: EngineContext, vu: VuState) {
   const m = engine.metrics;
@@ -111,23 +124,24 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     vu.currentAbort = abort;
   };
 
-  const record = (raw: RawResponse, tags: Tags, failed: boolean) => {
+  const record = (raw: RawResponse, getTags: () => Tags, failed: boolean) => {
     const reg = engine.registry;
-    reg.add(m.http_reqs, 1, tags);
-    reg.add(m.http_req_duration, raw.timings.duration, tags);
-    reg.add(m.http_req_blocked, raw.timings.blocked, tags);
-    reg.add(m.http_req_connecting, raw.timings.connecting, tags);
-    reg.add(m.http_req_tls_handshaking, 0, tags);
-    reg.add(m.http_req_sending, raw.timings.sending, tags);
-    reg.add(m.http_req_waiting, raw.timings.waiting, tags);
-    reg.add(m.http_req_receiving, raw.timings.receiving, tags);
-    reg.add(m.http_req_failed, failed ? 1 : 0, tags);
-    reg.add(m.data_sent, raw.bytesSent, tags);
-    reg.add(m.data_received, raw.bytesReceived, tags);
+    const t = raw.timings;
+    reg.addLazy(m.http_reqs, 1, getTags);
+    reg.addLazy(m.http_req_duration, t.duration, getTags);
+    reg.addLazy(m.http_req_blocked, t.blocked, getTags);
+    reg.addLazy(m.http_req_connecting, t.connecting, getTags);
+    reg.addLazy(m.http_req_tls_handshaking, t.tls_handshaking, getTags);
+    reg.addLazy(m.http_req_sending, t.sending, getTags);
+    reg.addLazy(m.http_req_waiting, t.waiting, getTags);
+    reg.addLazy(m.http_req_receiving, t.receiving, getTags);
+    reg.addLazy(m.http_req_failed, failed ? 1 : 0, getTags);
+    reg.addLazy(m.data_sent, raw.bytesSent, getTags);
+    reg.addLazy(m.data_received, raw.bytesReceived, getTags);
     if (vu.intendedStartMs !== undefined) {
-      reg.add(m.http_req_duration_corrected, raw.timings.duration + vu.startDelayMs, tags);
+      reg.addLazy(m.http_req_duration_corrected, t.duration + vu.startDelayMs, getTags);
     }
-    engine.series.recordRequest(raw.timings.duration, failed);
+    engine.series.recordRequest(t.duration, failed);
   };
 
   async function asyncRequest(
@@ -141,8 +155,8 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     let target: URL;
     if (typeof url === 'object' && url !== null && 'url' in url && 'name' in url) {
       nameTag = url.name;
-      target = new URL(url.url);
-    } else target = new URL(String(url));
+      target = parseUrl(url.url);
+    } else target = parseUrl(String(url));
     const upper = method.toUpperCase();
     const headers: Record<string, string> = { 'User-Agent': 'preflight-native (k6 compatible)' };
     for (const [k, v] of Object.entries(params.headers ?? {})) headers[k] = String(v);
@@ -157,30 +171,37 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     let currentBody = encoded;
     for (let hop = 0; ; hop++) {
       engine.guardUrl(current);
-      const reqHeaders = { ...headers };
       const cookie = cookieHeader(vu, current, params.cookies);
-      if (cookie) reqHeaders.Cookie = cookie;
+      const reqHeaders = cookie ? { ...headers, Cookie: cookie } : headers;
       const raw = await sendRequest({
         method: currentMethod,
         url: current,
         headers: reqHeaders,
         body: currentBody,
         timeoutMs,
+        insecureSkipTLSVerify: engine.options.insecureSkipTLSVerify === true,
         onAbortHandle: setAbort,
       });
       const ok = raw.status !== 0 && isExpected(raw.status, expected);
-      const tags: Tags = {
-        ...vu.tags,
-        ...params.tags,
-        name: params.tags?.name ?? nameTag ?? current.href,
-        method: currentMethod,
-        status: String(raw.status),
-        url: current.href,
-        expected_response: String(ok),
-        proto: raw.status ? 'HTTP/1.1' : '',
+      const requestUrl = current;
+      const requestMethod = currentMethod;
+      let tags: Tags | undefined;
+      const getTags = (): Tags => {
+        if (tags) return tags;
+        tags = {
+          ...vu.tags,
+          ...params.tags,
+          name: params.tags?.name ?? nameTag ?? requestUrl.href,
+          method: requestMethod,
+          status: String(raw.status),
+          url: requestUrl.href,
+          expected_response: String(ok),
+          proto: raw.status ? 'HTTP/1.1' : '',
+        };
+        if (raw.error) tags.error_code = String(raw.errorCode);
+        return tags;
       };
-      if (raw.error) tags.error_code = String(raw.errorCode);
-      record(raw, tags, !ok);
+      record(raw, getTags, !ok);
       const setCookie = findRawHeader(raw.rawHeaders, 'set-cookie');
       if (setCookie.length) storeCookies(vu, current, setCookie);
       const location =
@@ -193,7 +214,7 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
         }
         continue;
       }
-      return createResponse(raw, current, currentMethod, reqHeaders, currentBody, params.responseType);
+      return new K6Response(raw, current, currentMethod, reqHeaders, currentBody, params.responseType);
     }
   }
 
@@ -236,75 +257,126 @@ export class AbortedError extends Error {
   }
 }
 
-function createResponse(
-  raw: RawResponse,
-  url: URL,
-  method: string,
-  requestHeaders: Record<string, string>,
-  body: Buffer | undefined,
-  responseType: Params['responseType'],
-) {
-  const text = responseType === 'none' ? null : responseType === 'binary' ? null : raw.body.toString('utf8');
-  let parsed: unknown;
-  let parsedOnce = false;
-  let headers: Record<string, string> | undefined;
-  let cookies: Record<string, Array<{ name: string; value: string }>> | undefined;
-  return {
-    status: raw.status,
-    status_text: raw.status ? `${raw.status} ${raw.statusText}` : '',
-    body:
-      responseType === 'binary'
-        ? raw.body.buffer.slice(raw.body.byteOffset, raw.body.byteOffset + raw.body.byteLength)
-        : text,
-    get headers() {
-      headers ??= parseRawHeaders(raw.rawHeaders);
-      return headers;
-    },
-    get cookies() {
-      if (!cookies) {
-        cookies = {};
-        for (const line of findRawHeader(raw.rawHeaders, 'set-cookie')) {
-          const pair = line.split(';')[0] ?? '';
-          const idx = pair.indexOf('=');
-          if (idx > 0)
-            cookies[pair.slice(0, idx).trim()] = [
-              { name: pair.slice(0, idx).trim(), value: pair.slice(idx + 1).trim() },
-            ];
-        }
+/** k6's Response: plain fields, with the body text, headers, cookies and JSON worked out only when read. */
+class K6Response {
+  readonly status: number;
+  readonly status_text: string;
+  readonly timings: RawResponse['timings'];
+  readonly url: string;
+  readonly proto: string;
+  readonly error: string;
+  readonly error_code: number;
+  readonly remote_ip: string;
+  readonly remote_port: number;
+  #text: string | null | undefined;
+  #binary: ArrayBuffer | undefined;
+  #parsed: { value: unknown } | undefined;
+  #headers: Record<string, string> | undefined;
+  #cookies: Record<string, Array<{ name: string; value: string }>> | undefined;
+  #request: Record<string, unknown> | undefined;
+
+  constructor(
+    private readonly raw: RawResponse,
+    target: URL,
+    private readonly method: string,
+    private readonly requestHeaders: Record<string, string>,
+    private readonly requestBody: Buffer | undefined,
+    private readonly responseType: Params['responseType'],
+  ) {
+    this.status = raw.status;
+    this.status_text = raw.status ? `${raw.status} ${raw.statusText}` : '';
+    this.timings = raw.timings;
+    this.url = target.href;
+    this.proto = raw.status ? 'HTTP/1.1' : '';
+    this.error = raw.error;
+    this.error_code = raw.errorCode;
+    this.remote_ip = target.hostname;
+    this.remote_port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  }
+
+  #getText(): string | null {
+    if (this.#text === undefined)
+      this.#text =
+        this.responseType === 'none' || this.responseType === 'binary'
+          ? null
+          : this.raw.body.toString('utf8');
+    return this.#text;
+  }
+
+  get body(): string | ArrayBuffer | null {
+    if (this.responseType !== 'binary') return this.#getText();
+    const body = this.raw.body;
+    this.#binary ??= body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+    return this.#binary;
+  }
+
+  get headers(): Record<string, string> {
+    this.#headers ??= parseRawHeaders(this.raw.rawHeaders);
+    return this.#headers;
+  }
+
+  get cookies(): Record<string, Array<{ name: string; value: string }>> {
+    if (!this.#cookies) {
+      const cookies: Record<string, Array<{ name: string; value: string }>> = {};
+      for (const line of findRawHeader(this.raw.rawHeaders, 'set-cookie')) {
+        const pair = line.split(';')[0] ?? '';
+        const idx = pair.indexOf('=');
+        if (idx > 0)
+          cookies[pair.slice(0, idx).trim()] = [
+            { name: pair.slice(0, idx).trim(), value: pair.slice(idx + 1).trim() },
+          ];
       }
-      return cookies;
-    },
-    timings: raw.timings,
-    url: url.href,
-    proto: raw.status ? 'HTTP/1.1' : '',
-    error: raw.error,
-    error_code: raw.errorCode,
-    remote_ip: url.hostname,
-    remote_port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    request: {
-      method,
-      url: url.href,
-      headers: requestHeaders,
-      body: body ? body.toString('utf8') : '',
+      this.#cookies = cookies;
+    }
+    return this.#cookies;
+  }
+
+  get request(): Record<string, unknown> {
+    this.#request ??= {
+      method: this.method,
+      url: this.url,
+      headers: this.requestHeaders,
+      body: this.requestBody ? this.requestBody.toString('utf8') : '',
       cookies: {},
-    },
-    json(selector?: string) {
-      if (!parsedOnce) {
-        parsedOnce = true;
-        try {
-          parsed = JSON.parse(text ?? '');
-        } catch (error) {
-          throw new Error(
-            `cannot parse json due to an error at line 1, character 1 , error: ${(error as Error).message}`,
-          );
-        }
+    };
+    return this.#request;
+  }
+
+  json(selector?: string): unknown {
+    if (!this.#parsed) {
+      try {
+        this.#parsed = { value: JSON.parse(this.#getText() ?? '') };
+      } catch (error) {
+        throw new Error(
+          `cannot parse json due to an error at line 1, character 1 , error: ${(error as Error).message}`,
+        );
       }
-      return selector ? lookupJson(parsed, selector) : parsed;
-    },
-    html() {
-      throw new PreflightError('E_UNSUPPORTED_API', 'The native engine does not support response.html()', {
-        hint: 'parse the body yourself, or run with --engine k6',
-      });
-    },
-  };
+    }
+    return selector ? lookupJson(this.#parsed.value, selector) : this.#parsed.value;
+  }
+
+  html(): never {
+    throw new PreflightError('E_UNSUPPORTED_API', 'The native engine does not support response.html()', {
+      hint: 'parse the body yourself, or run with --engine k6',
+    });
+  }
+
+  /** What `JSON.stringify(res)` shows in a script: every field, as k6 prints a response. */
+  toJSON(): Record<string, unknown> {
+    return {
+      status: this.status,
+      status_text: this.status_text,
+      body: this.body,
+      headers: this.headers,
+      cookies: this.cookies,
+      timings: this.timings,
+      url: this.url,
+      proto: this.proto,
+      error: this.error,
+      error_code: this.error_code,
+      remote_ip: this.remote_ip,
+      remote_port: this.remote_port,
+      request: this.request,
+    };
+  }
 }

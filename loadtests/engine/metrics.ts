@@ -135,6 +135,12 @@ export class MetricRegistry {
     for (const metric of this.metrics.values()) metric.series ??= new Map();
   }
 
+  /** Adds a sample whose tags are built only when a sub-metric or a series needs them (the hot path of requests). */
+  addLazy(metric: Metric, value: number, getTags: () => Tags): void {
+    if (metric.subs.length === 0 && !metric.series) metric.sink.add(value);
+    else this.add(metric, value, getTags());
+  }
+
   add(metric: Metric, value: number, tags: Tags): void {
     metric.sink.add(value);
     for (const sub of metric.subs) {

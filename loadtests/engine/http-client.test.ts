@@ -1,0 +1,236 @@
+/** The native engine's HTTP/1.1 client against real local servers: node:http, node:https and raw TCP peers. */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeCertificate } from '../../test/helpers/certificate.js';
+import {
+  closeHttpAgent,
+  findRawHeader,
+  parseRawHeaders,
+  type RawRequest,
+  sendRequest,
+} from './http-client.js';
+
+const servers: Array<HttpServer | TcpServer> = [];
+const sockets = new Set<Socket>();
+
+afterEach(async () => {
+  await closeHttpAgent();
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+async function listen<T extends HttpServer | TcpServer>(server: T): Promise<number> {
+  servers.push(server);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A TCP peer that answers every request with the given raw bytes (written in the given pieces). */
+async function rawServer(
+  pieces: Array<string | Buffer>,
+  options: { delayMs?: number; end?: boolean } = {},
+): Promise<number> {
+  const server = createTcpServer((socket) => {
+    socket.once('data', async () => {
+      for (const piece of pieces) {
+        socket.write(piece);
+        if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+      }
+      if (options.end) socket.end();
+    });
+  });
+  return listen(server);
+}
+
+function request(url: string, extra: Partial<RawRequest> = {}): RawRequest {
+  return { method: 'GET', url: new URL(url), headers: {}, body: undefined, timeoutMs: 5_000, ...extra };
+}
+
+describe('native HTTP client', () => {
+  it('keeps connections alive: sequential requests share one socket; status, headers, body and byte counts', async () => {
+    let connections = 0;
+    const server = createHttpServer((req, res) => {
+      res.setHeader('set-cookie', ['a=1; Path=/', 'b=2']);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ path: req.url, host: req.headers.host }));
+    });
+    server.on('connection', () => connections++);
+    const port = await listen(server);
+    for (let i = 0; i < 3; i++) {
+      const res = await sendRequest(request(`http://127.0.0.1:${port}/x?i=${i}`));
+      expect(res.error).toBe('');
+      expect(res.status).toBe(200);
+      expect(res.statusText).toBe('OK');
+      expect(JSON.parse(res.body.toString())).toEqual({ path: `/x?i=${i}`, host: `127.0.0.1:${port}` });
+      expect(findRawHeader(res.rawHeaders, 'set-cookie')).toEqual(['a=1; Path=/', 'b=2']);
+      expect(parseRawHeaders(res.rawHeaders)['Content-Type']).toBe('application/json');
+      expect(res.bytesReceived).toBeGreaterThan(res.body.length + 100);
+      expect(res.bytesSent).toBeGreaterThan(20);
+      expect(res.timings.duration).toBeGreaterThan(0);
+    }
+    expect(connections).toBe(1);
+  });
+
+  it('sends a body with its Content-Length and reads a chunked response written in pieces', async () => {
+    const server = createHttpServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', async () => {
+        const body = Buffer.concat(parts).toString();
+        res.write(`length=${req.headers['content-length']};`);
+        await new Promise((r) => setTimeout(r, 20));
+        res.write(`body=${body};`);
+        await new Promise((r) => setTimeout(r, 20));
+        res.end('end');
+      });
+    });
+    const port = await listen(server);
+    const res = await sendRequest(
+      request(`http://127.0.0.1:${port}/`, { method: 'POST', body: Buffer.from('hello=world') }),
+    );
+    expect(res.status).toBe(200);
+    expect(findRawHeader(res.rawHeaders, 'transfer-encoding')).toEqual(['chunked']);
+    expect(res.body.toString()).toBe('length=11;body=hello=world;end');
+    expect(res.timings.receiving).toBeGreaterThan(10);
+  });
+
+  it('decodes chunk sizes, data and trailers split anywhere across reads', async () => {
+    const wire =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '5\r\nhello\r\n1;ext=1\r\n \r\nB\r\nchunked wor\r\n2\r\nld\r\n0\r\nX-Trailer: 1\r\n\r\n';
+    const pieces: string[] = [];
+    for (let i = 0; i < wire.length; i += 3) pieces.push(wire.slice(i, i + 3));
+    const port = await rawServer(pieces, { delayMs: 1 });
+    const res = await sendRequest(request(`http://127.0.0.1:${port}/`));
+    expect(res.error).toBe('');
+    expect(res.body.toString()).toBe('hello chunked world');
+  });
+
+  it('reads a body delimited by the connection closing, and an HTTP/1.0 answer', async () => {
+    const port = await rawServer(['HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ', 'close'], {
+      delayMs: 10,
+      end: true,
+    });
+    const res = await sendRequest(request(`http://127.0.0.1:${port}/`));
+    expect(res.error).toBe('');
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('until close');
+  });
+
+  it('skips an interim 100 Continue and reads the real answer', async () => {
+    const port = await rawServer([
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok',
+    ]);
+    const res = await sendRequest(
+      request(`http://127.0.0.1:${port}/`, { method: 'POST', body: Buffer.from('x') }),
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.toString()).toBe('ok');
+  });
+
+  it('HEAD and 204 carry no body and leave the connection usable', async () => {
+    let connections = 0;
+    const server = createHttpServer((req, res) => {
+      if (req.url === '/empty') {
+        res.statusCode = 204;
+        res.end();
+        return;
+      }
+      res.setHeader('content-length', '5');
+      res.end(req.method === 'HEAD' ? undefined : 'hello');
+    });
+    server.on('connection', () => connections++);
+    const port = await listen(server);
+    const head = await sendRequest(request(`http://127.0.0.1:${port}/`, { method: 'HEAD' }));
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    const empty = await sendRequest(request(`http://127.0.0.1:${port}/empty`));
+    expect(empty.status).toBe(204);
+    const get = await sendRequest(request(`http://127.0.0.1:${port}/`));
+    expect(get.body.toString()).toBe('hello');
+    expect(connections).toBe(1);
+  });
+
+  it('sends again on a fresh socket when the server closes a kept-alive one as it is reused', async () => {
+    // The race a keep-alive client meets: the first socket answers once, then closes on the next request.
+    let connections = 0;
+    const server = createTcpServer((socket) => {
+      const n = ++connections;
+      let requests = 0;
+      socket.on('data', () => {
+        requests++;
+        if (n === 1 && requests === 2) socket.destroy();
+        else socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n${n === 1 ? 'once' : 'fine'}`);
+      });
+    });
+    const port = await listen(server);
+    expect((await sendRequest(request(`http://127.0.0.1:${port}/`))).body.toString()).toBe('once');
+    const again = await sendRequest(request(`http://127.0.0.1:${port}/`));
+    expect(again.error).toBe('');
+    expect(again.body.toString()).toBe('fine');
+    expect(connections).toBe(2);
+  });
+
+  it('drops an idle socket the server closed and opens a new one', async () => {
+    let connections = 0;
+    const server = createTcpServer((socket) => {
+      connections++;
+      socket.on('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        setTimeout(() => socket.end(), 20);
+      });
+    });
+    const port = await listen(server);
+    expect((await sendRequest(request(`http://127.0.0.1:${port}/`))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await sendRequest(request(`http://127.0.0.1:${port}/`))).status).toBe(200);
+    expect(connections).toBe(2);
+  });
+
+  it('reports a timeout, a refused connection, an abort and a malformed answer as k6 errors (status 0)', async () => {
+    const silent = await listen(createTcpServer(() => undefined));
+    const timedOut = await sendRequest(request(`http://127.0.0.1:${silent}/`, { timeoutMs: 200 }));
+    expect(timedOut).toMatchObject({ status: 0, error: 'request timeout', errorCode: 1050 });
+    expect(timedOut.timings.waiting).toBeGreaterThanOrEqual(150);
+
+    const closed = await listen(createTcpServer());
+    await new Promise((resolve) => servers.pop()?.close(resolve));
+    const refused = await sendRequest(request(`http://127.0.0.1:${closed}/`));
+    expect(refused).toMatchObject({ status: 0, error: 'dial: connection refused', errorCode: 1212 });
+
+    let abort: ((error?: Error) => void) | undefined;
+    const pending = sendRequest(
+      request(`http://127.0.0.1:${silent}/`, { onAbortHandle: (fn) => (abort = fn ?? abort) }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    abort?.();
+    expect(await pending).toMatchObject({ status: 0, error: 'request aborted' });
+
+    const garbage = await rawServer(['SSH-2.0-OpenSSH\r\n\r\n']);
+    const bad = await sendRequest(request(`http://127.0.0.1:${garbage}/`));
+    expect(bad).toMatchObject({ status: 0, error: 'malformed HTTP response' });
+  });
+
+  it('verifies certificates over https, and accepts a self-signed one only with insecureSkipTLSVerify', async () => {
+    const { key, cert } = await makeCertificate(30);
+    const port = await listen(createHttpsServer({ key, cert }, (_req, res) => res.end('secure')));
+    const strict = await sendRequest(request(`https://127.0.0.1:${port}/`));
+    expect(strict.status).toBe(0);
+    expect(strict.error).toMatch(/self[- ]signed/i);
+    const insecure = await sendRequest(
+      request(`https://127.0.0.1:${port}/`, { insecureSkipTLSVerify: true }),
+    );
+    expect(insecure.error).toBe('');
+    expect(insecure.body.toString()).toBe('secure');
+    expect(insecure.timings.tls_handshaking).toBeGreaterThan(0);
+  });
+});
