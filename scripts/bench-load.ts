@@ -1,6 +1,7 @@
 /**
  * `npm run bench:load`: the native engine's maximum request rate on one core against a minimal local node
- * http server, beside autocannon in the same run, plus peak RSS.
+ * http server, beside autocannon in the same run, plus peak RSS. It measures the built engine in dist/ (what the
+ * `preflight` bin runs; the npm script builds it first), not the TypeScript sources through tsx.
  *   BENCH_LOAD_SECONDS (default 10)   duration of each throughput run
  *   BENCH_LOAD_CONNECTIONS (default 64) VUs / autocannon connections
  *   BENCH_LOAD_ROUNDS (default 2)      alternate native and autocannon this many times; the best of each counts
@@ -11,8 +12,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { runScenario } from '../loadtests/engine/run.js';
 import { startTool } from '../src/process.js';
+
+const { runScenario } = (await import(
+  new URL('../dist/loadtests/engine/run.js', import.meta.url).href
+)) as typeof import('../loadtests/engine/run.js');
 
 const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 64);
