@@ -78,7 +78,7 @@ describe('backup run + verify on file storage', () => {
     try {
       await applyStableOutputSettings(client);
       await client.query('BEGIN');
-      for (const method of ['hashtext', 'hashrecord', 'md5'] as const) {
+      for (const method of ['hashcolumns', 'hashtext', 'hashrecord', 'md5'] as const) {
         const before = await computeTableFigures(client, 'app', 'Mixed Case', method);
         await client.query(`SAVEPOINT s; UPDATE app."Mixed Case" SET x = 9.5 WHERE x = 1.25`);
         const after = await computeTableFigures(client, 'app', 'Mixed Case', method);
@@ -92,7 +92,62 @@ describe('backup run + verify on file storage', () => {
     }
   });
 
-  it.each(['hashrecord', 'hashtext', 'md5'] as const)(
+  it('hashcolumns binds values to their row and column, and hashes every kind of column type', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await applyStableOutputSettings(client);
+      await client.query('BEGIN');
+      await client.query(`
+        CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+        CREATE TYPE mood AS ENUM ('calm', 'busy');
+        CREATE TYPE pair AS (a int, b text);
+        CREATE TABLE kinds (a int, b int, v varchar(10), c char(3), n numeric, d positive, e mood,
+                            arr int[], r int4range, p pair, ts timestamptz, u uuid, j jsonb, pt point,
+                            bt bytea, dt date, bo boolean);
+        INSERT INTO kinds VALUES
+          (1, 2, 'x', 'ab', 1.5, 3, 'calm', '{1,2}', '[1,5)', ROW(1, 'y'), '2026-01-01Z',
+           '00000000-0000-0000-0000-000000000001', '{"k": 1}', '(1,2)', '\\x01', '2026-02-28', true),
+          (3, 4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+      const figures = () => computeTableFigures(client, 'public', 'kinds', 'hashcolumns');
+      const base = await figures();
+      expect(base).toMatchObject({ rows: 2, method: 'hashcolumns' });
+      const changed = async (sql: string) => {
+        await client.query(`SAVEPOINT c; ${sql}`);
+        const after = await figures();
+        await client.query('ROLLBACK TO SAVEPOINT c');
+        expect(after.rows, sql).toBe(base.rows);
+        return after.checksum !== base.checksum;
+      };
+      // values swapped between rows of one column keep every column's sum: the row binding must still see it
+      expect(await changed('UPDATE kinds SET b = CASE a WHEN 1 THEN 4 ELSE 2 END')).toBe(true);
+      // values swapped between two columns of a row
+      expect(await changed('UPDATE kinds SET a = b, b = a WHERE a = 1')).toBe(true);
+      for (const sql of [
+        "UPDATE kinds SET v = 'z' WHERE a = 1",
+        "UPDATE kinds SET e = 'busy' WHERE a = 1",
+        "UPDATE kinds SET arr = '{2,1}' WHERE a = 1",
+        "UPDATE kinds SET p = ROW(1, 'z') WHERE a = 1",
+        'UPDATE kinds SET j = \'{"k": 2}\' WHERE a = 1',
+        "UPDATE kinds SET pt = '(2,1)' WHERE a = 1",
+        'UPDATE kinds SET ts = NULL WHERE a = 1',
+        "UPDATE kinds SET bt = '\\x02' WHERE a = 1",
+        "UPDATE kinds SET dt = '2026-03-01' WHERE a = 1",
+        'UPDATE kinds SET bo = false WHERE a = 1',
+        "UPDATE kinds SET r = '[1,6)' WHERE a = 1",
+        "UPDATE kinds SET c = 'ac' WHERE a = 1",
+        'UPDATE kinds SET n = 0 WHERE a = 3',
+      ])
+        expect(await changed(sql), sql).toBe(true);
+      // equal values by the type's equality hash alike (numeric 1.50 = 1.5)
+      expect(await changed('UPDATE kinds SET n = 1.50 WHERE a = 1')).toBe(false);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+    }
+  });
+
+  it.each(['hashcolumns', 'hashrecord', 'hashtext', 'md5'] as const)(
     'records and verifies %s checksums (hashrecord falls back per table)',
     async (method) => {
       const storage = createFileStorage(join(dir, `store-${method}`));

@@ -88,7 +88,7 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
     await source.connect();
     try {
       await applyStableOutputSettings(source);
-      expect(await computeAllFigures(source, 'hashrecord')).toEqual(manifest.tables);
+      expect(await computeAllFigures(source, 'hashcolumns')).toEqual(manifest.tables);
     } finally {
       await source.end();
     }
@@ -182,7 +182,7 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
       await restored.connect();
       try {
         await applyStableOutputSettings(restored);
-        expect(await computeAllFigures(restored, 'hashrecord')).toEqual(manifest.tables);
+        expect(await computeAllFigures(restored, 'hashcolumns')).toEqual(manifest.tables);
       } finally {
         await restored.end();
       }

@@ -44,15 +44,16 @@ export async function listDumpedTables(
   return rows;
 }
 
-export type ChecksumMethod = 'hashtext' | 'hashrecord' | 'md5';
+export type ChecksumMethod = 'hashcolumns' | 'hashtext' | 'hashrecord' | 'md5';
 
 /**
- * Per-row 64-bit hash: of the row's text with hashtextextended (exact text), of the row's values with
- * hash_record_extended (cheapest: no text conversion; values compared by their type's equality), or the first
- * 64 bits of md5 of the row's text (independent of the server's hash functions).
+ * Per-row 64-bit hash: of the row's values column by column with each type's own extended hash function
+ * (hashcolumns: cheapest, no row or text is built; values compared by their type's equality), of the row's values
+ * with hash_record_extended (hashrecord: builds the row first), of the row's text with hashtextextended (hashtext:
+ * exact text), or the first 64 bits of md5 of the row's text (md5: independent of the server's hash functions).
  */
 // `t.*` is always the whole row, even when the table has a column named t
-const rowHashSql: Record<ChecksumMethod, string> = {
+const rowHashSql: Record<Exclude<ChecksumMethod, 'hashcolumns'>, string> = {
   hashtext: 'hashtextextended((t.*)::text, 0)',
   hashrecord: 'hash_record_extended(t.*, 0)',
   md5: "('x' || substr(md5((t.*)::text), 1, 16))::bit(64)::bigint",
@@ -63,9 +64,84 @@ const UNDEFINED_FUNCTION = '42883';
 const NO_ACTIVE_TRANSACTION = '25P01';
 
 /**
+ * Each column's extended hash function: the support function 2 of its type's default hash operator class (found
+ * as PostgreSQL finds it: the type itself, a domain's base type, a binary-coercible type, preferring the category's
+ * preferred type (varchar -> text), or the polymorphic class of an array, enum, range or composite). The value is
+ * cast to the function's argument type when that differs; without a callable function or a cast (date's class uses
+ * hashint4extended, which takes no date; bytea's takes `internal`) the column is hashed as text.
+ */
+async function listColumnHashes(
+  client: pg.ClientBase,
+  schema: string,
+  table: string,
+): Promise<Array<{ name: string; func: string | null; castTo: string | null }>> {
+  const { rows } = await client.query<{ name: string; func: string | null; cast_to: string | null }>(
+    `WITH cols AS (
+       SELECT a.attnum, a.attname,
+              CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END AS base
+       FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+       WHERE a.attrelid = (quote_ident($1) || '.' || quote_ident($2))::regclass
+         AND a.attnum > 0 AND NOT a.attisdropped),
+     found AS (
+       SELECT c.attnum, c.attname, c.base, h.func, h.argtype
+       FROM cols c JOIN pg_type bt ON bt.oid = c.base
+       LEFT JOIN LATERAL (
+         SELECT p.amproc::regproc::text AS func, pr.proargtypes[0] AS argtype
+         FROM pg_opclass oc
+         JOIN pg_am am ON am.oid = oc.opcmethod AND am.amname = 'hash'
+         JOIN pg_amproc p ON p.amprocfamily = oc.opcfamily AND p.amprocnum = 2
+                         AND p.amproclefttype = oc.opcintype AND p.amprocrighttype = oc.opcintype
+         JOIN pg_proc pr ON pr.oid = p.amproc
+         JOIN pg_type it ON it.oid = oc.opcintype
+         WHERE oc.opcdefault AND (
+           oc.opcintype = c.base
+           OR EXISTS (SELECT 1 FROM pg_cast k
+                      WHERE k.castsource = c.base AND k.casttarget = oc.opcintype AND k.castmethod = 'b')
+           OR (oc.opcintype = 'anyarray'::regtype AND bt.typcategory = 'A' AND bt.typelem <> 0)
+           OR (oc.opcintype = 'anyenum'::regtype AND bt.typtype = 'e')
+           OR (oc.opcintype = 'anyrange'::regtype AND bt.typtype = 'r')
+           OR (oc.opcintype = 'anymultirange'::regtype AND bt.typtype = 'm')
+           OR (oc.opcintype = 'record'::regtype AND bt.typtype = 'c'))
+         ORDER BY oc.opcintype = c.base DESC, it.typispreferred DESC
+         LIMIT 1) h ON true)
+     SELECT f.attname AS name,
+            CASE WHEN f.argtype = f.base OR f.polymorphic OR k.oid IS NOT NULL THEN f.func END AS func,
+            CASE WHEN f.argtype <> f.base AND NOT f.polymorphic AND k.oid IS NOT NULL
+                 THEN format_type(f.argtype, NULL) END AS cast_to
+     FROM (SELECT found.*, coalesce(at.typtype = 'p' AND (at.typname LIKE 'any%' OR at.typname = 'record'), false)
+                             AS polymorphic
+           FROM found LEFT JOIN pg_type at ON at.oid = found.argtype) f
+     LEFT JOIN pg_cast k ON k.castsource = f.base AND k.casttarget = f.argtype
+     ORDER BY f.attnum`,
+    [schema, table],
+  );
+  return rows.map((r) => ({ name: r.name, func: r.func, castTo: r.cast_to }));
+}
+
+/**
+ * hashcolumns' row hash: the columns' hashes, each shifted by its position, XORed (so values swapped between
+ * columns change it); a NULL hashes to a constant of its position.
+ */
+async function buildColumnsRowHash(client: pg.ClientBase, schema: string, table: string): Promise<string> {
+  const columns = await listColumnHashes(client, schema, table);
+  if (columns.length === 0) return '0::bigint';
+  return columns
+    .map(({ name, func, castTo }, i) => {
+      const column = `t.${quoteIdent(name)}`;
+      const hash = func
+        ? `${func}(${castTo ? `${column}::${castTo}` : column}, 0)`
+        : `hashtextextended(${column}::text, 0)`;
+      const shift = i % 61;
+      const value = `coalesce(${hash}, ${-(i + 1)})`;
+      return shift ? `(${value} << ${shift})` : value;
+    })
+    .join(' # ');
+}
+
+/**
  * Counts and checksums one table (ONLY: inheritance children are counted on their own, as pg_dump dumps them).
- * hashrecord falls back to hashtext for a table with a column type that has no hash function; the method used
- * is recorded per table.
+ * hashcolumns and hashrecord fall back to hashtext for a table with a column type that has no hash function (an
+ * array or composite of json, say); the method used is recorded per table.
  */
 export async function computeTableFigures(
   client: pg.ClientBase,
@@ -73,14 +149,16 @@ export async function computeTableFigures(
   table: string,
   method: ChecksumMethod = 'hashtext',
 ): Promise<TableFigures> {
-  const query = (m: ChecksumMethod) =>
-    client.query<{ rows: string; checksum: string }>(
-      `SELECT count(*)::text AS rows, coalesce(sum(${rowHashSql[m]}), 0)::text AS checksum
+  const query = async (m: ChecksumMethod) => {
+    const rowHash = m === 'hashcolumns' ? await buildColumnsRowHash(client, schema, table) : rowHashSql[m];
+    return client.query<{ rows: string; checksum: string }>(
+      `SELECT count(*)::text AS rows, coalesce(sum(${rowHash}), 0)::text AS checksum
        FROM ONLY ${quoteIdent(schema)}.${quoteIdent(table)} AS t`,
     );
+  };
   let used = method;
   let result: pg.QueryResult<{ rows: string; checksum: string }>;
-  if (method === 'hashrecord') {
+  if (method === 'hashrecord' || method === 'hashcolumns') {
     // inside a transaction (the snapshot's) a failed query needs a savepoint; outside one it needs nothing
     const inTransaction = await client.query('SAVEPOINT preflight_figures').then(
       () => true,

@@ -1,13 +1,14 @@
 /** The manifest written last beside every backup (its presence marks the backup complete) and the verification record. */
+import type { ChecksumMethod } from './figures.js';
 
 export interface TableFigures {
   schema: string;
   table: string;
   rows: number;
-  /** Sum over every row of a 64-bit hash of row::text (the manifest's checksumMethod), as a decimal string: order-independent. */
+  /** Sum over every row of a 64-bit hash of the row (its `method`), as a decimal string: order-independent. */
   checksum: string;
-  /** How this table's checksum was computed (hashrecord falls back to hashtext for types without a hash function). */
-  method?: 'hashtext' | 'hashrecord' | 'md5';
+  /** How this table's checksum was computed (hashcolumns and hashrecord fall back to hashtext for types without a hash function). */
+  method?: ChecksumMethod;
 }
 
 export interface StoredObjectRecord {
@@ -38,7 +39,7 @@ export interface BackupManifest {
   durationMs: number;
   objects: StoredObjectRecord[];
   /** How `tables[].checksum` was computed; verify uses the same. */
-  checksumMethod: 'hashtext' | 'hashrecord' | 'md5';
+  checksumMethod: ChecksumMethod;
   tables: TableFigures[];
   encryption: { tool: 'age'; recipients: Array<{ recipient: string; fingerprint: string }> };
   layout: { base: string; wal: string };

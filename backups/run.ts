@@ -126,7 +126,7 @@ async function dumpToStorage(
     encrypted.on('error', (error) => tap.destroy(error));
     encrypted.pipe(tap);
     const uploaded = options.storage.putStream(dumpKey, tap, { onProgress: options.onUploadProgress });
-    const checksumMethod = options.checksumMethod ?? 'hashrecord';
+    const checksumMethod = options.checksumMethod ?? 'hashcolumns';
     const figured = computeAllFigures(snapshot.client, checksumMethod).then((figures) => {
       log(
         `backup ${id}: ${figures.length} tables counted and checksummed after ${Date.now() - phaseStart} ms`,

@@ -67,6 +67,9 @@ export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
   try {
     await applyStableOutputSettings(client);
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // the count and checksum scans run on this one backend, beside pg_dump: no parallel workers taking the
+    // server's other cores from pg_dump (and from the live database)
+    await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
     const { rows } = await client.query<{ snapshot: string; database: string; version: string; num: string }>(
       `SELECT pg_export_snapshot() AS snapshot, current_database() AS database,
               current_setting('server_version') AS version, current_setting('server_version_num') AS num`,

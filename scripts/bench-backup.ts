@@ -3,7 +3,7 @@
  * compares `preflight backup run` throughput with `pg_dump` alone to /dev/null (goal: ratio >= 0.85), and
  * verify's restore time with plain `pg_restore -j 2` of the same dump (goal: ratio <= 1.2). Prints both ratios.
  * Options: BENCH_SCALE (default 70), BENCH_ROUNDS (default 3; the order alternates each round and the best of each is compared), BENCH_CHECKSUM
- * (hashrecord, the default of backups.checksum; hashtext; md5).
+ * (hashcolumns, the default of backups.checksum; hashrecord; hashtext; md5).
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
@@ -27,7 +27,7 @@ import { runTool } from '../src/process.js';
 const scale = Number(process.env.BENCH_SCALE ?? 70);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const compressLevel = 6;
-const checksumMethod = (process.env.BENCH_CHECKSUM ?? 'hashrecord') as ChecksumMethod;
+const checksumMethod = (process.env.BENCH_CHECKSUM ?? 'hashcolumns') as ChecksumMethod;
 const log = (message: string) => process.stderr.write(`[bench:backup] ${message}\n`);
 
 async function timeIt<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
           compressLevel,
           checksumMethod,
           metrics: {},
+          log: (message) => log(`round ${round}:   ${message}`),
         }),
       );
       backupTimes.push(backup.ms);

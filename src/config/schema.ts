@@ -292,10 +292,10 @@ export const configSchema = object(
             description: 'Retries of transient storage and network errors (exponential backoff with jitter)',
           },
         ),
-        checksum: oneOf(['hashrecord', 'hashtext', 'md5'] as const, {
+        checksum: oneOf(['hashcolumns', 'hashrecord', 'hashtext', 'md5'] as const, {
           description:
-            "Row checksum recorded per table: hashrecord (hash_record_extended of the values: cheapest, values compared by their type's equality; falls back to hashtext per table for types without a hash function), hashtext (hash of the row text: exact text) or md5 (of the row text: slowest, independent of the server build)",
-          default: 'hashrecord',
+            "Row checksum recorded per table: hashcolumns (each column's own extended hash function, combined per row: cheapest, values compared by their type's equality), hashrecord (hash_record_extended of the row: builds each row first), hashtext (hash of the row text: exact text) or md5 (of the row text: slowest, independent of the server build). hashcolumns and hashrecord fall back to hashtext per table for a type without a hash function",
+          default: 'hashcolumns',
         }),
         compressLevel: number({
           description: 'pg_dump -Z compression level of the custom-format dump (0-9)',
