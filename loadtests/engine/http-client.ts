@@ -106,7 +106,12 @@ function classifyError(error: Error & { code?: string }): { message: string; cod
     return { message: 'connection reset by peer', code: 1220 };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { message: 'lookup: no such host', code: 1101 };
   if (error.name === 'AbortError') return { message: 'request aborted', code: 1000 };
-  if (code.startsWith('ERR_TLS') || code.includes('CERT')) return { message: error.message, code: 1300 };
+  // k6's TLS codes: 1310 unknown authority, 1311 hostname mismatch, 1300 any other
+  if (/SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF|CERT_UNTRUSTED/.test(code))
+    return { message: `x509: certificate signed by unknown authority (${error.message})`, code: 1310 };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { message: error.message, code: 1311 };
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT'))
+    return { message: error.message, code: 1300 };
   return { message: error.message, code: 1000 };
 }
 
