@@ -1,3 +1,4 @@
+import { executionAsyncId } from 'node:async_hooks';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +7,14 @@ import { findTool, resolveTool, runTool, startTool, ToolError } from './process.
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'bin');
 
 describe('process helper (real subprocesses)', () => {
+  it('leaves promise hooks off: zx runs without entering its AsyncLocalStorage (it slowed every later promise)', async () => {
+    // with promise hooks on, a promise continuation runs under its own async id; without, under the outer one
+    const continuationId = () => Promise.resolve().then(() => executionAsyncId());
+    expect(await continuationId()).toBe(executionAsyncId());
+    await runTool(process.execPath, ['-e', ''], { timeoutMs: 20_000 });
+    expect(await continuationId()).toBe(executionAsyncId());
+  });
+
   it('returns stdout, stderr, exit code and duration', async () => {
     const result = await runTool('sh', ['-c', 'echo out; echo err >&2']);
     expect(result.exitCode).toBe(0);
