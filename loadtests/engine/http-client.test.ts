@@ -196,7 +196,7 @@ describe('native HTTP client', () => {
     expect(connections).toBe(2);
   });
 
-  it('reports a timeout, a refused connection, an abort and a malformed answer as k6 errors (status 0)', async () => {
+  it('reports a timeout, a refused connection, an abort, an injected header and a malformed answer as k6 errors (status 0)', async () => {
     const silent = await listen(createTcpServer(() => undefined));
     const timedOut = await sendRequest(request(`http://127.0.0.1:${silent}/`, { timeoutMs: 200 }));
     expect(timedOut).toMatchObject({ status: 0, error: 'request timeout', errorCode: 1050 });
@@ -214,6 +214,18 @@ describe('native HTTP client', () => {
     await new Promise((r) => setTimeout(r, 50));
     abort?.();
     expect(await pending).toMatchObject({ status: 0, error: 'request aborted' });
+
+    let contacted = 0;
+    const counting = await listen(createTcpServer(() => contacted++));
+    const injected = await sendRequest(
+      request(`http://127.0.0.1:${counting}/`, { headers: { 'X-Note': 'a\r\nX-Admin: 1' } }),
+    );
+    expect(injected).toMatchObject({ status: 0, error: 'net/http: invalid header field value for "X-Note"' });
+    const badName = await sendRequest(
+      request(`http://127.0.0.1:${counting}/`, { headers: { 'Bad Name': 'x' } }),
+    );
+    expect(badName.error).toBe('net/http: invalid header field name "Bad Name"');
+    expect(contacted).toBe(0);
 
     const garbage = await rawServer(['SSH-2.0-OpenSSH\r\n\r\n']);
     const bad = await sendRequest(request(`http://127.0.0.1:${garbage}/`));

@@ -142,8 +142,24 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
       reused: false,
       resolve,
     };
-    dispatch(exchange);
+    const invalid = findInvalidRequestPart(request);
+    if (invalid) settle(exchange, Object.assign(new Error(invalid), { code: 'EINVALIDREQUEST' }));
+    else dispatch(exchange);
   });
+}
+
+const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const unsafeValuePattern = /[\r\n\0]/;
+
+/** A method or header that would break the request line or inject headers, refused before anything is sent (as Go's net/http does). */
+function findInvalidRequestPart(request: RawRequest): string | undefined {
+  if (!tokenPattern.test(request.method)) return `net/http: invalid method ${JSON.stringify(request.method)}`;
+  for (const name in request.headers) {
+    if (!tokenPattern.test(name)) return `net/http: invalid header field name ${JSON.stringify(name)}`;
+    if (unsafeValuePattern.test(request.headers[name] ?? ''))
+      return `net/http: invalid header field value for ${JSON.stringify(name)}`;
+  }
+  return undefined;
 }
 
 function originKey(request: RawRequest): string {
