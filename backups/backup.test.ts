@@ -44,6 +44,20 @@ describe('backup run + verify on file storage', () => {
     removeTempDirs();
   });
 
+  /** Runs `work` in a transaction that is rolled back, with the backup's output settings. */
+  async function inRolledBackTransaction(work: (client: pg.Client) => Promise<void>): Promise<void> {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await applyStableOutputSettings(client);
+      await client.query('BEGIN');
+      await work(client);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+    }
+  }
+
   it('stores a complete backup whose restored copy matches the manifest exactly', async () => {
     const storage = createFileStorage(join(dir, 'store'));
     const textfileDir = join(dir, 'metrics');
@@ -73,11 +87,7 @@ describe('backup run + verify on file storage', () => {
   });
 
   it('checksums cover every column, even in a table with a column named like the row alias', async () => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await applyStableOutputSettings(client);
-      await client.query('BEGIN');
+    await inRolledBackTransaction(async (client) => {
       for (const method of ['hashcolumns', 'hashtext', 'hashrecord', 'md5'] as const) {
         const before = await computeTableFigures(client, 'app', 'Mixed Case', method);
         await client.query(`SAVEPOINT s; UPDATE app."Mixed Case" SET x = 9.5 WHERE x = 1.25`);
@@ -86,18 +96,11 @@ describe('backup run + verify on file storage', () => {
         expect(after.rows).toBe(before.rows);
         expect(after.checksum, method).not.toBe(before.checksum);
       }
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-      await client.end();
-    }
+    });
   });
 
   it('hashcolumns binds values to their row and column, and hashes every kind of column type', async () => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await applyStableOutputSettings(client);
-      await client.query('BEGIN');
+    await inRolledBackTransaction(async (client) => {
       await client.query(`
         CREATE DOMAIN positive AS int CHECK (VALUE > 0);
         CREATE TYPE mood AS ENUM ('calm', 'busy');
@@ -141,10 +144,7 @@ describe('backup run + verify on file storage', () => {
         expect(await changed(sql), sql).toBe(true);
       // equal values by the type's equality hash alike (numeric 1.50 = 1.5)
       expect(await changed('UPDATE kinds SET n = 1.50 WHERE a = 1')).toBe(false);
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-      await client.end();
-    }
+    });
   });
 
   it.each(['hashcolumns', 'hashrecord', 'hashtext', 'md5'] as const)(
