@@ -51,7 +51,6 @@ const emptyBody = Buffer.alloc(0);
 /** One exchange on a connection: what is known so far about the response. */
 interface Exchange {
   request: RawRequest;
-  method: string;
   deadline: number;
   t0: number;
   tReady: number;
@@ -121,7 +120,6 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
     const t0 = now();
     const exchange: Exchange = {
       request,
-      method: request.method,
       deadline: t0 + request.timeoutMs,
       t0,
       tReady: t0,
@@ -316,6 +314,7 @@ function parseHead(exchange: Exchange, head: string): boolean {
     const name = line.slice(0, colon);
     const value = line.slice(colon + 1).trim();
     raw.push(name, value);
+    // only content-length (14), transfer-encoding (17) and connection (10) matter: lower-case just those lengths
     const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';
     if (lower === 'content-length') length = Number(value);
     else if (lower === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
@@ -324,7 +323,7 @@ function parseHead(exchange: Exchange, head: string): boolean {
   exchange.rawHeaders = raw;
   exchange.keepAlive = http10 ? connection === 'keep-alive' : connection !== 'close';
   const noBody =
-    exchange.method === 'HEAD' || exchange.status === 204 || exchange.status === 304 || exchange.status < 200;
+    exchange.request.method === 'HEAD' || exchange.status === 204 || exchange.status === 304 || exchange.status < 200;
   if (noBody) exchange.remaining = 0;
   else if (chunked) exchange.remaining = -1;
   else if (length >= 0 && Number.isFinite(length)) exchange.remaining = length;
