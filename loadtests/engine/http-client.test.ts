@@ -180,6 +180,29 @@ describe('native HTTP client', () => {
     expect(connections).toBe(2);
   });
 
+  it('does not reuse a socket that sent more than its response (after a length, a chunked end or no body)', async () => {
+    let connections = 0;
+    const server = createTcpServer((socket) => {
+      const n = ++connections;
+      socket.once('data', () =>
+        socket.write(
+          n === 1
+            ? 'HTTP/1.1 204 No Content\r\n\r\nSTRAY'
+            : n === 2
+              ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokSTRAY'
+              : 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nSTRAY',
+        ),
+      );
+    });
+    const port = await listen(server);
+    for (let i = 1; i <= 4; i++) {
+      const res = await sendRequest(request(`http://127.0.0.1:${port}/`, { timeoutMs: 1_000 }));
+      expect(res.error, `request ${i}`).toBe('');
+      expect(res.body.toString()).toBe(i === 1 ? '' : 'ok');
+      expect(connections).toBe(i);
+    }
+  });
+
   it('drops an idle socket the server closed and opens a new one', async () => {
     let connections = 0;
     const server = createTcpServer((socket) => {

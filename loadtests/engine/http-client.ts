@@ -286,6 +286,7 @@ function onData(conn: Connection, chunk: Buffer): void {
     // An interim response (100 Continue): the real one follows.
     if (exchange.status < 200) exchange.tHead = 0;
     else if (exchange.remaining === 0) {
+      if (data.length) conn.pending = data;
       complete(conn);
       return;
     }
@@ -339,6 +340,8 @@ function readBody(conn: Connection, exchange: Exchange, data: Buffer): void {
     if (data.length === 0) return;
     if (data.length >= exchange.remaining) {
       if (exchange.remaining) exchange.chunks.push(data.subarray(0, exchange.remaining));
+      // bytes past the response: the socket is out of step and must not be reused (complete() drops it)
+      if (data.length > exchange.remaining) conn.pending = data.subarray(exchange.remaining);
       exchange.remaining = 0;
       complete(conn);
       return;
@@ -363,6 +366,7 @@ function readChunked(conn: Connection, exchange: Exchange, data: Buffer): void {
       const end = data.indexOf('\r\n', offset);
       if (end < 0) break;
       if (end === offset) {
+        if (end + 2 < data.length) conn.pending = data.subarray(end + 2);
         exchange.remaining = 0;
         complete(conn);
         return;
