@@ -274,15 +274,26 @@ class K6Response {
   #headers: Record<string, string> | undefined;
   #cookies: Record<string, Array<{ name: string; value: string }>> | undefined;
   #request: Record<string, unknown> | undefined;
+  // what the getters work from: private fields, so a script sees only k6's response fields
+  readonly #raw: RawResponse;
+  readonly #method: string;
+  readonly #requestHeaders: Record<string, string>;
+  readonly #requestBody: Buffer | undefined;
+  readonly #responseType: Params['responseType'];
 
   constructor(
-    private readonly raw: RawResponse,
+    raw: RawResponse,
     target: URL,
-    private readonly method: string,
-    private readonly requestHeaders: Record<string, string>,
-    private readonly requestBody: Buffer | undefined,
-    private readonly responseType: Params['responseType'],
+    method: string,
+    requestHeaders: Record<string, string>,
+    requestBody: Buffer | undefined,
+    responseType: Params['responseType'],
   ) {
+    this.#raw = raw;
+    this.#method = method;
+    this.#requestHeaders = requestHeaders;
+    this.#requestBody = requestBody;
+    this.#responseType = responseType;
     this.status = raw.status;
     this.status_text = raw.status ? `${raw.status} ${raw.statusText}` : '';
     this.timings = raw.timings;
@@ -297,28 +308,28 @@ class K6Response {
   #getText(): string | null {
     if (this.#text === undefined)
       this.#text =
-        this.responseType === 'none' || this.responseType === 'binary'
+        this.#responseType === 'none' || this.#responseType === 'binary'
           ? null
-          : this.raw.body.toString('utf8');
+          : this.#raw.body.toString('utf8');
     return this.#text;
   }
 
   get body(): string | ArrayBuffer | null {
-    if (this.responseType !== 'binary') return this.#getText();
-    const body = this.raw.body;
+    if (this.#responseType !== 'binary') return this.#getText();
+    const body = this.#raw.body;
     this.#binary ??= body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
     return this.#binary;
   }
 
   get headers(): Record<string, string> {
-    this.#headers ??= parseRawHeaders(this.raw.rawHeaders);
+    this.#headers ??= parseRawHeaders(this.#raw.rawHeaders);
     return this.#headers;
   }
 
   get cookies(): Record<string, Array<{ name: string; value: string }>> {
     if (!this.#cookies) {
       const cookies: Record<string, Array<{ name: string; value: string }>> = {};
-      for (const line of findRawHeader(this.raw.rawHeaders, 'set-cookie')) {
+      for (const line of findRawHeader(this.#raw.rawHeaders, 'set-cookie')) {
         const pair = line.split(';')[0] ?? '';
         const idx = pair.indexOf('=');
         if (idx > 0)
@@ -333,10 +344,10 @@ class K6Response {
 
   get request(): Record<string, unknown> {
     this.#request ??= {
-      method: this.method,
+      method: this.#method,
       url: this.url,
-      headers: this.requestHeaders,
-      body: this.requestBody ? this.requestBody.toString('utf8') : '',
+      headers: this.#requestHeaders,
+      body: this.#requestBody ? this.#requestBody.toString('utf8') : '',
       cookies: {},
     };
     return this.#request;
