@@ -324,7 +324,10 @@ function parseHead(exchange: Exchange, head: string): boolean {
   exchange.rawHeaders = raw;
   exchange.keepAlive = http10 ? connection === 'keep-alive' : connection !== 'close';
   const noBody =
-    exchange.request.method === 'HEAD' || exchange.status === 204 || exchange.status === 304 || exchange.status < 200;
+    exchange.request.method === 'HEAD' ||
+    exchange.status === 204 ||
+    exchange.status === 304 ||
+    exchange.status < 200;
   if (noBody) exchange.remaining = 0;
   else if (chunked) exchange.remaining = -1;
   else if (length >= 0 && Number.isFinite(length)) exchange.remaining = length;
