@@ -47,7 +47,7 @@ export function synthMonitoringApp(config: PreflightConfig, options: SynthOption
     }
     const profile = createProfileForTarget(target, config);
     const datasourceUid = getDatasourceUid(name);
-    const apiBase = `${target.baseUrl.replace(/\/+$/, '')}${target.apiPrefix}`;
+    const apiBase = `${target.baseUrl.replace(/\/+$/, '')}${target.platform.apiPrefix}`;
     new MonitoringStack(app, name, {
       environment: target.environment,
       grafanaUrl: target.grafana.url,

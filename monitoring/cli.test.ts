@@ -156,8 +156,9 @@ describe('preflight monitor test against a live target (CLI subprocess)', () => 
         `targets:
   fixture:
     baseUrl: ${new URL(platform.url).origin}
-    apiPrefix: ''
-    metricsPath: /metrics
+    platform:
+      apiPrefix: ''
+      routes: { metrics: { path: /metrics } }
     environment: fixture
     metricsAuth:
       passwordEnv: FIXTURE_METRICS_PASSWORD
@@ -213,7 +214,7 @@ describe('preflight monitor up (CLI subprocess)', () => {
     try {
       writeFileSync(
         join(dir, 'preflight.yaml'),
-        `targets:\n  fixture:\n    baseUrl: ${new URL(metrics.url).origin}\n    apiPrefix: ''\n    metricsPath: /metrics\n`,
+        `targets:\n  fixture:\n    baseUrl: ${new URL(metrics.url).origin}\n    platform:\n      apiPrefix: ''\n      routes: { metrics: { path: /metrics } }\n`,
       );
       const run = await runCli(['monitor', 'up', '--target', 'fixture', '--port', String(port)], {
         cwd: dir,

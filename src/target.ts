@@ -5,6 +5,7 @@ import type { PreflightConfig, TargetConfig } from './config/schema.js';
 import { PreflightError } from './errors.js';
 import { getSandboxDir } from './home.js';
 import { isLoopbackHost } from './net.js';
+import type { PlatformProfile } from './platform/defaults.js';
 import { registerSecret } from './redact.js';
 import { type AccountRole, readSandboxState, type SandboxState } from './sandbox/state.js';
 
@@ -24,14 +25,18 @@ export interface ResolvedTarget {
   environment: string;
   /** Hosts that traffic may go to (the baseUrl host plus allowedHosts). */
   allowedHosts: string[];
-  auth: TargetConfig['auth'];
+  /** How to authenticate; the login and me paths come from the platform profile. */
+  auth: TargetConfig['auth'] & { loginPath: string; mePath: string };
   accounts: Partial<Record<AccountRole, ResolvedAccount>>;
   origin: string | undefined;
   rateLimitBypass: { header: string; token: string } | undefined;
   rateLimits: TargetConfig['rateLimits'];
   slo: TargetConfig['slo'];
   database: { readonlyUrl: string | undefined; adminUrl: string | undefined };
+  /** The metrics route's path under apiBase (from the platform profile). */
   metricsPath: string;
+  /** Everything preflight assumes about the platform: defaults from the spec, overridden by `platform:`. */
+  platform: PlatformProfile;
   searchCheck: TargetConfig['searchCheck'];
   backup: TargetConfig['backup'];
   grafana: TargetConfig['grafana'];
@@ -90,11 +95,11 @@ function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): Reso
   return {
     name,
     baseUrl,
-    apiBase: `${baseUrl}${t.apiPrefix}`.replace(/\/+$/, ''),
+    apiBase: `${baseUrl}${t.platform.apiPrefix}`.replace(/\/+$/, ''),
     production: t.production,
     environment: t.environment,
     allowedHosts: [new URL(baseUrl).hostname, ...t.allowedHosts],
-    auth: t.auth,
+    auth: { ...t.auth, loginPath: t.platform.routes.login.path, mePath: t.platform.routes.me.path },
     accounts,
     origin: t.origin,
     rateLimitBypass:
@@ -105,7 +110,8 @@ function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): Reso
       readonlyUrl: readEnv(env, t.database.readonlyUrlEnv),
       adminUrl: readEnv(env, t.database.adminUrlEnv),
     },
-    metricsPath: t.metricsPath,
+    metricsPath: t.platform.routes.metrics.path,
+    platform: t.platform,
     searchCheck: t.searchCheck,
     backup: t.backup,
     grafana: t.grafana,

@@ -9,7 +9,7 @@ const roleEnv: Record<string, string> = {
   admin: 'ADMIN',
 };
 
-/** BASE_URL, API_BASE, ORIGIN, AUTH_STYLE, LOGIN_PATH, BYPASS_HEADER/TOKEN, <ROLE>_EMAIL/_PASSWORD. */
+/** BASE_URL, API_BASE, ORIGIN, AUTH_STYLE, LOGIN_PATH, PLATFORM_PROFILE, BYPASS_HEADER/TOKEN, <ROLE>_EMAIL/_PASSWORD. */
 export function getTargetEnv(target: ResolvedTarget): Record<string, string> {
   const env: Record<string, string> = {
     TARGET_NAME: target.name,
@@ -19,6 +19,9 @@ export function getTargetEnv(target: ResolvedTarget): Record<string, string> {
     AUTH_STYLE: target.auth.style,
     LOGIN_PATH: target.auth.loginPath,
     ME_PATH: target.auth.mePath,
+    ACCESS_COOKIE: target.auth.cookieName,
+    // the whole platform profile: scenarios read routes, fields and codes from it (loadtests/scenarios/lib/platform.ts)
+    PLATFORM_PROFILE: JSON.stringify(target.platform),
   };
   if (target.origin) env.ORIGIN = target.origin;
   if (target.rateLimitBypass) {

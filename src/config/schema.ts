@@ -11,6 +11,7 @@ import {
   string,
   url,
 } from './schema-kit.js';
+import { platformSchema } from '../platform/schema.js';
 
 const envName = (description: string, defaultName?: string) =>
   string({
@@ -44,7 +45,6 @@ export const targetSchema = object(
         'Hosts that load and probes may reach besides the baseUrl host; nothing else is ever contacted',
       default: [],
     }),
-    apiPrefix: string({ description: 'Path prefix of every route', default: '/api/v1' }),
     auth: object(
       {
         style: oneOf(['bearer', 'cookie'] as const, {
@@ -52,8 +52,6 @@ export const targetSchema = object(
           default: 'bearer',
         }),
         cookieName: string({ description: 'Access-token cookie set by login', default: 'sid' }),
-        loginPath: string({ description: 'Form login route (username + password)', default: '/auth/login' }),
-        mePath: string({ description: 'Route returning the current user', default: '/auth/me' }),
       },
       { description: 'Authentication style' },
     ),
@@ -141,7 +139,6 @@ export const targetSchema = object(
       },
       { description: 'Database access' },
     ),
-    metricsPath: string({ description: 'Prometheus metrics route', default: '/metrics/prometheus' }),
     searchCheck: object(
       {
         minPrecision: number({
@@ -220,6 +217,7 @@ export const targetSchema = object(
         { description: 'Supabase privileged metrics endpoint (postgres_exporter style)', optional: true },
       ),
     ),
+    platform: platformSchema,
   },
   { description: 'A target platform' },
 );
