@@ -50,6 +50,30 @@ describe('redact', () => {
     });
   });
 
+  it('keeps cookie names readable but masks the value of every cookie', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVl';
+    expect(redactValue({ auth: { style: 'cookie', cookieName: 'sid' } })).toEqual({
+      auth: { style: 'cookie', cookieName: 'sid' },
+    });
+    expect(redactValue({ cookieNames: ['sid', 'rid'], cookie: 'sid=abc' })).toEqual({
+      cookieNames: ['sid', 'rid'],
+      cookie: '***',
+    });
+    expect(redact(JSON.stringify({ cookieName: 'sid' }))).toBe('{"cookieName":"sid"}');
+    expect(redact(`sent sid=${jwt}`)).toBe('sent sid=***');
+    expect(redact('Cookie: access=opaque-value-1; theme=dark')).toBe('Cookie: access=***; theme=***');
+    expect(redact('Set-Cookie: access=opaque-value-2; Path=/; HttpOnly')).toBe(
+      'Set-Cookie: access=***; Path=/; HttpOnly',
+    );
+  });
+
+  it('leaves the `...` placeholder of an export hint alone, not a value after it', () => {
+    expect(redact('export PREFLIGHT_STUDENT_A_PASSWORD=...')).toBe('export PREFLIGHT_STUDENT_A_PASSWORD=...');
+    expect(redact('export A_TOKEN=... B_SECRET=...; done')).toBe('export A_TOKEN=... B_SECRET=...; done');
+    expect(redact('PREFLIGHT_STUDENT_A_PASSWORD=...hunter2')).toBe('PREFLIGHT_STUDENT_A_PASSWORD=***');
+    expect(redact('{"password": "..."}')).toBe('{"password": "..."}');
+  });
+
   it('leaves ordinary text alone', () => {
     expect(redact('GET /api/v1/search?q=piano+under+%2480 -> 200')).toBe(
       'GET /api/v1/search?q=piano+under+%2480 -> 200',

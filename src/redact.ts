@@ -10,12 +10,20 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 4) registeredSecrets.add(value);
 }
 
-const patterns: Array<[RegExp, string]> = [
+/** A placeholder in a hint such as `export PREFLIGHT_STUDENT_A_PASSWORD=...` is not a value to hide. */
+const notPlaceholder = String.raw`(?!\.\.\.(?:[\s&;'"]|$))`;
+
+type Replacement = string | ((match: string, ...groups: string[]) => string);
+
+const patterns: Array<[RegExp, Replacement]> = [
   // scheme://user:password@host
   [/([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^@/\s]+)(@)/gi, `$1${MASK}$3`],
   // password=... in connection strings and query strings
   [
-    /((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|sig|signature)=)([^&\s;'"]+)/gi,
+    new RegExp(
+      String.raw`((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|sig|signature)=)${notPlaceholder}([^&\s;'"]+)`,
+      'gi',
+    ),
     `$1${MASK}`,
   ],
   // Authorization headers
@@ -26,11 +34,17 @@ const patterns: Array<[RegExp, string]> = [
   [/(\bbearer\s+)([A-Za-z0-9._~+/-]+=*)/gi, `$1${MASK}`],
   // JWTs anywhere
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, MASK],
+  // Cookie headers: every value of a Cookie header, the cookie's value of a Set-Cookie header (names stay readable)
+  [/(\bset-cookie\s*:\s*[^=;\s]+=)([^;\s,"]+)/gi, `$1${MASK}`],
+  [/(?<!-)\bcookie\s*:[^\r\n]*/gi, (header) => header.replace(/(=)([^;\s,"]+)/g, `$1${MASK}`)],
   // Cookie values: sid=..., rid=..., session=...
   [/(\b(?:sid|rid|session|sessionid|csrftoken)=)([^;\s,"]+)/gi, `$1${MASK}`],
   // JSON / YAML fields that hold secrets
   [
-    /("?(?:password|secret|token|access_token|refresh_token|secret_access_key|api_key|webhook_url|private_key)"?\s*[:=]\s*"?)([^"\s,}&;]+)/gi,
+    new RegExp(
+      String.raw`("?(?:password|secret|token|access_token|refresh_token|secret_access_key|api_key|webhook_url|private_key)"?\s*[:=]\s*"?)${notPlaceholder}([^"\s,}&;]+)`,
+      'gi',
+    ),
     `$1${MASK}`,
   ],
   // age secret keys and AWS keys
@@ -44,7 +58,12 @@ const patterns: Array<[RegExp, string]> = [
 export function redact(text: string): string {
   let out = text;
   for (const secret of registeredSecrets) out = out.split(secret).join(MASK);
-  for (const [pattern, replacement] of patterns) out = out.replace(pattern, replacement);
+  for (const [pattern, replacement] of patterns) {
+    out =
+      typeof replacement === 'string'
+        ? out.replace(pattern, replacement)
+        : out.replace(pattern, (match, ...groups) => replacement(match, ...(groups as string[])));
+  }
   return out;
 }
 
@@ -63,6 +82,8 @@ export function redactUrl(url: string): string {
 }
 
 const secretKeyPattern = /pass|secret|token|authorization|cookie|api[_-]?key|private|credential|webhook/i;
+/** Keys that hold a NAME (a variable, a cookie, a header), never the secret itself: `passwordEnv`, `cookieName`. */
+const nameKeyPattern = /env$|var$|variable|names?$/i;
 
 /** Deep-copies a value with secret-looking keys masked and every string redacted. */
 export function redactValue<T>(value: T): T {
@@ -71,7 +92,7 @@ export function redactValue<T>(value: T): T {
 
 function redactInner(value: unknown, key: string | undefined): unknown {
   if (typeof value === 'string') {
-    if (key && secretKeyPattern.test(key) && !/env$|Env$|_ENV$|Var$|variable/i.test(key)) return MASK;
+    if (key && secretKeyPattern.test(key) && !nameKeyPattern.test(key)) return MASK;
     return redact(value);
   }
   if (Array.isArray(value)) return value.map((v) => redactInner(v, key));
