@@ -30,7 +30,10 @@ export const defaultPlatform = {
     refresh: route('POST', '/auth/refresh'),
     search: route('GET', '/search', ['q']),
     instructors: route('GET', '/instructors', ['service_catalog_id']),
-    availability: route('GET', '/public/instructors/{instructor_id}/availability', ['start_date', 'end_date']),
+    availability: route('GET', '/public/instructors/{instructor_id}/availability', [
+      'start_date',
+      'end_date',
+    ]),
     createBooking: route('POST', '/bookings'),
     checkAvailability: route('POST', '/bookings/check-availability'),
     getBooking: route('GET', '/bookings/{booking_id}'),

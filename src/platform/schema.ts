@@ -5,7 +5,8 @@ import { defaultPlatform, type PlatformProfile } from './defaults.js';
 const groupDescriptions: Record<string, string> = {
   '': 'What preflight assumes about the platform (routes, response fields, metric names, invariant queries); defaults from the platform spec, any key overridable',
   apiPrefix: 'Path prefix of every route in `routes`',
-  routes: 'Routes preflight calls: method, path under apiPrefix with {placeholders}, required query parameters',
+  routes:
+    'Routes preflight calls: method, path under apiPrefix with {placeholders}, required query parameters',
   rootPaths: 'Paths outside the API prefix (relative to baseUrl) that the scan checks',
   auth: 'Login form fields, cookies and auth-related codes',
   search: 'Search request parameters and the response fields preflight reads',
@@ -25,7 +26,8 @@ const routeDescriptions: Record<string, string> = {
   login: 'form login with username and password; sets the access cookie (every authenticated step)',
   me: 'current user (session checks, JWT, CORS and authz probes)',
   refresh: 'token refresh (authn probes)',
-  search: 'natural-language search (search-check, search-mix, browse-and-book, slot discovery, injection probes)',
+  search:
+    'natural-language search (search-check, search-mix, browse-and-book, slot discovery, injection probes)',
   instructors: 'instructor listing by catalog entry (injection and resource probes)',
   availability: 'public availability of an instructor (slot discovery, browse flows)',
   createBooking: 'create a booking as a student (booking-race, browse-and-book, authz probes)',
@@ -51,19 +53,28 @@ function buildNode(value: unknown, path: string[]): Node<unknown> {
   const leaf = path[path.length - 1];
   if (typeof value === 'string') {
     if (leaf === 'method')
-      return oneOf(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const, { description: 'HTTP method', default: value as 'GET' }) as Node<unknown>;
+      return oneOf(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const, {
+        description: 'HTTP method',
+        default: value as 'GET',
+      }) as Node<unknown>;
     return string({ description, default: value }) as Node<unknown>;
   }
   if (typeof value === 'number') return number({ description, default: value }) as Node<unknown>;
   if (Array.isArray(value))
-    return array(string({ description: 'A value' }), { description, default: value as string[] }) as Node<unknown>;
+    return array(string({ description: 'A value' }), {
+      description,
+      default: value as string[],
+    }) as Node<unknown>;
   const shape: Record<string, Node<unknown>> = {};
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
     const childPath = [...path, key];
     const node = buildNode(child, childPath);
     shape[key] =
       path[0] === 'routes' && path.length === 2 && key === 'path'
-        ? (string({ description: 'Path under apiPrefix with {placeholders}', default: child as string }) as Node<unknown>)
+        ? (string({
+            description: 'Path under apiPrefix with {placeholders}',
+            default: child as string,
+          }) as Node<unknown>)
         : path[0] === 'routes' && path.length === 2 && key === 'requiredQuery'
           ? (array(string({ description: 'A parameter name' }), {
               description: 'Query parameters the route requires',
