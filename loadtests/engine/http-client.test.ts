@@ -180,6 +180,46 @@ describe('native HTTP client', () => {
     expect(connections).toBe(2);
   });
 
+  it('never resends a POST the server read on a kept-alive socket and closed on; a GET is resent', async () => {
+    // Each connection answers its first request and closes on its second without answering.
+    const seen: string[] = [];
+    let connections = 0;
+    const server = createTcpServer((socket) => {
+      connections++;
+      let buffered = '';
+      let requests = 0;
+      socket.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('latin1');
+        for (let m = /^(GET|POST) \/(\w*) HTTP\/1\.1\r\n/m.exec(buffered); m; ) {
+          seen.push(`${m[1]} /${m[2]}`);
+          buffered = buffered.slice(m.index + m[0].length);
+          if (++requests === 2) {
+            socket.destroy();
+            return;
+          }
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+          m = /^(GET|POST) \/(\w*) HTTP\/1\.1\r\n/m.exec(buffered);
+        }
+      });
+    });
+    const port = await listen(server);
+    const url = (path: string) => `http://127.0.0.1:${port}/${path}`;
+    expect((await sendRequest(request(url('first')))).status).toBe(200);
+    const booking = await sendRequest(
+      request(url('book'), { method: 'POST', body: Buffer.from('{"slot":1}') }),
+    );
+    // settled as an error, so no resend can follow: the server saw the POST exactly once
+    expect(booking).toMatchObject({ status: 0, error: 'connection reset by peer', errorCode: 1220 });
+    expect(seen.filter((s) => s === 'POST /book')).toHaveLength(1);
+
+    expect((await sendRequest(request(url('second')))).status).toBe(200);
+    const read = await sendRequest(request(url('read')));
+    expect(read.error).toBe('');
+    expect(read.body.toString()).toBe('ok');
+    expect(seen).toEqual(['GET /first', 'POST /book', 'GET /second', 'GET /read', 'GET /read']);
+    expect(connections).toBe(3);
+  });
+
   it('does not reuse a socket that sent more than its response (after a length, a chunked end or no body)', async () => {
     let connections = 0;
     const server = createTcpServer((socket) => {

@@ -71,6 +71,8 @@ interface Exchange {
   chunkLeft: number;
   trailers: boolean;
   reused: boolean;
+  /** Whether the request was handed to a socket (a resend is then safe only for an idempotent method). */
+  written: boolean;
   resolve: (response: RawResponse) => void;
 }
 
@@ -138,6 +140,7 @@ export function sendRequest(request: RawRequest): Promise<RawResponse> {
       chunkLeft: -1,
       trailers: false,
       reused: false,
+      written: false,
       resolve,
     };
     const invalid = findInvalidRequestPart(request);
@@ -170,7 +173,11 @@ function dispatch(exchange: Exchange): void {
   const key = originKey(exchange.request);
   const list = idle.get(key);
   let conn = list?.pop();
-  while (conn?.closed) conn = list?.pop();
+  // a socket that ended or cannot be written is stale: skip it before a byte is sent
+  while (conn && (conn.closed || !conn.socket.writable || conn.socket.readableEnded)) {
+    destroy(conn);
+    conn = list?.pop();
+  }
   if (conn) {
     conn.socket.ref();
     exchange.reused = true;
@@ -253,6 +260,7 @@ function write(conn: Connection, exchange: Exchange): void {
   head += '\r\n';
   const headBytes = Buffer.byteLength(head, 'latin1');
   exchange.bytesSent = headBytes + (body?.length ?? 0);
+  exchange.written = true;
   if (body?.length) {
     conn.socket.cork();
     conn.socket.write(head, 'latin1');
@@ -430,16 +438,25 @@ function onClose(conn: Connection, error?: Error): void {
     complete(conn);
     return;
   }
-  // A kept-alive socket the server closed just as it was reused: send once more on a fresh one.
-  if (exchange.reused && exchange.received === 0) {
+  // A kept-alive socket the server closed just as it was reused: send once more on a fresh one, unless the
+  // server may have acted on it (a POST it read and then closed on must not be made twice).
+  if (exchange.reused && exchange.received === 0 && (!exchange.written || isReplayable(exchange.request))) {
     conn.exchange = undefined;
     inFlight.delete(conn);
     conn.socket.destroy();
     exchange.reused = false;
+    exchange.written = false;
     dispatch(exchange);
     return;
   }
   fail(conn, error ?? Object.assign(new Error('the server closed the connection'), { code: 'ECONNCLOSED' }));
+}
+
+/** Methods RFC 9110 calls idempotent (TRACE aside): sending one twice has the effect of sending it once. */
+const replayableMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+function isReplayable(request: RawRequest): boolean {
+  return replayableMethods.has(request.method);
 }
 
 function fail(conn: Connection, error: Error & { code?: string }): void {
