@@ -38,6 +38,9 @@ export interface K6SummaryData {
 
 export const defaultTrendStats = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
 
+/** The trend stats preflight's summary reads (p99 and count besides k6's defaults), asked of either engine. */
+export const reportedTrendStats = [...defaultTrendStats, 'p(99)', 'count'];
+
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
 function toK6Group(node: GroupNode): K6Group {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PreflightError } from '../../src/errors.js';
 import { findTool, startTool, ToolError } from '../../src/process.js';
+import { reportedTrendStats } from './k6-data.js';
 import { readK6JsonSeries } from './k6-json.js';
 import { type NormalizedData, normalizeK6Data } from './normalize.js';
 import { defaultRemoteTrendStats } from './remote-write.js';
@@ -37,7 +38,8 @@ export interface K6Command {
 
 /** Builds the `k6 run` command line. */
 export function buildK6Command(input: K6ArgsInput): K6Command {
-  const args = ['run', '--no-color'];
+  // k6's summary has no p(99) unless asked for (0.48 prints p99 as 0 otherwise)
+  const args = ['run', '--no-color', '--summary-trend-stats', reportedTrendStats.join(',')];
   const env: Record<string, string> = {};
   if (input.vus !== undefined) args.push('--vus', String(input.vus));
   if (input.duration !== undefined) args.push('--duration', input.duration);

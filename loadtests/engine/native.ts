@@ -8,7 +8,7 @@ import type { AbortInfo } from './context.js';
 import { createEngine, type NativeEngine } from './engine-context.js';
 import type { GuardSpec } from './guard.js';
 import { closeHttpAgent } from './http-client.js';
-import { buildK6Data, defaultTrendStats, type K6SummaryData } from './k6-data.js';
+import { buildK6Data, type K6SummaryData, reportedTrendStats } from './k6-data.js';
 import { getScenarioNominalMs, type K6Options, type ScenarioPlan } from './options.js';
 import { type RemoteWriteConfig, startRemoteWrite } from './remote-write.js';
 import { getInitialVus, runScenarios, VuPool } from './runtime.js';
@@ -274,7 +274,8 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
       rootGroup: engine.rootGroup,
       thresholds: results,
       durationMs,
-      trendStats: run.options.summaryTrendStats ?? [...defaultTrendStats, 'p(99)', 'count'],
+      // the script's own stats plus the ones preflight's report reads (as the k6 engine asks k6 for)
+      trendStats: [...new Set([...(run.options.summaryTrendStats ?? []), ...reportedTrendStats])],
       setupData,
       hiddenKeys: new Set(
         getScenarioStatKeys(run.plans).filter((k) => !thresholds.some((t) => t.metric === k)),
