@@ -7,8 +7,31 @@ export const registerLaunchCommands: RegisterCommands = (yargs, run) =>
     'Run the launch-readiness checks (starts the sandbox when it is the target)',
     (y) =>
       y
-        .option('only', { type: 'string', array: true, describe: 'Run only these checks', coerce: splitList })
-        .option('skip', { type: 'string', array: true, describe: 'Skip these checks', coerce: splitList })
+        .usage(
+          '$0 launch [options]\n\nRuns search-check, load, scan, backup and monitoring in order and prints one verdict.\n' +
+            'A step that errors is a FAIL row and the next step still runs. READY (exit 0) only when every step ran\n' +
+            'and passed; a step skipped with --skip, or one that could not run here (NOT RUN, e.g. no database URL\n' +
+            'configured), keeps the verdict at NOT READY (exit 1) unless --allow-skip names it.\n' +
+            'The verdict names the report: .preflight/launch/<time>/launch.json.',
+        )
+        .option('only', {
+          type: 'string',
+          array: true,
+          describe: 'Run only these steps (the others count as skipped)',
+          coerce: splitList,
+        })
+        .option('skip', {
+          type: 'string',
+          array: true,
+          describe: 'Skip these steps: search-check, load, scan, backup, monitoring',
+          coerce: splitList,
+        })
+        .option('allow-skip', {
+          type: 'string',
+          array: true,
+          describe: 'Steps that may be skipped or not run without holding the verdict at NOT READY',
+          coerce: splitList,
+        })
         .option('weaken', {
           type: 'string',
           array: true,
@@ -17,7 +40,14 @@ export const registerLaunchCommands: RegisterCommands = (yargs, run) =>
         })
         .example('$0 launch', 'Start the sandbox, run every launch check, stop the sandbox')
         .example('$0 launch --weaken nls-category-match', 'Show the search gate catching the platform bug')
-        .example('$0 launch --target staging --only search-check --json', 'Gate a real target in CI'),
+        .example(
+          '$0 launch --target staging --skip load',
+          'Everything but load: the verdict stays NOT READY (exit 1)',
+        )
+        .example(
+          '$0 launch --target staging --skip backup --allow-skip backup --json',
+          'Gate a real target in CI that has no backup storage yet: READY when the other four pass',
+        ),
     run(async () => (await import('./command.js')).launchCommand),
   );
 

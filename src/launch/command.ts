@@ -1,122 +1,151 @@
-/** `preflight launch`: the launch-readiness run. Starts the sandbox when it is the target and not running. */
-import { mkdirSync } from 'node:fs';
+/**
+ * `preflight launch`: the launch-readiness run. Starts the sandbox when it is the target and not running, runs every
+ * step (a step that throws is a FAIL row, the next one still runs) and writes launch.json beside the step reports.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Handler } from '../cli/define.js';
-import { ExitCode, PreflightError } from '../errors.js';
+import { ExitCode, PreflightError, runCleanups } from '../errors.js';
 import { getPreflightHome } from '../home.js';
-import { formatDuration, formatTable } from '../output.js';
+import { formatDuration, formatTable, type Paint } from '../output.js';
+import { redactValue } from '../redact.js';
 import { readSandboxState } from '../sandbox/state.js';
 import { SANDBOX_TARGET } from '../target.js';
-import { type LaunchStep, launchSteps, type StepResult } from './steps.js';
+import {
+  decideVerdict,
+  formatVerdict,
+  type PlannedStep,
+  planSteps,
+  reportSkippedStep,
+  runLaunchSteps,
+  type StepReport,
+} from './runner.js';
+import { launchSteps, type StepStatus } from './steps.js';
 
 export interface LaunchArgs {
   skip?: string[];
   only?: string[];
+  allowSkip?: string[];
   weaken?: string[];
-}
-
-interface StepReport extends StepResult {
-  step: string;
-  durationMs: number;
-}
-
-/** Picks the steps to run; unknown names are a usage error naming the valid ones. */
-export function selectSteps(steps: LaunchStep[], only: string[] = [], skip: string[] = []): LaunchStep[] {
-  const names = steps.map((s) => s.name);
-  for (const name of [...only, ...skip]) {
-    if (!names.includes(name)) {
-      throw new PreflightError('E_USAGE', `Unknown launch step "${name}"`, {
-        hint: `steps: ${names.join(', ')}`,
-      });
-    }
-  }
-  return steps.filter((s) => (only.length === 0 || only.includes(s.name)) && !skip.includes(s.name));
 }
 
 export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
   const { out } = context;
-  const steps = selectSteps(launchSteps, argv.only, argv.skip);
-  const targetName = argv.target ?? context.loadConfig().config.defaultTarget;
+  const planned = planSteps(launchSteps, { only: argv.only, skip: argv.skip, allowSkip: argv.allowSkip });
+  const config = context.loadConfig().config;
+  const targetName = argv.target ?? config.defaultTarget;
+  const usesBuiltInSandbox = targetName === SANDBOX_TARGET && !config.targets[SANDBOX_TARGET];
+  if (argv.weaken?.length && !usesBuiltInSandbox) {
+    throw new PreflightError('E_USAGE', '--weaken applies only to the sandbox target');
+  }
+  if (!usesBuiltInSandbox && !config.targets[targetName]) context.resolveTarget(targetName);
   const cleanups: Array<() => Promise<void>> = [];
   const onSignal = () => out.warn('launch: interrupted, stopping the sandbox...');
   process.once('SIGINT', onSignal);
   try {
-    if (targetName === SANDBOX_TARGET && !context.loadConfig().config.targets[SANDBOX_TARGET]) {
-      const running = readSandboxState();
-      if (running?.alive) {
-        if (argv.weaken?.length) {
-          throw new PreflightError(
-            'E_USAGE',
-            'A sandbox is already running; --weaken applies only to a sandbox that launch starts',
-            {
-              hint: 'stop it with `preflight sandbox down`, or drop --weaken',
-            },
-          );
-        }
-        out.info(`launch: using the running sandbox at ${running.state.baseUrl}`);
-      } else {
-        const { startSandbox } = await import('../sandbox/index.js');
-        out.info('launch: starting the sandbox (PostgreSQL + API twin)...');
-        const sandbox = await startSandbox({ weaken: argv.weaken, log: (m) => out.info(`  ${m}`) });
-        cleanups.push(() => sandbox.stop());
-        const stop = () => void sandbox.stop().finally(() => process.exit(130));
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        cleanups.push(async () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-        });
-      }
-    } else if (argv.weaken?.length) {
-      throw new PreflightError('E_USAGE', '--weaken applies only to the sandbox target');
-    }
-    const target = context.resolveTarget(targetName);
     const workDir = join(
       getPreflightHome(context.env, context.cwd),
       'launch',
       new Date().toISOString().replace(/[:.]/g, '-'),
     );
-    mkdirSync(workDir, { recursive: true });
-    out.info(`launch: ${steps.length} checks against "${target.name}" (${target.apiBase})`);
-
-    const reports: StepReport[] = [];
-    for (const step of steps) {
-      out.info(`\n== ${step.name}: ${step.describe}`);
-      const started = Date.now();
-      const result = await step.run({
-        target,
-        out,
-        workDir,
-        config: context.loadConfig().config,
-        env: context.env,
-      });
-      reports.push({ step: step.name, durationMs: Date.now() - started, ...result });
-      out.info(`== ${step.name}: ${result.status.toUpperCase()} (${result.summary})`);
+    let reports: StepReport[];
+    if (planned.some((p) => p.selected)) {
+      if (usesBuiltInSandbox) await useSandbox(argv, context, cleanups);
+      const target = context.resolveTarget(targetName);
+      mkdirSync(workDir, { recursive: true });
+      out.info(`launch: ${countSelected(planned)} checks against "${target.name}" (${target.apiBase})`);
+      reports = await runLaunchSteps(
+        planned,
+        { target, out, workDir, config, env: context.env },
+        {
+          onStart: (step) => out.info(`\n== ${step.name}: ${step.describe}`),
+          onEnd: (r) => out.info(`== ${r.step}: ${statusLabel(r.status)} (${r.summary})`),
+          onInternalError: (step, error) =>
+            out.debug(
+              `${step.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+            ),
+        },
+      );
+    } else {
+      // nothing to run: no sandbox to start, only the verdict to write
+      mkdirSync(workDir, { recursive: true });
+      reports = planned.map(reportSkippedStep);
     }
-    const ok = reports.every((r) => r.status !== 'fail');
-    out.result({ ok, target: target.name, workDir, steps: reports });
+    const verdict = decideVerdict(reports);
+    const reportPath = join(workDir, 'launch.json');
+    const summary = redactValue({
+      ok: verdict.ready,
+      verdict: verdict.ready ? 'READY' : 'NOT READY',
+      target: targetName,
+      workDir,
+      report: reportPath,
+      failed: verdict.failed,
+      notRun: verdict.notRun,
+      allowedNotRun: verdict.allowed,
+      steps: reports,
+    });
+    writeFileSync(reportPath, `${JSON.stringify(summary, null, 2)}\n`);
+    out.result(summary);
     const paint = out.paint;
-    const verdict = (s: string) =>
-      s === 'pass' ? paint.green('PASS') : s === 'fail' ? paint.red('FAIL') : paint.yellow('SKIP');
     out.print(
       `\n${formatTable(
         ['check', 'verdict', 'time', 'summary'],
-        reports.map((r) => [r.step, verdict(r.status), formatDuration(r.durationMs), r.summary]),
-      )}\n\n${
-        ok
-          ? paint.green(`READY: every launch check passed on "${target.name}".`)
-          : paint.red(
-              `NOT READY: ${reports
-                .filter((r) => r.status === 'fail')
-                .map((r) => r.step)
-                .join(', ')} failed on "${target.name}".`,
-            )
-      }`,
+        reports.map((r) => [
+          r.step,
+          paintStatus(paint, r.status),
+          r.status === 'skip' ? '-' : formatDuration(r.durationMs),
+          r.summary,
+        ]),
+      )}\n\n${(verdict.ready ? paint.green : paint.red)(formatVerdict(verdict, targetName))}\nReport: ${reportPath}`,
     );
-    return ok ? ExitCode.ok : ExitCode.checkFailed;
+    return verdict.ready ? ExitCode.ok : ExitCode.checkFailed;
   } finally {
     process.off('SIGINT', onSignal);
-    const { runCleanups } = await import('../errors.js');
     await runCleanups(cleanups);
   }
 };
+
+/** Uses the running sandbox, or starts one for this run (stopped by the cleanups). */
+async function useSandbox(
+  argv: LaunchArgs,
+  context: Parameters<Handler<LaunchArgs>>[1],
+  cleanups: Array<() => Promise<void>>,
+): Promise<void> {
+  const { out } = context;
+  const running = readSandboxState();
+  if (running?.alive) {
+    if (argv.weaken?.length) {
+      throw new PreflightError(
+        'E_USAGE',
+        'A sandbox is already running; --weaken applies only to a sandbox that launch starts',
+        { hint: 'stop it with `preflight sandbox down`, or drop --weaken' },
+      );
+    }
+    out.info(`launch: using the running sandbox at ${running.state.baseUrl}`);
+    return;
+  }
+  const { startSandbox } = await import('../sandbox/index.js');
+  out.info('launch: starting the sandbox (PostgreSQL + API twin)...');
+  const sandbox = await startSandbox({ weaken: argv.weaken, log: (m) => out.info(`  ${m}`) });
+  cleanups.push(() => sandbox.stop());
+  const stop = () => void sandbox.stop().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  cleanups.push(async () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  });
+}
+
+function countSelected(planned: PlannedStep[]): number {
+  return planned.filter((p) => p.selected).length;
+}
+
+function statusLabel(status: StepStatus): string {
+  return status === 'not-run' ? 'NOT RUN' : status.toUpperCase();
+}
+
+function paintStatus(paint: Paint, status: StepStatus): string {
+  const label = statusLabel(status);
+  return status === 'pass' ? paint.green(label) : status === 'fail' ? paint.red(label) : paint.yellow(label);
+}

@@ -7,11 +7,12 @@ import { formatBytes, formatDuration, type Output } from '../output.js';
 import { registerSecret } from '../redact.js';
 import type { ResolvedTarget } from '../target.js';
 
-export type StepStatus = 'pass' | 'fail' | 'skip';
+/** `not-run`: the step ran but its capability could not check (nothing configured, a probe that could not finish). */
+export type StepStatus = 'pass' | 'fail' | 'skip' | 'not-run';
 
 export interface StepResult {
   status: StepStatus;
-  /** One line for the verdict table. */
+  /** One line for the verdict table; for `not-run`, the reason. */
   summary: string;
   /** The capability's own report, for --json. */
   details?: unknown;
@@ -61,18 +62,34 @@ const securityStep: LaunchStep = {
     const report = buildReport(result, applyBaseline(result.findings, baseline), 'high');
     const written = writeReports(report, ['json', 'sarif', 'md'], join(workDir, 'security'));
     const counts = countBySeverity(report.active);
+    // a probe that errored or ran out of budget checked nothing: the scan cannot pass on it
+    const unfinished = result.probes.filter((p) => p.status !== 'ok');
     const summary = `${report.active.length} findings (critical ${counts.critical}, high ${counts.high}, medium ${counts.medium}) in ${result.requests} requests${
       report.failing.length
         ? `; failing: ${[...new Set(report.failing.map((f) => f.ruleId))].slice(0, 4).join(', ')}`
         : ''
+    }${
+      unfinished.length
+        ? `; could not finish ${unfinished.length} of ${result.probes.length} probes: ${describeUnfinished(unfinished)}`
+        : ''
     }`;
     return {
-      status: report.failing.length ? 'fail' : 'pass',
+      status: report.failing.length ? 'fail' : unfinished.length ? 'not-run' : 'pass',
       summary,
       details: { reports: written, findings: report.active.length },
     };
   },
 };
+
+/** Probes grouped by why they stopped: `headers, jwt (probe failed: Login as studentA ... HTTP 401)`. */
+function describeUnfinished(probes: Array<{ name: string; status: string; notes: string[] }>): string {
+  const byReason = new Map<string, string[]>();
+  for (const probe of probes) {
+    const reason = probe.notes[0] ?? probe.status;
+    byReason.set(reason, [...(byReason.get(reason) ?? []), probe.name]);
+  }
+  return [...byReason].map(([reason, names]) => `${names.join(', ')} (${reason})`).join('; ');
+}
 
 const monitoringStep: LaunchStep = {
   name: 'monitoring',
@@ -115,7 +132,7 @@ const backupStep: LaunchStep = {
       identity ? '' : `$${config.backups.ageIdentityEnv}`,
     ].filter(Boolean);
     if (missing.length || !adminUrl || !storageUrl) {
-      return { status: 'skip', summary: `not configured: set ${missing.join(', ')}` };
+      return { status: 'not-run', summary: `not configured: set ${missing.join(', ')}` };
     }
     registerSecret(identity);
     const storage = openStorage(storageUrl, config.backups, { env });
