@@ -141,6 +141,8 @@ export const backupVerifyCommand: Handler<
         `Verify ${record.id}: ${record.ok ? context.out.paint.green('PASS') : context.out.paint.red('FAIL')}`,
         `RTO ${formatDuration(r.totalMs)}: download ${formatDuration(r.downloadMs)}, decrypt ${formatDuration(r.decryptMs)}, scratch database ${formatDuration(r.prepareMs)}, restore ${formatDuration(r.restoreMs)}, checks ${formatDuration(r.checksMs)}`,
         `Tables: ${record.tables.total - record.tables.mismatched.length}/${record.tables.total} match the manifest exactly`,
+        ...(record.inventory?.compared ?? []).map((c) => `${c.kind} ${c.matched}/${c.total}`),
+        ...(record.inventory?.notCompared ?? []).map((n) => `${n.kind}: not compared (${n.why})`),
         ...record.checks.map(
           (c) =>
             `check ${c.name}: ${c.notApplicable ? 'not applicable' : c.ok ? 'ok' : `FAILED (${c.error ?? `${c.rows} row(s)`})`}`,
@@ -158,6 +160,17 @@ export const backupVerifyCommand: Handler<
             : `checksum ${m.expected.checksum} in the manifest, ${m.actual.checksum} restored`;
       context.out.warn(`verify failed: table ${m.schema}.${m.table}: ${what}`);
     }
+    for (const c of record.inventory?.compared ?? [])
+      for (const d of c.differences) {
+        const what =
+          d.actual === null
+            ? 'missing from the restored copy'
+            : d.expected === null
+              ? 'not in the manifest'
+              : `${d.expected} in the manifest, ${d.actual} restored`;
+        context.out.warn(`verify failed: ${c.kind}: ${d.name}: ${what}`);
+      }
+    if (record.error) context.out.warn(`${record.error.code}: ${record.error.message}`);
     for (const c of record.checks.filter((x) => !x.ok))
       context.out.warn(`verify failed: invariant check ${c.name}: ${c.error ?? `${c.rows} row(s) returned`}`);
     return ExitCode.checkFailed;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Decrypter, Encrypter } from 'age-encryption';
+import { Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
 import { PreflightError } from '../src/errors.js';
 
 /** A short public fingerprint of a recipient, for the manifest. */
@@ -18,19 +18,67 @@ export function encryptStream(plain: Readable, recipients: string[]): Promise<Re
     .then((encrypted) => Readable.fromWeb(encrypted as unknown as WebReadableStream<Uint8Array>));
 }
 
-/** Decrypts with the identity; a wrong identity or tampered ciphertext becomes E_DECRYPT. */
+/**
+ * The identities in an age key file as `age-keygen` writes it (comment lines, blank lines, one or more
+ * AGE-SECRET-KEY-1... lines), or a bare identity. Nothing of the text is echoed in errors.
+ */
+export function parseAgeIdentities(text: string): string[] {
+  const identities: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (const [index, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (!/^AGE-SECRET-KEY-1[0-9A-Z]+$/.test(line)) {
+      throw new PreflightError(
+        'E_DECRYPT',
+        `The age identity is not valid: line ${index + 1} is not an AGE-SECRET-KEY-1... identity`,
+        {
+          hint: 'use the key file age-keygen wrote (comments are fine), via backups.ageIdentityFile or the variable named by backups.ageIdentityEnv',
+          details: { keyProblem: true },
+        },
+      );
+    }
+    identities.push(line);
+  }
+  if (identities.length === 0) {
+    throw new PreflightError('E_DECRYPT', 'The age identity holds no AGE-SECRET-KEY-1... line', {
+      hint: 'use the key file age-keygen wrote, via backups.ageIdentityFile or the variable named by backups.ageIdentityEnv',
+      details: { keyProblem: true },
+    });
+  }
+  return identities;
+}
+
+/** Fails with E_DECRYPT, naming the backup's recipients, when none of the identities is one of them. */
+export async function assertIdentityMatches(identities: string[], recipients: string[]): Promise<void> {
+  const own = await Promise.all(identities.map((i) => identityToRecipient(i)));
+  if (recipients.length === 0 || own.some((r) => recipients.includes(r))) return;
+  throw new PreflightError(
+    'E_DECRYPT',
+    `The age identity matches none of the recipients this backup was encrypted to: ${recipients.join(', ')}`,
+    {
+      hint: "use the identity of one of those recipients (age-keygen -y key.txt prints a key file's recipient); the backup itself is not affected",
+      details: { keyProblem: true },
+    },
+  );
+}
+
+/** Decrypts with the identities (a key file's text); a wrong identity or tampered ciphertext becomes E_DECRYPT. */
 export async function decryptStream(
   cipher: Readable,
   identity: string,
   objectName: string,
 ): Promise<Readable> {
   const decrypter = new Decrypter();
-  try {
-    decrypter.addIdentity(identity.trim());
-  } catch (error) {
-    throw new PreflightError('E_DECRYPT', `The age identity is not valid: ${(error as Error).message}`, {
-      hint: 'set the variable named by backups.ageIdentityEnv to an AGE-SECRET-KEY-1... identity',
-    });
+  for (const one of parseAgeIdentities(identity)) {
+    try {
+      decrypter.addIdentity(one);
+    } catch (error) {
+      throw new PreflightError('E_DECRYPT', `The age identity is not valid: ${(error as Error).message}`, {
+        hint: 'set the variable named by backups.ageIdentityEnv to an AGE-SECRET-KEY-1... identity',
+        details: { keyProblem: true },
+      });
+    }
   }
   try {
     const plain = await decrypter.decrypt(Readable.toWeb(cipher) as unknown as ReadableStream<Uint8Array>);
@@ -49,6 +97,7 @@ export function toDecryptError(error: unknown, objectName: string): PreflightErr
     hint: wrongKey
       ? 'the age identity does not match any recipient of this backup: use the identity whose public key is listed in the manifest (encryption.recipients)'
       : 'the object is damaged or was not written by preflight',
+    details: { keyProblem: wrongKey },
   });
 }
 

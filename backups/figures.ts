@@ -75,15 +75,21 @@ async function listColumnHashes(
   schema: string,
   table: string,
 ): Promise<Array<{ name: string; func: string | null; castTo: string | null }>> {
-  const { rows } = await client.query<{ name: string; func: string | null; cast_to: string | null }>(
+  const { rows } = await client.query<{
+    name: string;
+    func: string | null;
+    cast_to: string | null;
+    by_text: boolean;
+  }>(
     `WITH cols AS (
        SELECT a.attnum, a.attname,
-              CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END AS base
+              CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE a.atttypid END AS base,
+              ${oidDependentTypeSql('a.atttypid')} AS by_text
        FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
        WHERE a.attrelid = (quote_ident($1) || '.' || quote_ident($2))::regclass
          AND a.attnum > 0 AND NOT a.attisdropped),
      found AS (
-       SELECT c.attnum, c.attname, c.base, h.func, h.argtype
+       SELECT c.attnum, c.attname, c.base, c.by_text, h.func, h.argtype
        FROM cols c JOIN pg_type bt ON bt.oid = c.base
        LEFT JOIN LATERAL (
          SELECT p.amproc::regproc::text AS func, pr.proargtypes[0] AS argtype
@@ -104,7 +110,7 @@ async function listColumnHashes(
            OR (oc.opcintype = 'record'::regtype AND bt.typtype = 'c'))
          ORDER BY oc.opcintype = c.base DESC, it.typispreferred DESC
          LIMIT 1) h ON true)
-     SELECT f.attname AS name,
+     SELECT f.attname AS name, f.by_text,
             CASE WHEN f.argtype = f.base OR f.polymorphic OR k.oid IS NOT NULL THEN f.func END AS func,
             CASE WHEN f.argtype <> f.base AND NOT f.polymorphic AND k.oid IS NOT NULL
                  THEN format_type(f.argtype, NULL) END AS cast_to
@@ -115,7 +121,48 @@ async function listColumnHashes(
      ORDER BY f.attnum`,
     [schema, table],
   );
-  return rows.map((r) => ({ name: r.name, func: r.func, castTo: r.cast_to }));
+  return rows.map((r) => ({
+    name: r.name,
+    func: r.by_text ? null : r.func,
+    castTo: r.by_text ? null : r.cast_to,
+  }));
+}
+
+/** Types whose stored value is an OID of this cluster: a restore gives them new internal values but the same text. */
+const oidAliasTypes = [
+  'regclass',
+  'regcollation',
+  'regconfig',
+  'regdictionary',
+  'regnamespace',
+  'regoper',
+  'regoperator',
+  'regproc',
+  'regprocedure',
+  'regrole',
+  'regtype',
+];
+
+/**
+ * SQL that is true when the type `typeExpr` holds an OID anywhere inside: an enum (stored as its label's OID), a
+ * reg* alias, or a domain, array, range, multirange or composite built over one. Such values hash by their text.
+ */
+export function oidDependentTypeSql(typeExpr: string): string {
+  return `(WITH RECURSIVE parts(t) AS (
+      SELECT ${typeExpr}
+      UNION
+      SELECT x.child FROM parts p JOIN pg_type pt ON pt.oid = p.t
+      CROSS JOIN LATERAL (
+        SELECT pt.typbasetype AS child WHERE pt.typtype = 'd'
+        UNION ALL SELECT pt.typelem WHERE pt.typelem <> 0
+        UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = pt.oid
+        UNION ALL SELECT r.rngtypid FROM pg_range r WHERE (to_jsonb(r) ->> 'rngmultitypid')::oid = pt.oid
+        UNION ALL SELECT ca.atttypid FROM pg_attribute ca
+                  WHERE pt.typtype = 'c' AND ca.attrelid = pt.typrelid AND ca.attnum > 0 AND NOT ca.attisdropped
+      ) x)
+    SELECT coalesce(bool_or(pt.typtype = 'e' OR (pt.typnamespace = 'pg_catalog'::regnamespace
+                      AND pt.typname IN (${oidAliasTypes.map((t) => `'${t}'`).join(', ')}))), false)
+    FROM parts p JOIN pg_type pt ON pt.oid = p.t)`;
 }
 
 /**
@@ -156,9 +203,11 @@ export async function computeTableFigures(
        FROM ONLY ${quoteIdent(schema)}.${quoteIdent(table)} AS t`,
     );
   };
-  let used = method;
+  // hash_record_extended hashes an enum by its OID: such a table falls back to hashcolumns (which hashes it by label)
+  let used: ChecksumMethod =
+    method === 'hashrecord' && (await hasOidDependentColumn(client, schema, table)) ? 'hashcolumns' : method;
   let result: pg.QueryResult<{ rows: string; checksum: string }>;
-  if (method === 'hashrecord' || method === 'hashcolumns') {
+  if (used === 'hashrecord' || used === 'hashcolumns') {
     // inside a transaction (the snapshot's) a failed query needs a savepoint; outside one it needs nothing
     const inTransaction = await client.query('SAVEPOINT preflight_figures').then(
       () => true,
@@ -168,7 +217,7 @@ export async function computeTableFigures(
       },
     );
     try {
-      result = await query(method);
+      result = await query(used);
       if (inTransaction) await client.query('RELEASE SAVEPOINT preflight_figures');
     } catch (error) {
       if ((error as { code?: string }).code !== UNDEFINED_FUNCTION) throw error;
@@ -183,10 +232,29 @@ export async function computeTableFigures(
   return { schema, table, rows: Number(row?.rows ?? 0), checksum: row?.checksum ?? '0', method: used };
 }
 
+async function hasOidDependentColumn(client: pg.ClientBase, schema: string, table: string): Promise<boolean> {
+  const { rows } = await client.query<{ found: boolean }>(
+    `SELECT coalesce(bool_or(${oidDependentTypeSql('a.atttypid')}), false) AS found
+     FROM pg_attribute a
+     WHERE a.attrelid = (quote_ident($1) || '.' || quote_ident($2))::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+    [schema, table],
+  );
+  return rows[0]?.found === true;
+}
+
+/**
+ * Inside the current transaction, names print schema-qualified whatever the database's search_path (reg* values,
+ * definitions): the same text on the source and on the restored copy.
+ */
+export async function useCatalogSearchPath(client: pg.ClientBase): Promise<void> {
+  await client.query(`SELECT set_config('search_path', 'pg_catalog, pg_temp', true)`);
+}
+
 export async function computeAllFigures(
   client: pg.ClientBase,
   method: ChecksumMethod = 'hashtext',
 ): Promise<TableFigures[]> {
+  await useCatalogSearchPath(client);
   const out: TableFigures[] = [];
   for (const { schema, table } of await listDumpedTables(client))
     out.push(await computeTableFigures(client, schema, table, method));
@@ -200,6 +268,7 @@ export async function computeFiguresLike(
   fallback: ChecksumMethod,
 ): Promise<TableFigures[]> {
   const methodOf = new Map(expected.map((f) => [`${f.schema}.${f.table}`, f.method ?? fallback]));
+  await useCatalogSearchPath(client);
   const out: TableFigures[] = [];
   for (const { schema, table } of await listDumpedTables(client)) {
     out.push(

@@ -1,5 +1,6 @@
 /** The manifest written last beside every backup (its presence marks the backup complete) and the verification record. */
 import type { ChecksumMethod } from './figures.js';
+import type { DatabaseInventory, InventoryComparison, InventoryKind } from './inventory.js';
 
 export interface TableFigures {
   schema: string;
@@ -41,6 +42,8 @@ export interface BackupManifest {
   /** How `tables[].checksum` was computed; verify uses the same. */
   checksumMethod: ChecksumMethod;
   tables: TableFigures[];
+  /** Every other object of the database (schemas, sequences, large objects, ...); absent in older manifests. */
+  inventory?: DatabaseInventory;
   encryption: { tool: 'age'; recipients: Array<{ recipient: string; fingerprint: string }> };
   layout: { base: string; wal: string };
   preflightVersion: string;
@@ -69,6 +72,11 @@ export interface VerificationRecord {
       expected: { rows: number; checksum: string } | null;
       actual: { rows: number; checksum: string } | null;
     }>;
+  };
+  /** The inventory compared kind by kind, and the kinds not compared with the reason. */
+  inventory?: {
+    compared: InventoryComparison[];
+    notCompared: Array<{ kind: InventoryKind; why: string }>;
   };
   checks: Array<{
     name: string;

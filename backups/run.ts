@@ -9,6 +9,7 @@ import { startTool } from '../src/process.js';
 import { redact } from '../src/redact.js';
 import { createDigestTap, encryptStream, getRecipientFingerprint } from './crypto.js';
 import { type ChecksumMethod, computeAllFigures } from './figures.js';
+import { captureInventory, recordLaterSequenceStates } from './inventory.js';
 import {
   createBackupId,
   DUMP_OBJECT,
@@ -127,11 +128,12 @@ async function dumpToStorage(
     encrypted.pipe(tap);
     const uploaded = options.storage.putStream(dumpKey, tap, { onProgress: options.onUploadProgress });
     const checksumMethod = options.checksumMethod ?? 'hashcolumns';
-    const figured = computeAllFigures(snapshot.client, checksumMethod).then((figures) => {
+    const figured = computeAllFigures(snapshot.client, checksumMethod).then(async (figures) => {
       log(
         `backup ${id}: ${figures.length} tables counted and checksummed after ${Date.now() - phaseStart} ms`,
       );
-      return figures;
+      const inventory = await captureInventory(snapshot.client, checksumMethod);
+      return { figures, inventory };
     });
     // a failed upload or count must not leave pg_dump blocked on a pipe nobody reads
     const stopDump = (reason: unknown) => {
@@ -173,7 +175,10 @@ async function dumpToStorage(
         },
       );
     }
-    const tables: TableFigures[] = figuresOutcome.value;
+    const tables: TableFigures[] = figuresOutcome.value.figures;
+    const inventory = figuresOutcome.value.inventory;
+    // sequences are not transactional: pg_dump read each one somewhere between the two reads
+    await recordLaterSequenceStates(snapshot.client, inventory);
     await snapshot.close();
     const finished = options.now?.() ?? new Date();
     const manifest: BackupManifest = {
@@ -203,6 +208,7 @@ async function dumpToStorage(
       ],
       checksumMethod,
       tables,
+      inventory,
       encryption: {
         tool: 'age',
         recipients: options.recipients.map((recipient) => ({

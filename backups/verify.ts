@@ -12,8 +12,15 @@ import { isPreflightError, PreflightError, runCleanups } from '../src/errors.js'
 import { redact } from '../src/redact.js';
 import { pickBackup, readCatalog } from './catalog.js';
 import { builtInChecksDir, listCheckFiles, runInvariantChecks } from './checks.js';
-import { createDigestTap, decryptStream, toDecryptError } from './crypto.js';
+import {
+  assertIdentityMatches,
+  createDigestTap,
+  decryptStream,
+  parseAgeIdentities,
+  toDecryptError,
+} from './crypto.js';
 import { applyStableOutputSettings, compareFigures, computeFiguresLike } from './figures.js';
+import { captureInventory, compareInventories, grantKinds, ownerKinds } from './inventory.js';
 import { DUMP_OBJECT, getObjectKey, VERIFICATION_OBJECT } from './layout.js';
 import type { BackupManifest, StoredObjectRecord, VerificationRecord } from './manifest.js';
 import { type MetricsSettings, type MetricsWriteResult, recordBackupMetrics } from './metrics.js';
@@ -105,6 +112,11 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
       });
     }
     entry = pickBackup(await readCatalog(options.storage, options.target), options.id, options.target);
+    // a key that cannot open this backup is a problem of the key: found before any download, the backup not marked
+    await assertIdentityMatches(
+      parseAgeIdentities(options.identity),
+      entry.manifest.encryption.recipients.map((r) => r.recipient),
+    );
   } catch (error) {
     // a scheduled verify that cannot even start is a failure too (the backup itself is not marked)
     const metrics = await recordBackupMetrics(options.metrics, options.target, { incrementFailures: true });
@@ -177,6 +189,18 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
         manifest.tables,
         manifest.checksumMethod ?? 'hashtext',
       );
+      if (manifest.inventory) {
+        const inventory = await captureInventory(client, manifest.checksumMethod ?? 'hashtext');
+        // verify restores with --no-owner --no-privileges (roles of the source need not exist here)
+        const skipped = [...ownerKinds, ...grantKinds];
+        record.inventory = {
+          compared: compareInventories(manifest.inventory, inventory, skipped),
+          notCompared: skipped.map((kind) => ({
+            kind,
+            why: 'restored with --no-owner --no-privileges',
+          })),
+        };
+      }
       await client.query('COMMIT');
       record.tables.mismatched = compareFigures(manifest.tables, restored);
       record.checks = await runInvariantChecks(
@@ -187,7 +211,16 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
       await client.end().catch(() => undefined);
     }
     record.rto.checksMs = elapsed(phase);
-    record.ok = record.tables.mismatched.length === 0 && record.checks.every((c) => c.ok);
+    const differing = [
+      ...record.tables.mismatched.map((m) => `table ${m.schema}.${m.table}`),
+      ...(record.inventory?.compared ?? []).flatMap((c) => c.differences.map((d) => `${c.kind}: ${d.name}`)),
+    ];
+    if (differing.length > 0)
+      record.error = {
+        code: 'E_BACKUP_INTEGRITY',
+        message: redact(`The restored copy differs from the manifest: ${differing.join('; ')}`),
+      };
+    record.ok = differing.length === 0 && record.checks.every((c) => c.ok);
   } catch (error) {
     const e = isPreflightError(error) ? error : undefined;
     record.error = {
@@ -195,7 +228,9 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
       message: redact((error as Error)?.message ?? String(error)),
     };
     record.rto.totalMs = elapsed(started);
-    await finishVerification(options, record).catch(() => undefined);
+    // a wrong key says nothing about the backup: its recorded verification stays as it was
+    const keyProblem = e?.details.keyProblem === true;
+    await finishVerification(options, record, !keyProblem).catch(() => undefined);
     await runCleanups(cleanups).catch((cleanupError) =>
       log(`warning: cleanup failed: ${redact(String(cleanupError))}`),
     );
@@ -213,13 +248,15 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
 async function finishVerification(
   options: VerifyBackupOptions,
   record: VerificationRecord,
+  storeRecord = true,
 ): Promise<MetricsWriteResult> {
   let storeError: unknown;
   try {
-    await options.storage.putBytes(
-      getObjectKey(options.target, record.id, VERIFICATION_OBJECT),
-      `${JSON.stringify(record, null, 2)}\n`,
-    );
+    if (storeRecord)
+      await options.storage.putBytes(
+        getObjectKey(options.target, record.id, VERIFICATION_OBJECT),
+        `${JSON.stringify(record, null, 2)}\n`,
+      );
   } catch (error) {
     storeError = error;
   }
