@@ -2,6 +2,7 @@
 
 import { validateConfig } from './config/load.js';
 import type { PreflightConfig, TargetConfig } from './config/schema.js';
+import { readSecretEnv } from './config/secret-env.js';
 import { PreflightError } from './errors.js';
 import { getSandboxDir } from './home.js';
 import { isLoopbackHost } from './net.js';
@@ -71,11 +72,11 @@ export function resolveTarget(
   return fromConfig(targetName, configured, env);
 }
 
+/** A secret named by the config: undefined when unset or blank (`config check` and `doctor` name those variables). */
 function readEnv(env: NodeJS.ProcessEnv, name: string | undefined): string | undefined {
-  if (!name) return undefined;
-  const value = env[name];
+  const value = readSecretEnv(env, name);
   registerSecret(value);
-  return value === '' ? undefined : value;
+  return value;
 }
 
 function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): ResolvedTarget {
