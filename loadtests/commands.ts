@@ -7,7 +7,7 @@ import { ExitCode, PreflightError, usageError } from '../src/errors.js';
 import { formatTable } from '../src/output.js';
 import type { ResolvedTarget } from '../src/target.js';
 import { bundleScenario } from './engine/bundle.js';
-import { readScriptExports } from './engine/native.js';
+import { readScriptDefinitions } from './engine/native.js';
 import { buildOperatorManifests } from './engine/operator.js';
 import type { K6Options } from './engine/options.js';
 import { formatProgress, formatRunReport } from './engine/report.js';
@@ -183,13 +183,15 @@ interface VerdictArgs {
 export const loadVerdictCommand: Handler<VerdictArgs> = async (argv, context) => {
   const path = resolveScenarioPath(argv.scenario, context.cwd);
   const bundle = await bundleScenario(path);
-  const options = (readScriptExports(bundle.cjs, path, parseEnvFlags(argv.env)).options ?? {}) as K6Options;
+  const script = readScriptDefinitions(bundle.cjs, path, parseEnvFlags(argv.env));
+  const options = (script.exports.options ?? {}) as K6Options;
   const thresholds = parseThresholds(options.thresholds);
   if (thresholds.length === 0) throw usageError(`${argv.scenario} defines no thresholds`);
   const results = await evaluateFromPrometheus({
     prometheus: argv.prometheus,
     testid: argv.testid,
     thresholds,
+    metrics: script.metrics,
   });
   const ok = results.every((r) => r.ok);
   const { paint } = context.out;

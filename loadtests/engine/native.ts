@@ -9,10 +9,12 @@ import { createEngine, type NativeEngine } from './engine-context.js';
 import type { GuardSpec } from './guard.js';
 import { closeHttpAgent } from './http-client.js';
 import { buildK6Data, type K6SummaryData, reportedTrendStats } from './k6-data.js';
+import type { Metric } from './metrics.js';
 import { getScenarioNominalMs, type K6Options, type ScenarioPlan } from './options.js';
 import { type RemoteWriteConfig, startRemoteWrite } from './remote-write.js';
 import { getInitialVus, runScenarios, VuPool } from './runtime.js';
 import { getScenarioStatKeys, getScenarioStats, type ScenarioStats } from './scenario-stats.js';
+import type { MetricType } from './sinks.js';
 import {
   evaluateThresholds,
   parseThresholds,
@@ -78,6 +80,20 @@ export function readScriptExports(
   scriptPath: string,
   env: Record<string, string>,
 ): ScriptExports {
+  return readScriptDefinitions(code, scriptPath, env).exports;
+}
+
+export interface MetricDefinition {
+  type: MetricType;
+  contains: Metric['contains'];
+}
+
+/** The script's exports and every metric it knows (k6's built-ins and the custom ones its init context defines). */
+export function readScriptDefinitions(
+  code: string,
+  scriptPath: string,
+  env: Record<string, string>,
+): { exports: ScriptExports; metrics: Map<string, MetricDefinition> } {
   const engine = createEngine({
     scriptPath,
     env,
@@ -87,7 +103,11 @@ export function readScriptExports(
     thresholdKeys: [],
     trackSeries: false,
   });
-  return evaluateInitContext(engine, code, scriptPath).exports;
+  const { exports } = evaluateInitContext(engine, code, scriptPath);
+  const metrics = new Map<string, MetricDefinition>();
+  for (const metric of engine.registry.metrics.values())
+    metrics.set(metric.name, { type: metric.type, contains: metric.contains });
+  return { exports, metrics };
 }
 
 function evaluateInitContext(engine: NativeEngine, code: string, scriptPath: string): Vu {

@@ -9,6 +9,7 @@ import { getFreePort } from '../../src/net.js';
 import { type RunningTool, runTool, startTool } from '../../src/process.js';
 import { writeScript } from '../test/scripts.js';
 import { startTestServer, type TestServer } from '../test/server.js';
+import { pushSeries } from './remote-write.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cliEntry = join(root, 'loadtests/test/cli-entry.ts');
@@ -148,4 +149,76 @@ export default async function () {
     expect(code).toBe(1);
     expect(result.ok).toBe(false);
   }, 120_000);
+});
+
+describe('load verdict units and missing data (samples pushed as k6 runners push them)', () => {
+  const script = () =>
+    writeScript(`
+import { Trend } from 'k6/metrics';
+const bookingLatency = new Trend('booking_latency', true);
+const queueDepth = new Trend('queue_depth');
+export const options = {
+  thresholds: {
+    http_req_duration: ['p(95)<300', 'p(95)<2500'],
+    booking_latency: ['p(95)<300'],
+    queue_depth: ['p(95)<300'],
+    http_reqs: ['count>0'],
+  },
+};
+export default async function () { bookingLatency.add(1); queueDepth.add(1); }
+`);
+
+  /** What k6's experimental-prometheus-rw writes for one runner: time trends in seconds, other trends as they are. */
+  async function pushRun(testid: string): Promise<void> {
+    const labels = { testid, runner: 'pod-0', scenario: 'default' };
+    const ts = Date.now();
+    const one = (name: string, value: number) => ({
+      labels: { ...labels, __name__: name },
+      samples: [{ value, timestampMs: ts }],
+    });
+    await pushSeries(`${promUrl}/api/v1/write`, [
+      one('k6_http_reqs_total', 50),
+      one('k6_http_req_duration_p95', 2),
+      one('k6_http_req_duration_count', 50),
+      one('k6_booking_latency_p95', 0.5),
+      one('k6_booking_latency_count', 50),
+      one('k6_queue_depth_p95', 250),
+      one('k6_queue_depth_count', 50),
+    ]);
+  }
+
+  it('compares time trends in milliseconds: p95 = 2 s fails p(95)<300; a unitless trend is compared as stored', async () => {
+    await pushRun('units-1');
+    const out = capture();
+    const err = capture();
+    const code = await main(
+      ['load', 'verdict', script(), '--prometheus', promUrl, '--testid', 'units-1', '--json'],
+      { stdout: out.stream, stderr: err.stream, cwd: root },
+    );
+    const result = JSON.parse(out.text());
+    const byKey = Object.fromEntries(
+      result.thresholds.map((t: { metric: string; source: string }) => [`${t.metric} ${t.source}`, t]),
+    );
+    expect(byKey['http_req_duration p(95)<300']).toMatchObject({ ok: false, observed: 2000 });
+    expect(byKey['http_req_duration p(95)<2500']).toMatchObject({ ok: true, observed: 2000 });
+    // a custom Trend declared as time (new Trend(name, true)) is in seconds in Prometheus too
+    expect(byKey['booking_latency p(95)<300']).toMatchObject({ ok: false, observed: 500 });
+    expect(byKey['queue_depth p(95)<300']).toMatchObject({ ok: true, observed: 250 });
+    expect(byKey['http_reqs count>0']).toMatchObject({ ok: true, observed: 50 });
+    expect(result.ok).toBe(false);
+    expect(code).toBe(1);
+  }, 60_000);
+
+  it('a testid with no series in Prometheus exits 1 with "no data for testid X", not a pass', async () => {
+    await pushRun('units-2');
+    const out = capture();
+    const err = capture();
+    const code = await main(
+      ['load', 'verdict', script(), '--prometheus', promUrl, '--testid', 'units-2-typo', '--no-color'],
+      { stdout: out.stream, stderr: err.stream, cwd: root },
+    );
+    expect(code).toBe(1);
+    expect(err.text()).toContain('no data for testid units-2-typo');
+    expect(out.text()).not.toMatch(/pass/);
+  }, 60_000);
 });

@@ -8,7 +8,8 @@
  */
 import { PreflightError } from '../../src/errors.js';
 import { redactUrl } from '../../src/redact.js';
-import { parseSelector } from './metrics.js';
+import { builtinMetrics, parseSelector } from './metrics.js';
+import type { MetricDefinition } from './native.js';
 import { getStatSuffix } from './remote-write.js';
 import { compare, type Threshold } from './thresholds.js';
 
@@ -68,19 +69,12 @@ function seriesKey(labels: Record<string, string>): string {
     .join(',');
 }
 
-type MetricKind = 'counter' | 'gauge' | 'rate' | 'trend';
+type MetricKind = MetricDefinition['type'];
 
-const builtinKinds: Record<string, [MetricKind, boolean]> = {
-  http_reqs: ['counter', false],
-  iterations: ['counter', false],
-  data_sent: ['counter', false],
-  data_received: ['counter', false],
-  dropped_iterations: ['counter', false],
-  http_req_failed: ['rate', false],
-  checks: ['rate', false],
-  vus: ['gauge', false],
-  vus_max: ['gauge', false],
-};
+const builtinDefinitions = new Map<string, MetricDefinition>([
+  ...builtinMetrics.map(([name, type, contains]): [string, MetricDefinition] => [name, { type, contains }]),
+  ['group_duration', { type: 'trend', contains: 'time' }],
+]);
 
 export interface VerdictOptions {
   prometheus: string;
@@ -88,10 +82,50 @@ export interface VerdictOptions {
   thresholds: Threshold[];
   /** Look-back window for the run's samples (default 6h). */
   window?: string;
+  /**
+   * The script's metrics (readScriptDefinitions): which trends hold times. Prometheus has them in seconds,
+   * k6 thresholds in milliseconds. Without it only k6's built-ins are known; other metrics are probed.
+   */
+  metrics?: Map<string, MetricDefinition>;
+}
+
+/** Fails with `no data for testid X` when no series of the run is in Prometheus (a mistyped --testid, no push). */
+async function assertRunHasData(prometheus: string, testid: string, window: string): Promise<void> {
+  const found = await query(prometheus, `count(last_over_time({testid=${quote(testid)}}[${window}]))`);
+  if ((found[0]?.value ?? 0) > 0) return;
+  throw new PreflightError('E_CHECK_FAILED', `no data for testid ${testid}`, {
+    hint: `check --testid (the testid tag of the run) and that its runners pushed to this Prometheus within the last ${window}`,
+  });
+}
+
+/** Kind and unit of a metric: from the script's definitions or k6's built-ins, else probed in Prometheus. */
+async function resolveMetric(
+  options: VerdictOptions,
+  name: string,
+  matchers: string,
+  window: string,
+): Promise<{ kind: MetricKind; isTime: boolean }> {
+  const known = options.metrics?.get(name) ?? builtinDefinitions.get(name);
+  if (known) return { kind: known.type, isTime: known.contains === 'time' };
+  const probe = await query(
+    options.prometheus,
+    `count by (__name__) (last_over_time({__name__=~${quote(`k6_${name}(_total|_rate|_p\\d+|_avg|_med|_min|_max|_count)?`)},${matchers}}[${window}]))`,
+  );
+  const names = probe.map((p) => p.labels.__name__ ?? '');
+  const kind: MetricKind = names.includes(`k6_${name}_total`)
+    ? 'counter'
+    : names.includes(`k6_${name}_rate`)
+      ? 'rate'
+      : names.includes(`k6_${name}`)
+        ? 'gauge'
+        : 'trend';
+  // a metric the script does not define: its unit is unknown, values are compared as stored
+  return { kind, isTime: false };
 }
 
 export async function evaluateFromPrometheus(options: VerdictOptions): Promise<VerdictResult[]> {
   const window = options.window ?? '6h';
+  await assertRunHasData(options.prometheus, options.testid, window);
   const results: VerdictResult[] = [];
   for (const threshold of options.thresholds) {
     const { name, filter } = parseSelector(threshold.metric);
@@ -101,23 +135,8 @@ export async function evaluateFromPrometheus(options: VerdictOptions): Promise<V
     ].join(',');
     const last = (metricName: string) =>
       query(options.prometheus, `last_over_time(${metricName}{${matchers}}[${window}])`);
-    let kind = builtinKinds[name]?.[0];
-    let isTime = name.startsWith('http_req_') || name === 'iteration_duration' || name === 'group_duration';
-    if (!kind) {
-      const probe = await query(
-        options.prometheus,
-        `count by (__name__) (last_over_time({__name__=~${quote(`k6_${name}(_total|_rate|_p\\d+|_avg|_med|_min|_max|_count)?`)},${matchers}}[${window}]))`,
-      );
-      const names = probe.map((p) => p.labels.__name__ ?? '');
-      kind = names.includes(`k6_${name}_total`)
-        ? 'counter'
-        : names.includes(`k6_${name}_rate`)
-          ? 'rate'
-          : names.includes(`k6_${name}`)
-            ? 'gauge'
-            : 'trend';
-      if (kind === 'trend') isTime = false;
-    }
+    const { kind, isTime } = await resolveMetric(options, name, matchers, window);
+    // k6's remote write stores time trends in seconds; k6 thresholds on them are in milliseconds
     const scale = kind === 'trend' && isTime ? 1000 : 1;
     let observed: number | undefined;
     let bounds: [number, number] | undefined;
