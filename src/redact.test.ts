@@ -59,6 +59,10 @@ describe('redact', () => {
       cookieNames: ['sid', 'rid'],
       cookie: '***',
     });
+    expect(redactValue({ passwordField: 'password', password: 'pw' })).toEqual({
+      passwordField: 'password',
+      password: '***',
+    });
     expect(redact(JSON.stringify({ cookieName: 'sid' }))).toBe('{"cookieName":"sid"}');
     expect(redact(`sent sid=${jwt}`)).toBe('sent sid=***');
     expect(redact('Cookie: access=opaque-value-1; theme=dark')).toBe('Cookie: access=***; theme=***');

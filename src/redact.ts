@@ -82,8 +82,8 @@ export function redactUrl(url: string): string {
 }
 
 const secretKeyPattern = /pass|secret|token|authorization|cookie|api[_-]?key|private|credential|webhook/i;
-/** Keys that hold a NAME (a variable, a cookie, a header), never the secret itself: `passwordEnv`, `cookieName`. */
-const nameKeyPattern = /env$|var$|variable|names?$/i;
+/** Keys that hold a NAME (a variable, a cookie, a form field), never the secret: `passwordEnv`, `cookieName`, `passwordField`. */
+const nameKeyPattern = /env$|var$|variable|names?$|fields?$/i;
 
 /** Deep-copies a value with secret-looking keys masked and every string redacted. */
 export function redactValue<T>(value: T): T {
