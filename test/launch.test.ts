@@ -1,14 +1,27 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
 import { runCli } from './helpers/cli.js';
 
 interface LaunchJson {
   ok: boolean;
+  verdict: string;
   target: string;
-  steps: Array<{ step: string; status: string; summary: string }>;
+  report: string;
+  failed: string[];
+  notRun: string[];
+  steps: Array<{
+    step: string;
+    status: string;
+    summary: string;
+    durationMs: number;
+    error?: { code: string; message: string };
+  }>;
 }
+
+const allSteps = ['search-check', 'load', 'scan', 'backup', 'monitoring'];
 
 describe('preflight launch (real sandbox, built CLI)', () => {
   it('starts the sandbox, passes every launch check on the hardened twin and leaves nothing running', async () => {
@@ -58,5 +71,138 @@ describe('preflight launch (real sandbox, built CLI)', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('Unknown launch step "warp-drive"');
     expect(existsSync(join(home, 'sandbox'))).toBe(false);
+  });
+});
+
+describe('preflight launch against a running sandbox: errors, skips and not-run steps', () => {
+  const home = mkdtempSync(join(tmpdir(), 'preflight-launch-running-'));
+  let sandbox: SandboxHandle | undefined;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ dir: join(home, 'sandbox') });
+  }, 180_000);
+  afterAll(async () => {
+    try {
+      await sandbox?.stop();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+  const launch = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    runCli(['launch', ...args], {
+      env: { PREFLIGHT_HOME: home, PREFLIGHT_CONFIG: '', ...env },
+      cwd: home,
+      timeoutMs: 240_000,
+    });
+
+  it('a wrong password makes load a FAIL row with its error code; scan, backup and monitoring still run (exit 1)', async () => {
+    const state = sandbox!.state;
+    const config = join(home, 'wrong-password.yaml');
+    writeFileSync(
+      config,
+      [
+        'targets:',
+        '  twin:',
+        `    baseUrl: ${state.baseUrl}`,
+        '    environment: sandbox',
+        `    origin: ${state.origin}`,
+        '    accounts:',
+        `      studentA: { email: ${state.accounts.studentA.email}, passwordEnv: TWIN_STUDENT_A_PASSWORD }`,
+        `      studentB: { email: ${state.accounts.studentB.email}, passwordEnv: TWIN_STUDENT_B_PASSWORD }`,
+        '    rateLimitBypass: { tokenEnv: TWIN_BYPASS_TOKEN }',
+        '    database: { readonlyUrlEnv: TWIN_READONLY_URL }',
+        `    metricsAuth: { username: ${state.metricsAuth.username}, passwordEnv: TWIN_METRICS_PASSWORD }`,
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = await launch(['--config', config, '--target', 'twin', '--json'], {
+      TWIN_STUDENT_A_PASSWORD: 'wrong-password-a-1234',
+      TWIN_STUDENT_B_PASSWORD: 'wrong-password-b-1234',
+      TWIN_BYPASS_TOKEN: state.rateLimitBypass.token,
+      TWIN_READONLY_URL: state.db.readonlyUrl,
+      TWIN_METRICS_PASSWORD: state.metricsAuth.password,
+    });
+    expect(stderr).not.toContain('error[');
+    const report = JSON.parse(stdout) as LaunchJson;
+    expect(report.steps.map((s) => s.step)).toEqual(allSteps);
+    const byStep = Object.fromEntries(report.steps.map((s) => [s.step, s]));
+    expect(byStep['search-check']?.status).toBe('pass');
+    expect(byStep.load?.status).toBe('fail');
+    expect(byStep.load?.error?.code).toMatch(/^E_[A-Z0-9_]+$/);
+    expect(byStep.load?.summary).toContain(`${byStep.load?.error?.code}: `);
+    // the steps after the error ran and reported what they found
+    for (const name of ['scan', 'backup', 'monitoring']) expect(byStep[name]?.status).not.toBe('skip');
+    // every probe needs a login: the scan could not check, and says so instead of passing
+    expect(byStep.scan?.status).toBe('not-run');
+    expect(byStep.scan?.summary).toMatch(/could not finish .*HTTP 401/);
+    expect(byStep.backup).toMatchObject({
+      status: 'not-run',
+      summary: expect.stringContaining('not configured'),
+    });
+    expect(report).toMatchObject({
+      ok: false,
+      verdict: 'NOT READY',
+      failed: expect.arrayContaining(['load']),
+    });
+    expect(report.notRun).toEqual(expect.arrayContaining(['scan', 'backup']));
+    expect(code).toBe(1);
+    expect(`${stdout}${stderr}`).not.toContain('wrong-password-a-1234');
+    expect(JSON.parse(readFileSync(report.report, 'utf8'))).toEqual(report);
+  }, 300_000);
+
+  it('--skip backup holds the verdict at NOT READY (exit 1); --allow-skip backup accepts it (exit 0)', async () => {
+    const others = ['load', 'scan', 'monitoring'];
+    const skipped = await launch([
+      '--skip',
+      `backup,${others.join(',')}`,
+      '--allow-skip',
+      others.join(','),
+      '--json',
+    ]);
+    const report = JSON.parse(skipped.stdout) as LaunchJson;
+    expect(report.steps.map((s) => [s.step, s.status])).toEqual([
+      ['search-check', 'pass'],
+      ['load', 'skip'],
+      ['scan', 'skip'],
+      ['backup', 'skip'],
+      ['monitoring', 'skip'],
+    ]);
+    expect(report).toMatchObject({ ok: false, verdict: 'NOT READY', notRun: ['backup'], failed: [] });
+    expect(skipped.code, skipped.stderr).toBe(1);
+
+    const allowed = await launch([
+      '--skip',
+      `backup,${others.join(',')}`,
+      '--allow-skip',
+      `backup,${others.join(',')}`,
+    ]);
+    expect(allowed.stdout).toMatch(
+      /READY: every launch check that ran passed on "sandbox" \(not run, allowed by --allow-skip: load, scan, backup, monitoring\)/,
+    );
+    expect(allowed.code, allowed.stderr).toBe(0);
+  }, 300_000);
+
+  it('skipping every step prints NOT READY, never READY, and names the report (exit 1)', async () => {
+    const { code, stdout } = await launch(['--skip', allSteps.join(','), '--no-color']);
+    expect(stdout).toMatch(/^backup +SKIP +- +skipped \(--skip or --only\)$/m);
+    expect(stdout).toContain('NOT READY (5 not run) on "sandbox"');
+    expect(stdout).not.toMatch(/^READY/m);
+    const reportPath = /^Report: (.*launch\.json)$/m.exec(stdout)?.[1];
+    expect(reportPath && existsSync(reportPath)).toBe(true);
+    expect(code).toBe(1);
+  });
+
+  it('skipping every step with nothing running starts no sandbox and is still NOT READY', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'preflight-launch-empty-'));
+    try {
+      const { code, stdout } = await runCli(
+        ['launch', '--skip', allSteps.join(','), '--allow-skip', allSteps.join(','), '--json'],
+        { env: { PREFLIGHT_HOME: empty, PREFLIGHT_CONFIG: '' }, cwd: empty },
+      );
+      expect((JSON.parse(stdout) as LaunchJson).verdict).toBe('NOT READY');
+      expect(code).toBe(1);
+      expect(existsSync(join(empty, 'sandbox'))).toBe(false);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
