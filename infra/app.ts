@@ -48,6 +48,7 @@ export function synthMonitoringApp(config: PreflightConfig, options: SynthOption
     const profile = createProfileForTarget(target, config);
     const datasourceUid = getDatasourceUid(name);
     const apiBase = `${target.baseUrl.replace(/\/+$/, '')}${target.platform.apiPrefix}`;
+    const { health, ready } = target.platform.routes;
     new MonitoringStack(app, name, {
       environment: target.environment,
       grafanaUrl: target.grafana.url,
@@ -56,8 +57,8 @@ export function synthMonitoringApp(config: PreflightConfig, options: SynthOption
       dashboards: buildDashboards(profile, { datasourceUid, uidPrefix: `preflight-${name}` }),
       ruleGroups: buildGrafanaRuleGroups(profile, datasourceUid),
       alertEmail: config.monitoring.alertEmail,
-      healthUrl: `${apiBase}/health`,
-      readyUrl: `${apiBase}/ready`,
+      healthUrl: `${apiBase}${health.path}`,
+      readyUrl: `${apiBase}${ready.path}`,
       probeNames: target.grafana.probes ?? defaultProbeNames,
       production: target.production,
     });

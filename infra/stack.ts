@@ -1,7 +1,7 @@
 /**
  * One monitoring stack per environment: the grafana provider, a folder, the Prometheus (Mimir) data
  * source, the dashboards, the rule groups, Slack and email contact points, the notification policy
- * and synthetic HTTP checks of /health and /ready. Secrets are sensitive Terraform variables only.
+ * and synthetic HTTP checks of the health and ready routes. Secrets are sensitive Terraform variables only.
  */
 import { Fn, LocalBackend, TerraformStack, TerraformVariable } from 'cdktn';
 import type { Construct } from 'constructs';

@@ -41,7 +41,8 @@ const DAY = 24 * HOUR;
 export function buildAlerts(profile: MonitoringProfile): AlertDefinition[] {
   const env = getEnvironmentMatcher(profile);
   const m = (name: string, ...matchers: string[]) => selectMetric(name, env, ...matchers);
-  const requests = 'instainstru_http_requests_total';
+  const metrics = profile.platform.metrics;
+  const requests = metrics.httpRequests;
   const runbook = (name: string) => `${profile.runbookBaseUrl}#${name.toLowerCase()}`;
   const define = (
     alert: Omit<AlertDefinition, 'runbookUrl' | 'emptyWhenHealthy'> & { emptyWhenHealthy?: boolean },
@@ -67,7 +68,7 @@ export function buildAlerts(profile: MonitoringProfile): AlertDefinition[] {
     define({
       name: 'LatencyP95OverSlo',
       group: 'api',
-      expr: `histogram_quantile(0.95, sum by (environment, le) (rate(${m('instainstru_http_request_duration_seconds_bucket')}[5m])))`,
+      expr: `histogram_quantile(0.95, sum by (environment, le) (rate(${m(`${metrics.httpDuration}_bucket`)}[5m])))`,
       comparison: '>',
       threshold: profile.slo.p95Ms / 1000,
       for: '10m',
@@ -90,7 +91,7 @@ export function buildAlerts(profile: MonitoringProfile): AlertDefinition[] {
     define({
       name: 'DbPoolSaturated',
       group: 'database',
-      expr: `max by (environment, pool_name) (${m('instainstru_db_pool_usage_percent')})`,
+      expr: `max by (environment, pool_name) (${m(metrics.poolUsagePercent)})`,
       comparison: '>',
       threshold: 90,
       for: '2m',

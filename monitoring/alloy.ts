@@ -64,7 +64,8 @@ export function renderAlloyConfig(options: AlloyOptions): string {
     '// Credentials come from the environment of the Alloy process; none is stored here.',
     '',
     scrapeBlock(
-      'instainstru_platform',
+      // the job name the local Prometheus (`monitor up`) uses too
+      'platform',
       platformUrl,
       target.environment,
       target.metricsAuth

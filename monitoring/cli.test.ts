@@ -119,7 +119,7 @@ describe('preflight monitor (CLI subprocess)', () => {
       },
     });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('prometheus.scrape "instainstru_platform"');
+    expect(run.stdout).toContain('prometheus.scrape "platform"');
     expect(run.stdout).toContain('metrics_path    = "/api/v1/metrics/prometheus"');
     expect(run.stdout).toContain('password = sys.env("STAGING_METRICS_PASSWORD")');
     expect(run.stdout).toContain('username = "service_role"');

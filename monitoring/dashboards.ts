@@ -49,6 +49,11 @@ const endpoint = 'endpoint=~"$endpoint"';
 const testid = 'testid=~"$testid"';
 const rate = (selector: string) => `rate(${selector}[$__rate_interval])`;
 
+/** A literal path as a regex inside a PromQL string (regex metacharacters escaped, then the backslashes). */
+function toPromqlRegex(path: string): string {
+  return path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\/g, '\\\\');
+}
+
 function buildDashboard(
   key: string,
   title: string,
@@ -90,7 +95,7 @@ function buildDashboard(
         queryVariable(
           'endpoint',
           'Endpoint',
-          `label_values(instainstru_http_requests_total{${env}}, endpoint)`,
+          `label_values(${profile.platform.metrics.httpRequests}{${env}}, endpoint)`,
           true,
         ),
       );
@@ -149,7 +154,8 @@ export function buildApiOverviewDashboard(
   profile: MonitoringProfile,
   options: DashboardOptions,
 ): DashboardDefinition {
-  const requests = `instainstru_http_requests_total{${env},${endpoint}}`;
+  const m = profile.platform.metrics;
+  const requests = `${m.httpRequests}{${env},${endpoint}}`;
   return buildDashboard(
     'api',
     'API overview',
@@ -172,7 +178,7 @@ export function buildApiOverviewDashboard(
             unit: 'percentunit',
             queries: [
               {
-                expr: `sum by (endpoint) (${rate(`instainstru_http_requests_total{${env},${endpoint},status_code=~"5.."}`)}) / sum by (endpoint) (${rate(requests)})`,
+                expr: `sum by (endpoint) (${rate(`${m.httpRequests}{${env},${endpoint},status_code=~"5.."}`)}) / sum by (endpoint) (${rate(requests)})`,
                 legend: '{{endpoint}}',
               },
             ],
@@ -191,7 +197,7 @@ export function buildApiOverviewDashboard(
             unit: 'short',
             queries: [
               {
-                expr: `sum by (endpoint) (instainstru_http_requests_in_progress{${env},${endpoint}})`,
+                expr: `sum by (endpoint) (${m.httpInProgress}{${env},${endpoint}})`,
                 legend: '{{endpoint}}',
               },
             ],
@@ -206,11 +212,7 @@ export function buildApiOverviewDashboard(
             title: 'Latency p50 / p95 / p99 (all endpoints)',
             description: `The p95 objective is ${profile.slo.p95Ms} ms, p99 ${profile.slo.p99Ms} ms.`,
             unit: 's',
-            queries: latencyQueries(
-              `instainstru_http_request_duration_seconds_bucket{${env},${endpoint}}`,
-              'le',
-              '',
-            ),
+            queries: latencyQueries(`${m.httpDuration}_bucket{${env},${endpoint}}`, 'le', ''),
           },
           {
             kind: 'timeseries',
@@ -219,7 +221,7 @@ export function buildApiOverviewDashboard(
             unit: 's',
             queries: [
               {
-                expr: `histogram_quantile(0.95, sum by (endpoint, le) (${rate(`instainstru_http_request_duration_seconds_bucket{${env},${endpoint}}`)}))`,
+                expr: `histogram_quantile(0.95, sum by (endpoint, le) (${rate(`${m.httpDuration}_bucket{${env},${endpoint}}`)}))`,
                 legend: '{{endpoint}}',
               },
             ],
@@ -236,7 +238,7 @@ export function buildApiOverviewDashboard(
             unit: 'ops',
             queries: [
               {
-                expr: `sum by (bucket, action, shadow) (${rate(`instainstru_rl_decisions_total{${env}}`)})`,
+                expr: `sum by (bucket, action, shadow) (${rate(`${m.rateLimitDecisions}{${env}}`)})`,
                 legend: '{{bucket}} {{action}} shadow={{shadow}}',
               },
             ],
@@ -249,7 +251,7 @@ export function buildApiOverviewDashboard(
             unit: 'ops',
             queries: [
               {
-                expr: `sum by (result) (${rate(`instainstru_login_attempts_total{${env}}`)})`,
+                expr: `sum by (result) (${rate(`${m.loginAttempts}{${env}}`)})`,
                 legend: '{{result}}',
               },
             ],
@@ -262,7 +264,7 @@ export function buildApiOverviewDashboard(
             unit: 'ops',
             queries: [
               {
-                expr: `sum by (action, outcome) (${rate(`instainstru_booking_lock_operations_total{${env}}`)})`,
+                expr: `sum by (action, outcome) (${rate(`${m.bookingLockOperations}{${env}}`)})`,
                 legend: '{{action}} {{outcome}}',
               },
             ],
@@ -281,7 +283,8 @@ export function buildDatabaseDashboard(
   profile: MonitoringProfile,
   options: DashboardOptions,
 ): DashboardDefinition {
-  const pool = (name: string) => `instainstru_db_pool_${name}{${env}}`;
+  const m = profile.platform.metrics;
+  const pool = (name: string) => `${name}{${env}}`;
   return buildDashboard(
     'database',
     'Database and connection pool',
@@ -295,7 +298,7 @@ export function buildDatabaseDashboard(
             title: 'Pool usage',
             description: 'Alert at 90% for 2 minutes.',
             unit: 'percent',
-            queries: [{ expr: `max by (pool_name) (${pool('usage_percent')})`, legend: '{{pool_name}}' }],
+            queries: [{ expr: `max by (pool_name) (${pool(m.poolUsagePercent)})`, legend: '{{pool_name}}' }],
           },
           {
             kind: 'timeseries',
@@ -303,10 +306,10 @@ export function buildDatabaseDashboard(
             description: 'Checked out, idle and overflow connections against the configured size.',
             unit: 'short',
             queries: [
-              { expr: `sum by (pool_name) (${pool('checked_out')})`, legend: '{{pool_name}} checked out' },
-              { expr: `sum by (pool_name) (${pool('checked_in')})`, legend: '{{pool_name}} idle' },
-              { expr: `sum by (pool_name) (${pool('overflow')})`, legend: '{{pool_name}} overflow' },
-              { expr: `max by (pool_name) (${pool('size')})`, legend: '{{pool_name}} size' },
+              { expr: `sum by (pool_name) (${pool(m.poolCheckedOut)})`, legend: '{{pool_name}} checked out' },
+              { expr: `sum by (pool_name) (${pool(m.poolCheckedIn)})`, legend: '{{pool_name}} idle' },
+              { expr: `sum by (pool_name) (${pool(m.poolOverflow)})`, legend: '{{pool_name}} overflow' },
+              { expr: `max by (pool_name) (${pool(m.poolSize)})`, legend: '{{pool_name}} size' },
             ],
           },
         ],
@@ -503,7 +506,9 @@ export function buildSearchDashboard(
   profile: MonitoringProfile,
   options: DashboardOptions,
 ): DashboardDefinition {
-  const searches = `instainstru_nl_search_latency_ms_count{${env}}`;
+  const m = profile.platform.metrics;
+  const searches = `${m.searchLatencyMs}_count{${env}}`;
+  const searchEndpoint = `endpoint=~".*${toPromqlRegex(profile.platform.routes.search.path)}"`;
   return buildDashboard(
     'search',
     'Search quality',
@@ -519,7 +524,7 @@ export function buildSearchDashboard(
             unit: 'percentunit',
             queries: [
               {
-                expr: `sum(${rate(`instainstru_nl_search_zero_results_total{${env}}`)}) / sum(${rate(searches)})`,
+                expr: `sum(${rate(`${m.searchZeroResults}{${env}}`)}) / sum(${rate(searches)})`,
                 legend: 'zero results',
               },
             ],
@@ -541,7 +546,7 @@ export function buildSearchDashboard(
             title: 'Search latency p50 / p95 / p99',
             description: 'Time to answer a search, measured by the platform.',
             unit: 'ms',
-            queries: latencyQueries(`instainstru_nl_search_latency_ms_bucket{${env}}`, 'le', ''),
+            queries: latencyQueries(`${m.searchLatencyMs}_bucket{${env}}`, 'le', ''),
           },
           {
             kind: 'timeseries',
@@ -550,7 +555,7 @@ export function buildSearchDashboard(
             unit: 'reqps',
             queries: [
               {
-                expr: `sum by (status_code) (${rate(`instainstru_http_requests_total{${env},endpoint=~".*/search",status_code=~"5.."}`)})`,
+                expr: `sum by (status_code) (${rate(`${m.httpRequests}{${env},${searchEndpoint},status_code=~"5.."}`)})`,
                 legend: '{{status_code}}',
               },
             ],

@@ -7,7 +7,7 @@
 import type { AlertDefinition } from './alerts.js';
 import type { DashboardDefinition } from './dashboards.js';
 import type { Exposition } from './exposition.js';
-import { findMetricSpec, type MetricSource, scrapeLabels } from './metrics.js';
+import { findMetricSpec, type MetricSource, type MetricSpec, scrapeLabels } from './metrics.js';
 import { readQueryReferences } from './promql.js';
 import type { RecordingRule } from './slo.js';
 
@@ -67,11 +67,12 @@ export function collectQueryUses(
 
 const scraperLabelSet = new Set<string>([...scrapeLabels, '__name__']);
 
-/** Checks every query against the expositions of the sources that were scraped. */
+/** Checks every query against the expositions of the sources that were scraped; `catalog` says where each metric comes from. */
 export function checkInventory(
   uses: QueryUse[],
   exported: Partial<Record<MetricSource, Exposition>>,
   recordingRules: RecordingRule[],
+  catalog: MetricSpec[],
 ): InventoryResult {
   const problems: InventoryProblem[] = [];
   const unverified: InventoryNote[] = [];
@@ -91,7 +92,7 @@ export function checkInventory(
         labelSets.push(recordLabels);
         continue;
       }
-      const spec = findMetricSpec(ref.metric);
+      const spec = findMetricSpec(catalog, ref.metric);
       if (spec?.source === 'scraper') {
         labelSets.push(new Set());
         continue;

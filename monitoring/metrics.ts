@@ -2,10 +2,11 @@
  * Every metric the dashboards and alerts may use, with where it comes from. The inventory checks
  * queries against what these sources really export; anything outside this catalog is an error.
  */
+import type { PlatformProfile } from '../src/platform/defaults.js';
 
 /** Where a metric is exported: each source is scraped (or remote-written) separately. */
 export type MetricSource =
-  /** The platform's own metrics endpoint (`/api/v1/metrics/prometheus`). */
+  /** The platform's own metrics endpoint (`routes.metrics` of the platform profile). */
   | 'platform'
   /** Supabase's privileged metrics endpoint (postgres_exporter style). */
   | 'supabase'
@@ -29,6 +30,9 @@ export interface MetricSpec {
 /** Labels the scraper (Alloy or the local Prometheus) attaches to every series; targets never export them. */
 export const scrapeLabels = ['job', 'instance', 'environment'] as const;
 
+/** The platform's metric names, from the target's platform profile (`platform.metrics`). */
+export type PlatformMetricNames = PlatformProfile['metrics'];
+
 const platform = (name: string, type: MetricType, labels: string[], help: string): MetricSpec => ({
   name,
   type,
@@ -37,35 +41,29 @@ const platform = (name: string, type: MetricType, labels: string[], help: string
   help,
 });
 
-export const metricCatalog: MetricSpec[] = [
-  platform(
-    'instainstru_http_request_duration_seconds',
-    'histogram',
-    ['method', 'endpoint', 'status_code'],
-    'Request latency',
-  ),
-  platform('instainstru_http_requests_total', 'counter', ['method', 'endpoint', 'status_code'], 'Requests'),
-  platform('instainstru_http_requests_in_progress', 'gauge', ['method', 'endpoint'], 'Requests in flight'),
-  platform('instainstru_db_pool_size', 'gauge', ['pool_name'], 'Configured pool size'),
-  platform('instainstru_db_pool_checked_out', 'gauge', ['pool_name'], 'Connections in use'),
-  platform('instainstru_db_pool_checked_in', 'gauge', ['pool_name'], 'Idle connections'),
-  platform('instainstru_db_pool_overflow', 'gauge', ['pool_name'], 'Overflow connections'),
-  platform('instainstru_db_pool_usage_percent', 'gauge', ['pool_name'], 'Pool usage in percent'),
-  platform(
-    'instainstru_rl_decisions_total',
-    'counter',
-    ['bucket', 'action', 'shadow'],
-    'Rate-limit decisions',
-  ),
-  platform('instainstru_login_attempts_total', 'counter', ['result'], 'Login attempts'),
-  platform('instainstru_nl_search_latency_ms', 'histogram', [], 'Natural-language search latency (ms)'),
-  platform('instainstru_nl_search_zero_results_total', 'counter', [], 'Searches with zero results'),
-  platform(
-    'instainstru_booking_lock_operations_total',
-    'counter',
-    ['action', 'outcome'],
-    'Booking lock operations',
-  ),
+const httpLabels = ['method', 'endpoint', 'status_code'];
+
+/** The metrics the platform exports, named by the profile. */
+function getPlatformMetrics(m: PlatformMetricNames): MetricSpec[] {
+  return [
+    platform(m.httpDuration, 'histogram', httpLabels, 'Request latency'),
+    platform(m.httpRequests, 'counter', httpLabels, 'Requests'),
+    platform(m.httpInProgress, 'gauge', ['method', 'endpoint'], 'Requests in flight'),
+    platform(m.poolSize, 'gauge', ['pool_name'], 'Configured pool size'),
+    platform(m.poolCheckedOut, 'gauge', ['pool_name'], 'Connections in use'),
+    platform(m.poolCheckedIn, 'gauge', ['pool_name'], 'Idle connections'),
+    platform(m.poolOverflow, 'gauge', ['pool_name'], 'Overflow connections'),
+    platform(m.poolUsagePercent, 'gauge', ['pool_name'], 'Pool usage in percent'),
+    platform(m.rateLimitDecisions, 'counter', ['bucket', 'action', 'shadow'], 'Rate-limit decisions'),
+    platform(m.loginAttempts, 'counter', ['result'], 'Login attempts'),
+    platform(m.searchLatencyMs, 'histogram', [], 'Natural-language search latency (ms)'),
+    platform(m.searchZeroResults, 'counter', [], 'Searches with zero results'),
+    platform(m.bookingLockOperations, 'counter', ['action', 'outcome'], 'Booking lock operations'),
+  ];
+}
+
+/** Metrics of the other sources: Supabase, the backup Pushgateway, k6 remote-write and the scraper. */
+const otherMetrics: MetricSpec[] = [
   {
     name: 'pg_stat_database_numbackends',
     type: 'gauge',
@@ -122,6 +120,11 @@ export const metricCatalog: MetricSpec[] = [
   { name: 'up', type: 'gauge', source: 'scraper', labels: [], help: '1 when the last scrape succeeded' },
 ];
 
+/** Every metric the dashboards and alerts may use, the platform's named by its profile. */
+export function getMetricCatalog(platformMetrics: PlatformMetricNames): MetricSpec[] {
+  return [...getPlatformMetrics(platformMetrics), ...otherMetrics];
+}
+
 /** The sample names a metric family exposes (histograms expose _bucket, _count and _sum). */
 export function getSampleNames(spec: MetricSpec): string[] {
   if (spec.type === 'histogram') return [`${spec.name}_bucket`, `${spec.name}_count`, `${spec.name}_sum`];
@@ -129,13 +132,6 @@ export function getSampleNames(spec: MetricSpec): string[] {
 }
 
 /** Finds the catalog entry for a sample name (`x_bucket` resolves to histogram `x`). */
-export function findMetricSpec(sampleName: string): MetricSpec | undefined {
-  return metricCatalog.find((spec) => getSampleNames(spec).includes(sampleName));
+export function findMetricSpec(catalog: MetricSpec[], sampleName: string): MetricSpec | undefined {
+  return catalog.find((spec) => getSampleNames(spec).includes(sampleName));
 }
-
-/** Metrics the platform's old Terraform alerts used although the backend never exports them. */
-export const deadPlatformMetrics = [
-  'instainstru_cache_hits_total',
-  'instainstru_db_pool_connections_used',
-  'instainstru_db_pool_connections_max',
-];

@@ -1,5 +1,6 @@
 /** What the alert and dashboard definitions are rendered for: an environment, its SLOs, and render options. */
 import type { PreflightConfig, TargetConfig } from '../src/config/schema.js';
+import { defaultPlatform, type PlatformProfile } from '../src/platform/defaults.js';
 
 export type Slo = TargetConfig['slo'];
 
@@ -13,6 +14,8 @@ export interface MonitoringProfile {
   scopeToEnvironment: boolean;
   /** Replaces every alert's `for` (the local Prometheus integration uses a short one). */
   forOverride?: string;
+  /** The target's platform profile: metric names and routes every query is built from. */
+  platform: PlatformProfile;
 }
 
 export const defaultRunbookBaseUrl =
@@ -27,12 +30,14 @@ export const testSlo: Slo = {
   availability: 0.995,
 };
 
+/** The profile the promtool unit tests are written for: the schema's SLOs and the spec's metric names. */
 export function createTestProfile(overrides: Partial<MonitoringProfile> = {}): MonitoringProfile {
   return {
     environment: 'test',
     slo: testSlo,
     runbookBaseUrl: defaultRunbookBaseUrl,
     scopeToEnvironment: false,
+    platform: defaultPlatform,
     ...overrides,
   };
 }
@@ -42,9 +47,9 @@ export function getEnvironmentMatcher(profile: MonitoringProfile): string | unde
   return profile.scopeToEnvironment ? `environment="${profile.environment}"` : undefined;
 }
 
-/** The profile of a configured target: its environment label and SLOs, selectors scoped to it. */
+/** The profile of a configured target: its environment label, SLOs and platform profile, selectors scoped to it. */
 export function createProfileForTarget(
-  target: Pick<TargetConfig, 'environment' | 'slo'>,
+  target: Pick<TargetConfig, 'environment' | 'slo' | 'platform'>,
   config: Pick<PreflightConfig, 'monitoring'>,
   overrides: Partial<MonitoringProfile> = {},
 ): MonitoringProfile {
@@ -53,6 +58,7 @@ export function createProfileForTarget(
     slo: target.slo,
     runbookBaseUrl: config.monitoring.runbookBaseUrl,
     scopeToEnvironment: true,
+    platform: target.platform,
     ...overrides,
   };
 }

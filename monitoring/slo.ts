@@ -74,8 +74,8 @@ export function roundRatio(value: number): number {
 /** The recording rules of both SLOs for every window. */
 export function buildSloRecordingRules(profile: MonitoringProfile): RecordingRule[] {
   const env = getEnvironmentMatcher(profile);
-  const requests = 'instainstru_http_requests_total';
-  const histogram = 'instainstru_http_request_duration_seconds';
+  const requests = profile.platform.metrics.httpRequests;
+  const histogram = profile.platform.metrics.httpDuration;
   const rules: RecordingRule[] = [];
   for (const window of sloWindows) {
     rules.push({

@@ -7,11 +7,13 @@ import { validateConfig } from '../src/config/load.js';
 import type { PreflightConfig } from '../src/config/schema.js';
 import { PreflightError } from '../src/errors.js';
 import { ApiClient } from '../src/http.js';
+import { buildSearchPath } from '../src/platform/discovery.js';
 import type { ResolvedTarget } from '../src/target.js';
 import { buildAlerts } from './alerts.js';
 import { checkDashboardJson, checkSynthesizedStack, findLeakedSecrets } from './checks.js';
 import { buildDashboards } from './dashboards.js';
 import { checkInventory, collectQueryUses, type InventoryResult } from './inventory.js';
+import { getMetricCatalog } from './metrics.js';
 import { createProfileForTarget, createTestProfile, type MonitoringProfile } from './profile.js';
 import { checkRuleFiles, checkRuleTestCoverage, runRuleTests } from './promtool.js';
 import { renderPrometheusRules } from './rules.js';
@@ -177,23 +179,21 @@ function checkSynth(options: MonitorTestOptions, work: string): TestStep {
   };
 }
 
-/** A few requests so labelled counters of the sandbox have samples before the scrape. */
+/** A few requests so labelled counters of the sandbox have samples before the scrape (routes from the profile). */
 async function warmUpSandbox(target: ResolvedTarget): Promise<void> {
   const client = new ApiClient(target, { timeoutMs: 10_000 });
-  await client.request('GET', '/health').catch(() => undefined);
-  await client.request('GET', '/ready').catch(() => undefined);
+  const { routes, auth } = target.platform;
+  const ignore = () => undefined;
+  await client.request(routes.health.method, routes.health.path).catch(ignore);
+  await client.request(routes.ready.method, routes.ready.path).catch(ignore);
+  for (const query of ['piano under $80', 'zzzz-no-such-lesson'])
+    await client.request(routes.search.method, buildSearchPath(target.platform, query, 5)).catch(ignore);
   await client
-    .request('GET', '/search', { query: { q: 'piano under $80', limit: 5 } })
-    .catch(() => undefined);
-  await client
-    .request('GET', '/search', { query: { q: 'zzzz-no-such-lesson', limit: 5 } })
-    .catch(() => undefined);
-  await client
-    .request('POST', target.auth.loginPath, {
-      form: { username: 'nobody@example.com', password: 'wrong-password' },
+    .request(routes.login.method, routes.login.path, {
+      form: { [auth.usernameField]: 'nobody@example.com', [auth.passwordField]: 'wrong-password' },
       noBypass: true,
     })
-    .catch(() => undefined);
+    .catch(ignore);
 }
 
 export async function runInventory(
@@ -219,7 +219,7 @@ export async function runInventory(
     ...extraUses,
   ];
   return {
-    result: checkInventory(uses, exported, recording),
+    result: checkInventory(uses, exported, recording, getMetricCatalog(profile.platform.metrics)),
     scrapeFailures: failures.map((f) => `${f.source}: ${f.message}`),
   };
 }
