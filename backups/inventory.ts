@@ -94,7 +94,7 @@ const kindQueries: Array<{ kind: InventoryKind; hashed: boolean; sql: string }> 
     kind: 'triggers',
     hashed: true,
     sql: `SELECT format('%I on %I.%I', t.tgname, n.nspname, c.relname) AS name,
-                 pg_get_triggerdef(t.oid) || ' ' || t.tgenabled AS value
+                 pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text AS value
           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE NOT t.tgisinternal AND ${userRelation}`,
   },
@@ -112,7 +112,7 @@ const kindQueries: Array<{ kind: InventoryKind; hashed: boolean; sql: string }> 
     sql: `SELECT format('%I on %s', k.conname,
                         CASE WHEN k.conrelid <> 0 THEN format('%I.%I', n.nspname, c.relname)
                              ELSE 'domain ' || format_type(k.contypid, NULL) END) AS name,
-                 k.contype || ' ' || pg_get_constraintdef(k.oid) AS value
+                 k.contype::text || ' ' || pg_get_constraintdef(k.oid) AS value
           FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
           LEFT JOIN pg_class c ON c.oid = k.conrelid
           WHERE ${userSchema('n.nspname')} AND (k.conrelid = 0 OR ${notExtensionMember('pg_class', 'c.oid')})
@@ -131,7 +131,7 @@ const kindQueries: Array<{ kind: InventoryKind; hashed: boolean; sql: string }> 
     kind: 'policies',
     hashed: true,
     sql: `SELECT format('%I on %I.%I', p.polname, n.nspname, c.relname) AS name,
-                 concat_ws(' ', p.polcmd, p.polpermissive,
+                 concat_ws(' ', p.polcmd::text, p.polpermissive,
                    (SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END, ',' ORDER BY 1)
                     FROM unnest(p.polroles) r),
                    pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) AS value
