@@ -49,6 +49,8 @@ export interface SpecPlatform {
   jwtSecret: string;
   frontendOrigin: string;
   environment: Environment;
+  /** The temporary directory with the cluster (absent when `databaseUrl` was passed in); gone after stop(). */
+  dir?: string;
   stop(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function startSpecPlatform(options: SpecPlatformOptions = {}): Prom
   try {
     let databaseUrl = options.databaseUrl;
     let readonlyDatabaseUrl: string | undefined;
+    let dir: string | undefined;
     const passwords = {
       student: createSecret(),
       instructor: createSecret(),
@@ -110,10 +113,11 @@ export async function startSpecPlatform(options: SpecPlatformOptions = {}): Prom
       unused: createSecret(),
     };
     if (!databaseUrl) {
-      const dir = mkdtempSync(join(tmpdir(), 'spec-platform-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const tempDir = mkdtempSync(join(tmpdir(), 'spec-platform-'));
+      dir = tempDir;
+      cleanups.push(() => rmSync(tempDir, { recursive: true, force: true }));
       const cluster: Cluster = await createCluster({
-        dataDir: join(dir, 'pgdata'),
+        dataDir: join(tempDir, 'pgdata'),
         password: createSecret(),
       });
       cleanups.push(() => cluster.destroy());
@@ -201,6 +205,7 @@ export async function startSpecPlatform(options: SpecPlatformOptions = {}): Prom
       jwtSecret: settings.jwtSecret,
       frontendOrigin,
       environment,
+      dir,
       stop: runCleanups,
     };
   } catch (error) {
