@@ -15,7 +15,7 @@ import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
 import { runCli } from '../test/helpers/cli.js';
 import { applyStableOutputSettings, computeAllFigures } from './figures.js';
 import {
-  createAgeKeys,
+  createAgeKeygenKeys,
   fixturesDir,
   makeTempDir,
   removeTempDirs,
@@ -41,7 +41,7 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
     [sandbox, s3, keys] = await Promise.all([
       startSandbox({ dir: join(home, 'sandbox') }),
       startS3rver(),
-      createAgeKeys(),
+      createAgeKeygenKeys(join(home, 'key.txt')),
     ]);
     mkdirSync(join(home, 'metrics'), { recursive: true });
     writeFileSync(
@@ -55,7 +55,12 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
         },
       }),
     );
-    env = { ...s3Env(), PREFLIGHT_HOME: home, PREFLIGHT_AGE_IDENTITY: keys.identity };
+    // the README's way: the whole key file as age-keygen wrote it, comment lines included
+    env = {
+      ...s3Env(),
+      PREFLIGHT_HOME: home,
+      PREFLIGHT_AGE_IDENTITY: readFileSync(join(home, 'key.txt'), 'utf8'),
+    };
   }, 180_000);
   afterAll(async () => {
     await sandbox?.stop();
@@ -141,6 +146,34 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
       manifest.objects[0]!.size,
     );
   }, 300_000);
+
+  it('verify with a key of another recipient (backups.ageIdentityFile): E_DECRYPT naming the recipients; list keeps the earlier status', async () => {
+    const other = await createAgeKeygenKeys(join(home, 'other-key.txt'));
+    const config = join(home, 'other.yaml');
+    writeFileSync(
+      config,
+      readFileSync(join(home, 'preflight.yaml'), 'utf8').replace(
+        'backups:\n',
+        `backups:\n  ageIdentityFile: ${join(home, 'other-key.txt')}\n`,
+      ),
+    );
+    const { PREFLIGHT_AGE_IDENTITY: _unset, ...withoutIdentity } = env;
+    const verify = await runCli(
+      ['backup', 'verify', 'latest', '--storage', storage, '--json', '--config', config],
+      {
+        env: withoutIdentity,
+        cwd: home,
+        timeoutMs: 180_000,
+      },
+    );
+    expect(verify.code).toBe(1);
+    const out = json(verify.stdout) as { ok: boolean; error: { code: string; message: string } };
+    expect(out).toMatchObject({ ok: false, error: { code: 'E_DECRYPT' } });
+    expect(out.error.message).toContain(keys.recipient);
+    expect(verify.stdout + verify.stderr).not.toContain(other.identity);
+    const list = await cli(['list', '--storage', storage, '--json']);
+    expect(json(list.stdout).backups).toEqual([expect.objectContaining({ verified: 'yes' })]);
+  }, 180_000);
 
   const s3Client = () =>
     new S3Client({
@@ -234,7 +267,8 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
     expect(json(run.stdout)).toMatchObject({ ok: false, error: { code: 'E_BACKUP' } });
     expect(run.stderr).toMatch(/error\[E_BACKUP\]: pg_dump failed, nothing was stored as a complete backup/);
     const metrics = readFileSync(join(home, 'metrics', 'preflight_backup_sandbox.prom'), 'utf8');
-    expect(readMetricValue(metrics, 'preflight_backup_failures_total', 'sandbox')).toBe(1);
+    // the wrong key's verify above failed too
+    expect(readMetricValue(metrics, 'preflight_backup_failures_total', 'sandbox')).toBe(2);
     const after = json((await cli(['list', '--storage', storage, '--json'])).stdout);
     expect(after.backups).toEqual(before);
     expect(after.incomplete).toEqual([]);
@@ -254,7 +288,7 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
     expect(out.error.message).toContain(manifest.objects[0]!.key);
     expect(verify.stderr).toContain(`Object ${manifest.objects[0]!.key} is damaged`);
     const metrics = readFileSync(join(home, 'metrics', 'preflight_backup_sandbox.prom'), 'utf8');
-    expect(readMetricValue(metrics, 'preflight_backup_failures_total', 'sandbox')).toBe(2);
+    expect(readMetricValue(metrics, 'preflight_backup_failures_total', 'sandbox')).toBe(3);
     const list = await cli(['list', '--storage', storage, '--json']);
     expect(json(list.stdout).backups).toEqual([expect.objectContaining({ verified: 'failed' })]);
   }, 180_000);

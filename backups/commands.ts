@@ -122,7 +122,7 @@ export const backupVerifyCommand: Handler<
       target: backup.targetName,
       storage: backup.storage,
       id: argv.id ?? 'latest',
-      identity: readAgeIdentity(backup.config, context.env),
+      identity: readAgeIdentity(backup.config, context.env, context.cwd),
       workDir,
       intoUrl: argv.into,
       restoreJobs: argv.jobs ?? backup.config.backups.restoreJobs,

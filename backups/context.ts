@@ -1,5 +1,6 @@
 /** What every backup command resolves first: the target name, the storage, the metrics destination and the config. */
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from '../src/cli/context.js';
 import type { PreflightConfig } from '../src/config/schema.js';
@@ -52,8 +53,30 @@ export function openBackupContext(
   };
 }
 
-export function readAgeIdentity(config: PreflightConfig, env: NodeJS.ProcessEnv): string | undefined {
-  const value = env[config.backups.ageIdentityEnv];
+/**
+ * The age identity text: the variable named by backups.ageIdentityEnv, else the file backups.ageIdentityFile.
+ * Either may hold a whole age-keygen key file (comments included); every secret line is registered for redaction.
+ */
+export function readAgeIdentity(
+  config: PreflightConfig,
+  env: NodeJS.ProcessEnv,
+  cwd: string = process.cwd(),
+): string | undefined {
+  let value = env[config.backups.ageIdentityEnv];
+  if (!value?.trim() && config.backups.ageIdentityFile) {
+    const path = resolve(cwd, config.backups.ageIdentityFile);
+    try {
+      value = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new PreflightError(
+        'E_CONFIG',
+        `Cannot read the age identity file ${path} (backups.ageIdentityFile): ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        { hint: 'point backups.ageIdentityFile at the key file age-keygen -o wrote' },
+      );
+    }
+  }
+  for (const line of value?.split(/\r?\n/) ?? [])
+    if (line.trim().startsWith('AGE-SECRET-KEY-')) registerSecret(line.trim());
   registerSecret(value);
   return value?.trim() || undefined;
 }

@@ -242,14 +242,29 @@ describe('backup faults', () => {
         ...overrides,
       });
 
-    it('a wrong age identity fails with E_DECRYPT', async () => {
+    it('a wrong age identity fails with E_DECRYPT naming the recipients; the recorded verification is unchanged', async () => {
+      const { record: passed } = await verify();
+      expect(passed.ok).toBe(true);
       const before = failures(metricsDir(), 'v') ?? 0;
       const other = await createAgeKeys();
-      const error = await expectFailure(verify({ identity: other.identity }));
+      const error = await expectFailure(
+        verify({ identity: `# created: today\n# public key: ${other.recipient}\n${other.identity}\n` }),
+      );
       expect(error.code).toBe('E_DECRYPT');
-      expect(error.message).toMatch(/no identity matched/i);
+      expect(error.message).toContain(
+        `matches none of the recipients this backup was encrypted to: ${keys.recipient}`,
+      );
       expect(error.message).not.toContain(other.identity);
       expect(failures(metricsDir(), 'v')).toBe(before + 1);
+      const [entry] = await readCatalog(createFileStorage(storeDir), 'v');
+      expect(entry?.verification).toMatchObject({ ok: true, verifiedAt: passed.verifiedAt });
+    });
+
+    it('an identity given as a key file with comments (age-keygen) decrypts', async () => {
+      const { record } = await verify({
+        identity: `# created: 2026-11-30T00:00:00Z\n# public key: ${keys.recipient}\n\n${keys.identity}\n`,
+      });
+      expect(record.ok).toBe(true);
     });
 
     it('local disk full in the work directory (a 1 MiB tmpfs) fails with E_DISK_FULL', async () => {

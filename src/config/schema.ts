@@ -245,6 +245,12 @@ export const configSchema = object(
           pattern: /^[A-Z_][A-Z0-9_]*$/,
           patternHint: 'an environment variable name',
         }),
+        ageIdentityFile: optional(
+          string({
+            description:
+              'age key file (as age-keygen -o wrote it, comments included) that verify decrypts with when the variable of ageIdentityEnv is unset',
+          }),
+        ),
         s3: object(
           {
             endpoint: optional(
@@ -320,6 +326,12 @@ export const configSchema = object(
               'Extra directory of invariant queries (*.sql, each returns zero rows when fine) run at verify besides backups/checks',
           }),
         ),
+        storageTimeout: number({
+          description:
+            'Seconds one storage operation (a request with its retries, or an upload making no progress) may take before the run fails',
+          default: 60,
+          min: 1,
+        }),
         pushgatewayUrl: optional(url({ description: 'Prometheus Pushgateway for backup metrics' })),
         textfileDir: optional(
           string({ description: 'node-exporter textfile directory used when no Pushgateway is set' }),
