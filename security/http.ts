@@ -1,4 +1,5 @@
 /** The scanner's HTTP layer: host guard on every request, a request budget, a concurrency limit, raw control of headers. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PreflightError } from '../src/errors.js';
 import { unreachable } from '../src/http.js';
 import { assertAllowedUrl, type ResolvedTarget } from '../src/target.js';
@@ -21,6 +22,11 @@ export interface ProbeRequest {
   /** Send the rate-limit bypass header (default true; rate-limit probes turn it off). */
   bypass?: boolean;
   timeoutMs?: number;
+  /**
+   * Resend after a transient socket error (default true). Off for a request that must never be made twice
+   * (creating a booking): the server may have acted on it before the connection broke.
+   */
+  retry?: boolean;
 }
 
 export interface ProbeResponse {
@@ -48,6 +54,41 @@ export interface ScanHttpOptions {
   budget: number;
   concurrency: number;
   timeoutMs?: number;
+  /** Resends after a transient socket error (ECONNRESET, EPIPE, socket hang up); default 2. */
+  retries?: number;
+  /** First backoff before a resend, doubled each time; default 200 ms. */
+  retryDelayMs?: number;
+}
+
+/** Socket errors that one resend usually cures: the peer reset or closed the connection mid-exchange. */
+const transientCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/** The innermost code or message of a socket error ("ECONNRESET", "other side closed"). */
+export function describeSocketError(error: unknown): string {
+  let found = 'socket error';
+  for (
+    let e = error as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    found = e.code ?? e.message ?? found;
+    e = e.cause as typeof e;
+  }
+  return found;
+}
+
+/** True for an error of fetch (or its cause) that is a transient socket failure, not a dead target. */
+export function isTransientSocketError(error: unknown): boolean {
+  for (
+    let e = error as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (e.code && transientCodes.has(e.code)) return true;
+    if (/socket hang up|other side closed|ECONNRESET|EPIPE/i.test(e.message ?? '')) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
 
 export class ScanHttp {
@@ -55,8 +96,16 @@ export class ScanHttp {
   readonly budget: number;
   readonly concurrency: number;
   private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly retryDelayMs: number;
   /** Budget and concurrency are shared by every fork of one scan. */
-  private readonly shared: { sent: number; active: number; waiting: Array<() => void> };
+  private readonly shared: {
+    sent: number;
+    active: number;
+    waiting: Array<() => void>;
+    resent: number;
+    transientErrors: string[];
+  };
   private own = 0;
 
   constructor(target: ResolvedTarget, options: ScanHttpOptions, shared?: ScanHttp['shared']) {
@@ -64,14 +113,22 @@ export class ScanHttp {
     this.budget = options.budget;
     this.concurrency = Math.max(1, options.concurrency);
     this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.shared = shared ?? { sent: 0, active: 0, waiting: [] };
+    this.retries = options.retries ?? 2;
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.shared = shared ?? { sent: 0, active: 0, waiting: [], resent: 0, transientErrors: [] };
   }
 
   /** A view with its own request count (one per probe) on the same budget and concurrency limit. */
   fork(): ScanHttp {
     return new ScanHttp(
       this.target,
-      { budget: this.budget, concurrency: this.concurrency, timeoutMs: this.timeoutMs },
+      {
+        budget: this.budget,
+        concurrency: this.concurrency,
+        timeoutMs: this.timeoutMs,
+        retries: this.retries,
+        retryDelayMs: this.retryDelayMs,
+      },
       this.shared,
     );
   }
@@ -84,6 +141,16 @@ export class ScanHttp {
   /** Requests sent through this view. */
   get ownRequestCount(): number {
     return this.own;
+  }
+
+  /** Requests resent after a transient socket error (not charged to the budget). */
+  get resentCount(): number {
+    return this.shared.resent;
+  }
+
+  /** The transient socket errors seen (method, URL path, error code). */
+  get transientErrors(): string[] {
+    return [...this.shared.transientErrors];
   }
 
   get remaining(): number {
@@ -112,7 +179,20 @@ export class ScanHttp {
     this.reserve(url);
     await this.acquire();
     try {
-      return await this.fetchOnce(url, request);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.fetchOnce(url, request);
+        } catch (error) {
+          if (!isTransientSocketError(error)) throw error;
+          const method = (request.method ?? 'GET').toUpperCase();
+          this.shared.transientErrors.push(
+            `${method} ${new URL(url).pathname}: ${describeSocketError(error)}${request.retry === false ? ' (not resent: it must not be made twice)' : attempt < this.retries ? ' (resent)' : ' (gave up)'}`,
+          );
+          if (request.retry === false || attempt >= this.retries) throw error;
+          this.shared.resent++;
+          await sleep(this.retryDelayMs * 2 ** attempt);
+        }
+      }
     } finally {
       this.release();
     }

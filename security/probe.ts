@@ -37,10 +37,26 @@ export interface ProbeContext {
   log(message: string): void;
 }
 
+/** A check that did not run, and why (a missing route, missing data, a plain-http target...): never a finding. */
+export interface NotRun {
+  /** Short name of the check ("HSTS", "BOLA"). */
+  check: string;
+  reason: string;
+}
+
 export interface ProbeResult {
   findings: Finding[];
-  /** Checks that could not run and why (shown in reports). */
+  /** What the probe observed beside its findings (shown in reports). */
   notes: string[];
+  /** Checks that could not run and why (table, Markdown, JSON, JUnit skipped, SARIF notifications). */
+  notRun?: NotRun[];
+  /** What went wrong and needs a person (a test booking left active): the probe ends as `error`. */
+  errors?: string[];
+}
+
+/** True when a response says the route is not there (404 or 405): a check on it did not run, it found nothing. */
+export function isMissingRoute(response: { status: number }): boolean {
+  return response.status === 404 || response.status === 405;
 }
 
 export interface Probe {

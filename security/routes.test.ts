@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtinRoutes, mergeRoutes, readOpenApiRoutes } from './routes.js';
+import { defaultPlatform, mergePlatform } from '../src/platform/defaults.js';
+import { getBuiltinRoutes, mergeRoutes, readOpenApiRoutes } from './routes.js';
 import { parseRoutes } from './routes-file.js';
 
 describe('routes', () => {
@@ -37,8 +38,54 @@ describe('routes', () => {
     ]);
   });
 
+  it('built-in routes are the spec routes of the platform profile, with their required query parameters', () => {
+    const routes = getBuiltinRoutes(defaultPlatform);
+    expect(routes.map((r) => `${r.method} ${r.path} ${r.auth}`)).toEqual([
+      'GET /health none',
+      'GET /ready none',
+      'GET /auth/me user',
+      'GET /search none',
+      'GET /instructors none',
+      'GET /public/instructors/{instructor_id}/availability none',
+      'POST /bookings student',
+      'POST /bookings/check-availability user',
+      'GET /bookings/{booking_id} user',
+      'POST /bookings/{booking_id}/cancel user',
+    ]);
+    const required = (path: string) =>
+      routes
+        .find((r) => r.path === path)!
+        .params.filter((p) => p.required)
+        .map((p) => `${p.in}:${p.name}`);
+    expect(required('/instructors')).toEqual(['query:service_catalog_id']);
+    expect(required('/public/instructors/{instructor_id}/availability')).toEqual([
+      'path:instructor_id',
+      'query:start_date',
+      'query:end_date',
+    ]);
+    expect(required('/search')).toEqual(['query:q']);
+  });
+
+  it('built-in routes follow a target override of the profile (path, method, required parameters)', () => {
+    const profile = mergePlatform(defaultPlatform, {
+      routes: {
+        search: { method: 'GET', path: '/v2/find', requiredQuery: ['query', 'city'] },
+        getBooking: { method: 'GET', path: '/reservations/{booking_id}', requiredQuery: [] },
+      },
+      search: { queryParam: 'query' },
+    });
+    const routes = getBuiltinRoutes(profile);
+    expect(routes.some((r) => r.path === '/search')).toBe(false);
+    const find = routes.find((r) => r.path === '/v2/find')!;
+    expect(find.params.filter((p) => p.required).map((p) => `${p.name}=${p.sample}`)).toEqual([
+      'query=piano',
+      'city=test',
+    ]);
+    expect(routes.find((r) => r.name === 'getBooking')!.path).toBe('/reservations/{booking_id}');
+  });
+
   it('merges: built-in auth levels win, discovered parameters are added', () => {
-    const merged = mergeRoutes(builtinRoutes, [
+    const merged = mergeRoutes(getBuiltinRoutes(defaultPlatform), [
       {
         method: 'GET',
         path: '/search',
@@ -46,10 +93,12 @@ describe('routes', () => {
         params: [{ name: 'lat', in: 'query', sample: '40.7', required: false }],
         source: 'openapi',
       },
+      { method: 'GET', path: '/auth/me', auth: 'none', params: [], source: 'openapi' },
       { method: 'GET', path: '/admin/users', auth: 'user', params: [], source: 'openapi' },
     ]);
     expect(merged.find((r) => r.path === '/search')!.params.map((p) => p.name)).toContain('lat');
-    expect(merged.find((r) => r.path === '/admin/users')!.auth).toBe('admin');
+    expect(merged.find((r) => r.path === '/auth/me')!.auth).toBe('user');
+    expect(merged.find((r) => r.path === '/admin/users')!.source).toBe('openapi');
   });
 
   it('parses a --routes file and names the bad key', () => {

@@ -1,4 +1,9 @@
-/** The routes probes exercise: the platform's built-in list, plus whatever the target's OpenAPI document adds. */
+/**
+ * The routes probes exercise: the spec's routes as the target's platform profile names them (`target.platform.routes`,
+ * with their required query parameters), plus whatever the target's OpenAPI document and `--routes` add.
+ * Nothing here names a route path: paths come from the profile.
+ */
+import type { PlatformProfile, PlatformRouteName } from '../src/platform/defaults.js';
 import type { ScanHttp } from './http.js';
 
 export type RouteAuth = 'none' | 'user' | 'student' | 'instructor' | 'admin';
@@ -18,84 +23,89 @@ export interface RouteSpec {
   auth: RouteAuth;
   params: RouteParam[];
   source: 'builtin' | 'openapi' | 'config';
+  /** The profile's name for a built-in route. */
+  name?: PlatformRouteName;
 }
 
-const q = (name: string, sample: string, required = false): RouteParam => ({
-  name,
-  in: 'query',
-  sample,
-  required,
-});
-const p = (name: string, sample: string): RouteParam => ({ name, in: 'path', sample, required: true });
-const b = (name: string, sample: string, required = false): RouteParam => ({
-  name,
-  in: 'body',
-  sample,
-  required,
-});
-const sampleId = '01HZZZZZZZZZZZZZZZZZZZZZZZ';
+export const sampleId = '01HZZZZZZZZZZZZZZZZZZZZZZZ';
 
-/** The InstaInstru routes (platform.md), used when no OpenAPI document is reachable and merged with it otherwise. */
-export const builtinRoutes: RouteSpec[] = [
-  { method: 'GET', path: '/health', auth: 'none', params: [], source: 'builtin' },
-  {
-    method: 'GET',
-    path: '/search',
+const addDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * How the scanner treats each route of the profile: who may call it, and the optional parameters the spec lists
+ * (query parameters unless marked body). `undefined`: not a target of the generic probes (login, refresh and metrics
+ * have probes of their own).
+ */
+const routeUse = (
+  profile: PlatformProfile,
+): Record<PlatformRouteName, { auth: RouteAuth; optional?: string[]; body?: string[] } | undefined> => ({
+  health: { auth: 'none' },
+  ready: { auth: 'none' },
+  login: undefined,
+  me: { auth: 'user' },
+  refresh: undefined,
+  search: {
     auth: 'none',
-    params: [
-      q('q', 'piano', true),
-      q('region', 'manhattan'),
-      q('subcategory_id', sampleId),
-      q('skill_level', 'beginner'),
-    ],
-    source: 'builtin',
+    optional: ['region', 'subcategory_id', 'skill_level', profile.search.limitParam],
   },
-  {
-    method: 'GET',
-    path: '/instructors',
+  instructors: {
     auth: 'none',
-    params: [
-      q('service_catalog_id', sampleId),
-      q('min_price', '10'),
-      q('max_price', '200'),
-      q('page', '1'),
-      q('per_page', '20'),
-    ],
-    source: 'builtin',
+    optional: ['min_price', 'max_price', 'page', profile.instructors.perPageParam],
   },
-  {
-    method: 'GET',
-    path: '/public/instructors/{id}/availability',
-    auth: 'none',
-    params: [p('id', sampleId), q('start_date', '2030-01-07'), q('end_date', '2030-01-08')],
-    source: 'builtin',
-  },
-  { method: 'GET', path: '/auth/me', auth: 'user', params: [], source: 'builtin' },
-  { method: 'GET', path: '/bookings', auth: 'user', params: [q('status', 'PENDING')], source: 'builtin' },
-  { method: 'GET', path: '/bookings/{id}', auth: 'user', params: [p('id', sampleId)], source: 'builtin' },
-  { method: 'POST', path: '/bookings', auth: 'student', params: [], source: 'builtin' },
-  {
-    method: 'POST',
-    path: '/bookings/check-availability',
+  availability: { auth: 'none' },
+  createBooking: { auth: 'student' },
+  // any signed-in user may ask; its body fields are injection targets
+  checkAvailability: {
     auth: 'user',
-    params: [
-      b('instructor_id', sampleId, true),
-      b('booking_date', '2030-01-07', true),
-      b('start_time', '10:00', true),
-    ],
-    source: 'builtin',
+    body: ['instructor_id', 'instructor_service_id', 'booking_date', 'start_time'],
   },
-  {
-    method: 'POST',
-    path: '/bookings/{id}/cancel',
-    auth: 'user',
-    params: [p('id', sampleId)],
-    source: 'builtin',
-  },
-  { method: 'PATCH', path: '/users/me', auth: 'user', params: [], source: 'builtin' },
-  { method: 'GET', path: '/instructors/me/bookings', auth: 'instructor', params: [], source: 'builtin' },
-  { method: 'GET', path: '/admin/users', auth: 'admin', params: [], source: 'builtin' },
-];
+  getBooking: { auth: 'user' },
+  cancelBooking: { auth: 'user' },
+  metrics: undefined,
+});
+
+/** A value that gives a normal answer for a parameter of the spec's routes. */
+export function sampleFor(name: string, profile?: PlatformProfile): string {
+  if (profile) {
+    if (name === profile.search.queryParam) return 'piano';
+    if (name === profile.availability.startParam) return addDays(7);
+    if (name === profile.availability.endParam) return addDays(8);
+  }
+  if (/_id$|^id$/.test(name)) return sampleId;
+  if (/date/.test(name)) return addDays(7);
+  if (/time/.test(name)) return '10:00';
+  if (/duration/.test(name)) return '60';
+  if (/price/.test(name)) return name.startsWith('min') ? '10' : '200';
+  if (name === 'page') return '1';
+  if (/per_page|limit/.test(name)) return '20';
+  if (name === 'region') return 'manhattan';
+  if (name === 'skill_level') return 'beginner';
+  return 'test';
+}
+
+/** The spec's routes from the target's platform profile: only these, with their required query parameters. */
+export function getBuiltinRoutes(profile: PlatformProfile): RouteSpec[] {
+  const routes: RouteSpec[] = [];
+  const uses = routeUse(profile);
+  for (const [name, route] of Object.entries(profile.routes) as Array<
+    [PlatformRouteName, PlatformProfile['routes'][PlatformRouteName]]
+  >) {
+    const use = uses[name];
+    if (!use) continue;
+    const params: RouteParam[] = [];
+    for (const placeholder of route.path.matchAll(/\{([A-Za-z0-9_]+)\}/g))
+      params.push({ name: placeholder[1]!, in: 'path', sample: sampleId, required: true });
+    for (const query of route.requiredQuery)
+      params.push({ name: query, in: 'query', sample: sampleFor(query, profile), required: true });
+    for (const query of use.optional ?? [])
+      if (!params.some((p) => p.name === query))
+        params.push({ name: query, in: 'query', sample: sampleFor(query, profile), required: false });
+    for (const field of use.body ?? [])
+      params.push({ name: field, in: 'body', sample: sampleFor(field, profile), required: true });
+    routes.push({ method: route.method, path: route.path, auth: use.auth, params, source: 'builtin', name });
+  }
+  return routes;
+}
 
 export interface RouteCatalog {
   routes: RouteSpec[];
@@ -103,23 +113,24 @@ export interface RouteCatalog {
   openapiUrl: string | undefined;
 }
 
-const openapiLocations = [{ rootPath: '/openapi.json' }, { path: '/openapi.json' }];
-
 /** Reads the target's OpenAPI document (when served) and merges its routes with the built-in list. */
 export async function discoverRoutes(http: ScanHttp, extra: RouteSpec[] = []): Promise<RouteCatalog> {
-  for (const location of openapiLocations) {
+  const profile = http.target.platform;
+  const builtin = getBuiltinRoutes(profile);
+  const openapiPath = profile.rootPaths.openapi;
+  for (const location of [{ rootPath: openapiPath }, { path: openapiPath }]) {
     const response = await http.send({ method: 'GET', ...location });
     if (response.status !== 200) continue;
     try {
       const document = response.json<OpenApiDocument>();
       if (!document.paths) continue;
       return {
-        routes: mergeRoutes([...builtinRoutes, ...extra], readOpenApiRoutes(document, apiPrefixOf(http))),
+        routes: mergeRoutes([...builtin, ...extra], readOpenApiRoutes(document, apiPrefixOf(http))),
         openapiUrl: response.url,
       };
     } catch {}
   }
-  return { routes: mergeRoutes(builtinRoutes, extra), openapiUrl: undefined };
+  return { routes: mergeRoutes(builtin, extra), openapiUrl: undefined };
 }
 
 function apiPrefixOf(http: ScanHttp): string {
@@ -156,7 +167,7 @@ export function readOpenApiRoutes(document: OpenApiDocument, apiPrefix: string):
         .map((param) => ({
           name: param.name,
           in: param.in as 'query' | 'path',
-          sample: sampleFor(param),
+          sample: sampleForOpenApi(param),
           required: Boolean(param.required) || param.in === 'path',
         }));
       routes.push({
@@ -171,16 +182,14 @@ export function readOpenApiRoutes(document: OpenApiDocument, apiPrefix: string):
   return routes;
 }
 
-function sampleFor(param: {
+function sampleForOpenApi(param: {
   name: string;
   schema?: { type?: string; example?: unknown; default?: unknown };
 }): string {
   const given = param.schema?.example ?? param.schema?.default;
   if (given !== undefined && given !== null) return String(given);
   if (param.schema?.type === 'integer' || param.schema?.type === 'number') return '1';
-  if (/_id$|^id$/.test(param.name)) return sampleId;
-  if (/date/.test(param.name)) return '2030-01-07';
-  return 'test';
+  return sampleFor(param.name);
 }
 
 /** Built-in knowledge wins on auth level and samples; OpenAPI adds routes and parameters it does not know. */

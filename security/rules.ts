@@ -321,14 +321,26 @@ export const rules = {
       'Issue short-lived access tokens (ACCESS_TOKEN_EXPIRE_MINUTES <= policy) and use the refresh cookie to renew them.',
   },
   'JWT-AUD-ISS-NOT-ENFORCED': {
-    title: 'JWT audience/issuer not enforced',
+    title: 'JWT with a foreign audience or issuer accepted',
     category: 'jwt',
     severity: 'medium',
     owaspApi: API2,
     owasp2021: A07,
     cwe: 'CWE-345',
     description:
-      'Tokens lack `aud`/`iss` or tokens with a foreign audience or issuer are accepted, so tokens from another environment work here.',
+      'A correctly signed token with a foreign `aud` or `iss` was accepted, so tokens from another environment work here. Tested only when the signing key is known (cracked or `--jwt-secret-env`); otherwise the check is listed as not run.',
+    remediation:
+      'Issue tokens with per-environment `aud` and `iss` and pass `audience=` and `issuer=` to `jwt.decode`.',
+  },
+  'JWT-AUD-ISS-MISSING': {
+    title: 'Access token carries no aud/iss claim',
+    category: 'jwt',
+    severity: 'low',
+    owaspApi: API2,
+    owasp2021: A07,
+    cwe: 'CWE-345',
+    description:
+      'The access token has no `aud` or `iss` claim, so nothing in the token ties it to this environment (whether the server would refuse a foreign one is a separate check).',
     remediation:
       'Issue tokens with per-environment `aud` and `iss` and pass `audience=` and `issuer=` to `jwt.decode`.',
   },

@@ -81,7 +81,8 @@ export const scanCommand: Handler<ScanArgs> = async (argv, context) => {
   if (formats.includes('table') || formats.length === 0) out.print(formatTableReport(report, out.paint));
   for (const [format, path] of Object.entries(written)) out.info(`${format} report: ${path}`);
   if (argv.updateBaseline) return ExitCode.ok;
-  return report.failing.length > 0 ? ExitCode.checkFailed : ExitCode.ok;
+  // a probe that ended in error (a test booking left active) fails the scan like a finding does
+  return report.failing.length > 0 || report.probeErrors.length > 0 ? ExitCode.checkFailed : ExitCode.ok;
 };
 
 function readPublicKey(path: string): string {

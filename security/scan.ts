@@ -4,7 +4,7 @@ import type { ResolvedTarget } from '../src/target.js';
 import { type Finding, sortFindings } from './findings.js';
 import { BudgetExceededError, ScanHttp } from './http.js';
 import { crackHmacSecret } from './jwt-tokens.js';
-import type { Probe, ProbeContext, ScanSettings } from './probe.js';
+import type { NotRun, Probe, ProbeContext, ScanSettings } from './probe.js';
 import { allProbes } from './probes/index.js';
 import { discoverRoutes, type RouteSpec } from './routes.js';
 import { type ProbeName, probeNames } from './rules.js';
@@ -34,6 +34,8 @@ export interface ProbeRun {
   status: 'ok' | 'incomplete' | 'error';
   findings: number;
   notes: string[];
+  /** Checks of this probe that did not run, with the reason (never counted as findings). */
+  notRun: NotRun[];
   durationMs: number;
   requests: number;
 }
@@ -44,6 +46,10 @@ export interface ScanResult {
   durationMs: number;
   requests: number;
   budget: number;
+  /** Requests resent after a transient socket error (ECONNRESET, EPIPE, socket hang up). */
+  resent: number;
+  /** Each transient socket error seen, and whether it was resent. */
+  transientErrors: string[];
   probes: ProbeRun[];
   findings: Finding[];
   openapiUrl: string | undefined;
@@ -138,17 +144,27 @@ export async function runScan(
     log(`probe ${probe.name}: ${probe.description}`);
     let status: ProbeRun['status'] = 'ok';
     let notes: string[] = [];
+    let notRun: NotRun[] = [];
     let found: Finding[] = [];
     try {
       const result = await probe.run({ ...context, http: probeHttp });
       found = result.findings;
       notes = result.notes;
+      notRun = result.notRun ?? [];
+      if (result.errors && result.errors.length > 0) {
+        status = 'error';
+        notes = [...result.errors.map((e) => `error: ${e}`), ...notes];
+      }
     } catch (error) {
       if (error instanceof BudgetExceededError) {
         status = 'incomplete';
         notes = [`stopped: ${error.message}`];
       } else if (error instanceof PreflightError && error.code === 'E_TARGET_UNREACHABLE') {
-        throw error;
+        // a connection that broke for good in this probe (after the resends): the scan goes on when the target
+        // still answers, and stops with E_TARGET_UNREACHABLE when it does not
+        await assertReachable(http);
+        status = 'error';
+        notes = [`probe failed: ${error.message}`];
       } else {
         status = 'error';
         notes = [`probe failed: ${error instanceof Error ? error.message : String(error)}`];
@@ -164,6 +180,7 @@ export async function runScan(
         status,
         findings: found.length,
         notes,
+        notRun,
         durationMs: performance.now() - probeStarted,
         requests,
       },
@@ -190,14 +207,21 @@ export async function runScan(
     durationMs: performance.now() - started,
     requests: http.requestCount,
     budget: plan.budget,
+    resent: http.resentCount,
+    transientErrors: http.transientErrors,
     probes: runs,
     findings: sortFindings(dedupe(findings)),
     openapiUrl: routes.openapiUrl,
   };
 }
 
+/** One request to the profile's health route (resent after a transient socket error); exit 3 when nothing answers. */
 async function assertReachable(http: ScanHttp): Promise<void> {
-  const response = await http.send({ method: 'GET', path: '/health', timeoutMs: 10_000 });
+  const response = await http.send({
+    method: http.target.platform.routes.health.method,
+    path: http.target.platform.routes.health.path,
+    timeoutMs: 10_000,
+  });
   if (response.status === 0) {
     throw new PreflightError(
       'E_TARGET_UNREACHABLE',

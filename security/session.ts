@@ -27,9 +27,12 @@ export class Session {
     const account = target.accounts[role];
     if (!account?.password) return undefined;
     const response = await this.http.send({
-      method: 'POST',
+      method: target.platform.routes.login.method,
       path: target.auth.loginPath,
-      form: { username: account.email, password: account.password },
+      form: {
+        [target.platform.auth.usernameField]: account.email,
+        [target.platform.auth.passwordField]: account.password,
+      },
     });
     const token = extractAccessToken(response, target.auth.cookieName);
     if (response.status >= 400 || !token) {

@@ -4,7 +4,7 @@ import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import { mapLimit, type ProbeResponse } from '../http.js';
 import { decodeJwt, signHs256 } from '../jwt-tokens.js';
-import type { Probe, ProbeContext } from '../probe.js';
+import type { NotRun, Probe, ProbeContext } from '../probe.js';
 import { fillPath, isSecured } from '../routes.js';
 import { sendAttempts } from './attempts.js';
 
@@ -17,17 +17,22 @@ export const authnProbe: Probe = {
   async run(context) {
     const findings: Finding[] = [];
     const notes: string[] = [];
-    findings.push(...(await checkSecuredRoutes(context, notes)));
-    findings.push(...(await checkUserEnumeration(context, notes)));
+    const notRun: NotRun[] = [];
+    findings.push(...(await checkSecuredRoutes(context, notRun)));
+    findings.push(...(await checkUserEnumeration(context, notRun)));
     findings.push(...(await checkLoginThrottle(context, notes)));
-    return { findings, notes };
+    return { findings, notes, notRun };
   },
 };
 
-async function checkSecuredRoutes(context: ProbeContext, notes: string[]): Promise<Finding[]> {
+async function checkSecuredRoutes(context: ProbeContext, notRun: NotRun[]): Promise<Finding[]> {
   const secured = context.routes.routes.filter(isSecured);
   const expired = await buildExpiredToken(context);
-  if (!expired) notes.push('expired-token check on secured routes skipped: the signing key is unknown');
+  if (!expired)
+    notRun.push({
+      check: 'expired token on secured routes',
+      reason: 'the signing key is unknown (not in the bundled wordlist, --jwt-secret-env not set)',
+    });
   const cases = secured.flatMap((route) => [
     { route, token: undefined as string | undefined, label: 'no token' },
     ...(expired ? [{ route, token: expired, label: 'an expired token' }] : []),
@@ -74,13 +79,14 @@ function normalizeBody(text: string): string {
   );
 }
 
-async function checkUserEnumeration(context: ProbeContext, notes: string[]): Promise<Finding[]> {
+async function checkUserEnumeration(context: ProbeContext, notRun: NotRun[]): Promise<Finding[]> {
   const account = context.target.accounts.studentB ?? context.target.accounts.studentA;
   if (!account) {
-    notes.push('user enumeration not checked: no student account');
+    notRun.push({ check: 'user enumeration', reason: 'no student account' });
     return [];
   }
   const loginPath = context.target.auth.loginPath;
+  const { usernameField, passwordField } = context.target.platform.auth;
   const unknownEmail = `preflight-nobody-${randomBytes(4).toString('hex')}@example.invalid`;
   const known: ProbeResponse[] = [];
   const unknown: ProbeResponse[] = [];
@@ -90,14 +96,14 @@ async function checkUserEnumeration(context: ProbeContext, notes: string[]): Pro
       await context.http.send({
         method: 'POST',
         path: loginPath,
-        form: { username: account.email, password: wrongPassword },
+        form: { [usernameField]: account.email, [passwordField]: wrongPassword },
       }),
     );
     unknown.push(
       await context.http.send({
         method: 'POST',
         path: loginPath,
-        form: { username: unknownEmail, password: wrongPassword },
+        form: { [usernameField]: unknownEmail, [passwordField]: wrongPassword },
       }),
     );
   }
@@ -157,7 +163,10 @@ async function checkLoginThrottle(context: ProbeContext, notes: string[]): Promi
         method: 'POST',
         path: loginPath,
         bypass: false,
-        form: { username: email, password: `preflight-wrong-${attempt}` },
+        form: {
+          [context.target.platform.auth.usernameField]: email,
+          [context.target.platform.auth.passwordField]: `preflight-wrong-${attempt}`,
+        },
       }),
     (response) => response.status === 429 || response.status === 423 || response.status === 428,
   );
@@ -175,7 +184,10 @@ async function checkLoginThrottle(context: ProbeContext, notes: string[]): Promi
       path: last.path,
       detail: `${budget} wrong passwords for one email within seconds, no 429/423/428 (documented: ${context.target.rateLimits.loginPerEmailPerMinute}/min per email, ${context.target.rateLimits.loginPerIpPerMinute}/min per IP)`,
       evidence: formatEvidence(last, {
-        responseHeaders: ['retry-after', 'x-ratelimit-remaining'],
+        responseHeaders: [
+          context.target.platform.rateLimit.retryAfterHeader.toLowerCase(),
+          context.target.platform.rateLimit.remainingHeader.toLowerCase(),
+        ],
         bodyChars: 200,
         note: `attempt ${budget} of ${budget}`,
       }),

@@ -1,25 +1,37 @@
 /**
- * Authorization: object level (student B on student A's booking), function level (student on instructor/admin routes),
- * mass assignment (role/is_admin on the profile, status/price on a booking). Everything created is cancelled and every
- * changed field restored in `finally`.
+ * Authorization: object level (student B on student A's booking), function level (lower roles on instructor/admin
+ * routes the catalog knows), mass assignment (role/is_admin on a profile route the catalog knows, status/price on a
+ * booking). Slots are found only through the spec's routes (search best match + public availability, or
+ * `platform.slot`); every booking a probe creates is cancelled through the profile's cancel route and read back: one
+ * left active is an error of the scan. Changed profile fields are restored in `finally`.
  */
 import { runCleanups } from '../../src/errors.js';
+import { fillRoutePath } from '../../src/platform/defaults.js';
+import {
+  buildAvailabilityPath,
+  buildBookingBody,
+  buildSearchPath,
+  describeNoSlot,
+  readBestMatches,
+  readConfiguredSlot,
+  readFreeStarts,
+  readPath,
+  type Slot,
+} from '../../src/platform/discovery.js';
 import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import type { ProbeResponse } from '../http.js';
-import type { Probe, ProbeContext } from '../probe.js';
+import { isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
+import type { RouteSpec } from '../routes.js';
 
 const getApiPrefix = (context: ProbeContext) => new URL(context.target.apiBase).pathname.replace(/\/+$/, '');
 const is2xx = (response: ProbeResponse) => response.status >= 200 && response.status < 300;
 
-interface BookingPlan {
-  instructor_id: string;
-  instructor_service_id: string;
-  booking_date: string;
-  start_time: string;
-  selected_duration: number;
-  location_type: string;
-  timezone: string;
+interface Outcome {
+  findings: Finding[];
+  notes: string[];
+  notRun: NotRun[];
+  errors: string[];
 }
 
 export const authzProbe: Probe = {
@@ -28,56 +40,62 @@ export const authzProbe: Probe = {
     "BOLA on another student's booking, role routes with lower roles, mass assignment of protected fields",
   phase: 'main',
   async run(context) {
-    const findings: Finding[] = [];
-    const notes: string[] = [];
+    const out: Outcome = { findings: [], notes: [], notRun: [], errors: [] };
     const cleanups: Array<() => Promise<void>> = [];
     try {
-      findings.push(...(await checkFunctionLevel(context, notes)));
+      out.findings.push(...(await checkFunctionLevel(context, out)));
       if (context.settings.readOnly) {
-        notes.push(
-          'BOLA and mass assignment skipped: read-only scan (they create and cancel a booking and restore a profile)',
-        );
-        return { findings, notes };
+        const reason = 'read-only scan (it creates and cancels bookings, changes and restores a profile)';
+        out.notRun.push({ check: 'BOLA', reason }, { check: 'mass assignment', reason });
+        return out;
       }
       // bookings first: an escalated profile (restored right after its check) must never colour the BOLA result
-      findings.push(...(await checkBookings(context, notes, cleanups)));
-      findings.push(...(await checkProfileMassAssignment(context, notes, cleanups)));
+      out.findings.push(...(await checkBookings(context, out)));
+      out.findings.push(...(await checkProfileMassAssignment(context, out, cleanups)));
     } finally {
       await runCleanups(cleanups);
     }
-    return { findings, notes };
+    return out;
   },
 };
 
-async function checkFunctionLevel(context: ProbeContext, notes: string[]): Promise<Finding[]> {
-  const findings: Finding[] = [];
+async function checkFunctionLevel(context: ProbeContext, out: Outcome): Promise<Finding[]> {
+  const check = 'function-level authorization';
+  const roleRoutes = context.routes.routes.filter(
+    (r) => r.method === 'GET' && (r.auth === 'admin' || r.auth === 'instructor') && !r.path.includes('{'),
+  );
+  if (roleRoutes.length === 0) {
+    out.notRun.push({
+      check,
+      reason:
+        'no instructor- or admin-only route is known (the spec lists none): name them in a --routes file with auth: instructor or admin',
+    });
+    return [];
+  }
   const student = await context.session.login('studentA');
   const instructor = await context.session.login('instructor');
-  const cases: Array<{ role: string; token: string | undefined; path: string; needs: string }> = [
-    { role: 'student', token: student, path: '/instructors/me/bookings', needs: 'instructor' },
-    { role: 'student', token: student, path: '/admin/users', needs: 'admin' },
-    { role: 'instructor', token: instructor, path: '/admin/users', needs: 'admin' },
-  ];
-  for (const route of context.routes.routes.filter(
-    (r) => r.method === 'GET' && (r.auth === 'admin' || r.auth === 'instructor'),
-  )) {
-    if (!route.path.includes('{') && !cases.some((c) => c.path === route.path)) {
-      cases.push({ role: 'student', token: student, path: route.path, needs: route.auth });
-    }
+  const cases: Array<{ role: string; token: string | undefined; route: RouteSpec }> = [];
+  for (const route of roleRoutes) {
+    cases.push({ role: 'student', token: student, route });
+    if (route.auth === 'admin') cases.push({ role: 'instructor', token: instructor, route });
   }
+  const findings: Finding[] = [];
   for (const item of cases) {
     if (!item.token) {
-      notes.push(`${item.path} as ${item.role} not checked: no ${item.role} account`);
+      out.notRun.push({
+        check: `${check}: ${item.route.path} as ${item.role}`,
+        reason: `no ${item.role} account`,
+      });
       continue;
     }
-    const response = await context.http.send({ method: 'GET', path: item.path, token: item.token });
+    const response = await context.http.send({ method: 'GET', path: item.route.path, token: item.token });
     if (is2xx(response)) {
       findings.push(
         createFinding('AUTHZ-FUNCTION-LEVEL', {
           method: 'GET',
           path: response.path,
           key: item.role,
-          detail: `A ${item.role} token got HTTP ${response.status} from a ${item.needs}-only route`,
+          detail: `A ${item.role} token got HTTP ${response.status} from a ${item.route.auth}-only route`,
           evidence: formatEvidence(response, { bodyChars: 240 }),
           confidence: 'certain',
         }),
@@ -93,26 +111,56 @@ interface Me {
   is_admin?: boolean;
 }
 
+/** A profile-update route (PATCH .../me) from the OpenAPI document or --routes: the spec has none. */
+function findProfileRoute(context: ProbeContext): RouteSpec | undefined {
+  return context.routes.routes.find(
+    (r) => r.method === 'PATCH' && /\/me$/.test(r.path) && !r.path.includes('{'),
+  );
+}
+
 async function checkProfileMassAssignment(
   context: ProbeContext,
-  notes: string[],
+  out: Outcome,
   cleanups: Array<() => Promise<void>>,
 ): Promise<Finding[]> {
+  const check = 'profile mass assignment';
+  const route = findProfileRoute(context);
+  if (!route) {
+    out.notRun.push({
+      check,
+      reason:
+        'no profile-update route is known (the spec lists none): name it in a --routes file (method PATCH, a path ending in /me)',
+    });
+    return [];
+  }
   const token = await context.session.login('studentB');
   if (!token) {
-    notes.push('profile mass assignment not checked: no studentB account');
+    out.notRun.push({ check, reason: 'no studentB account' });
     return [];
   }
   const mePath = context.target.auth.mePath;
   const before = await context.http.send({ method: 'GET', path: mePath, token });
-  if (!is2xx(before)) return [];
+  if (!is2xx(before)) {
+    out.notRun.push({
+      check,
+      reason: `GET ${mePath} answered HTTP ${before.status}: no profile to compare with`,
+    });
+    return [];
+  }
   const original = before.json<Me>();
   const patch = await context.http.send({
     method: 'PATCH',
-    path: '/users/me',
+    path: route.path,
     token,
     json: { role: 'admin', is_admin: true },
   });
+  if (isMissingRoute(patch)) {
+    out.notRun.push({
+      check,
+      reason: `PATCH ${route.path} answered HTTP ${patch.status}: the route does not exist there`,
+    });
+    return [];
+  }
   const after = await context.http.send({ method: 'GET', path: mePath, token });
   const now = is2xx(after) ? after.json<Me>() : {};
   const escalated =
@@ -125,7 +173,7 @@ async function checkProfileMassAssignment(
     if (restored) return;
     const response = await context.http.send({
       method: 'PATCH',
-      path: '/users/me',
+      path: route.path,
       token,
       json: { role: original.role ?? 'student', is_admin: false },
     });
@@ -138,204 +186,282 @@ async function checkProfileMassAssignment(
       method: 'PATCH',
       path: patch.path,
       key: 'role',
-      detail: `PATCH /users/me with {role: "admin", is_admin: true} changed the role from ${original.role} to ${now.role} (restored afterwards)`,
+      detail: `PATCH ${route.path} with {role: "admin", is_admin: true} changed the role from ${original.role} to ${now.role}${now.is_admin === true ? ' and set is_admin' : ''} (restored afterwards)`,
       evidence: formatEvidence(patch, { bodyChars: 300 }),
       confidence: 'certain',
     }),
   ];
 }
 
-async function checkBookings(
-  context: ProbeContext,
-  notes: string[],
-  cleanups: Array<() => Promise<void>>,
-): Promise<Finding[]> {
-  const ownerToken = await context.session.login('studentA');
-  const otherToken = await context.session.login('studentB');
-  if (!ownerToken || !otherToken) {
-    notes.push('BOLA not checked: needs studentA and studentB accounts');
-    return [];
-  }
-  const plans = await findBookableSlots(context, 6);
-  if (plans.length === 0) {
-    notes.push('BOLA not checked: no instructor with a free slot in the next 14 days');
-    return [];
-  }
-  const findings: Finding[] = [];
-  const created = await createBooking(context, ownerToken, plans, {});
-  if (!created) {
-    notes.push('BOLA not checked: could not create a booking for studentA');
-    return findings;
-  }
-  let cancelled = false;
-  cleanups.push(async () => {
-    if (!cancelled)
-      await context.http.send({
-        method: 'POST',
-        path: `/bookings/${created.id}/cancel`,
-        token: ownerToken,
-        json: {},
-      });
-  });
-  const read = await context.http.send({ method: 'GET', path: `/bookings/${created.id}`, token: otherToken });
-  if (is2xx(read) && read.text.includes(created.id)) {
-    findings.push(
-      createFinding('AUTHZ-BOLA', {
-        method: 'GET',
-        path: `${getApiPrefix(context)}/bookings/{id}`,
-        key: 'read',
-        detail: "Student B read student A's booking by id",
-        evidence: formatEvidence(read, { bodyChars: 300 }),
-        confidence: 'certain',
-      }),
-    );
-  }
-  const cancel = await context.http.send({
-    method: 'POST',
-    path: `/bookings/${created.id}/cancel`,
-    token: otherToken,
-    json: {},
-  });
-  if (is2xx(cancel)) {
-    cancelled = true;
-    findings.push(
-      createFinding('AUTHZ-BOLA', {
-        method: 'POST',
-        path: `${getApiPrefix(context)}/bookings/{id}/cancel`,
-        key: 'cancel',
-        detail: "Student B cancelled student A's booking (it was the scanner's own test booking)",
-        evidence: formatEvidence(cancel, { bodyChars: 300 }),
-        confidence: 'certain',
-      }),
-    );
-  }
-  const remaining = plans.filter((p) => p !== created.plan);
-  const forged = await createBooking(context, ownerToken, remaining, { status: 'CONFIRMED', hourly_rate: 1 });
-  if (forged) {
-    const body = forged.body as { status?: string; hourly_rate?: number };
-    let forgedCancelled = false;
-    cleanups.push(async () => {
-      if (!forgedCancelled)
-        await context.http.send({
-          method: 'POST',
-          path: `/bookings/${forged.id}/cancel`,
-          token: ownerToken,
-          json: {},
-        });
+interface SlotSearch {
+  slots: Slot[];
+  /** Why no slot was found, when none was. */
+  reason: string;
+}
+
+/**
+ * Free slots through the spec's routes only: `platform.slot` when set, else the best match of each discovery search
+ * and that instructor's public availability (2 to 15 days ahead). Picked at random so repeated scans spread out.
+ */
+export async function findBookableSlots(context: ProbeContext, wanted: number): Promise<SlotSearch> {
+  const profile = context.target.platform;
+  const configured = readConfiguredSlot(profile);
+  if (configured) return { slots: [configured], reason: '' };
+  const duration = profile.booking.durationMinutes;
+  const seen = new Set<string>();
+  const slots: Slot[] = [];
+  let searched = 0;
+  let matches = 0;
+  let lastProblem = '';
+  for (const query of profile.discoveryQueries) {
+    const search = await context.http.send({
+      method: profile.routes.search.method,
+      path: buildSearchPath(profile, query, 10),
     });
-    const assigned = [
-      body.status === 'CONFIRMED' ? 'status' : '',
-      body.hourly_rate === 1 ? 'hourly_rate' : '',
-    ].filter(Boolean);
-    if (assigned.length > 0) {
-      findings.push(
-        createFinding('AUTHZ-MASS-ASSIGNMENT', {
-          method: 'POST',
-          path: `${getApiPrefix(context)}/bookings`,
-          key: 'booking',
-          detail: `POST /bookings stored client-sent ${assigned.join(' and ')} (booking cancelled afterwards)`,
-          evidence: formatEvidence(forged.response, { bodyChars: 400 }),
-          confidence: 'certain',
-        }),
-      );
+    searched++;
+    if (!is2xx(search)) {
+      lastProblem = `${profile.routes.search.method} ${profile.routes.search.path} answered HTTP ${search.status}`;
+      if (isMissingRoute(search)) break;
+      continue;
     }
-    const cleanup = await context.http.send({
-      method: 'POST',
-      path: `/bookings/${forged.id}/cancel`,
-      token: ownerToken,
-      json: {},
-    });
-    forgedCancelled = is2xx(cleanup);
+    const services = readBestMatches(profile, safeJson(search)).filter((s) => !seen.has(s.instructorId));
+    matches += services.length;
+    shuffle(services);
+    for (const service of services.slice(0, 2)) {
+      seen.add(service.instructorId);
+      const availability = await context.http.send({
+        method: profile.routes.availability.method,
+        path: buildAvailabilityPath(profile, service.instructorId, 2, 14),
+      });
+      if (!is2xx(availability)) {
+        lastProblem = `${profile.routes.availability.method} ${profile.routes.availability.path} answered HTTP ${availability.status}`;
+        continue;
+      }
+      const starts = readFreeStarts(profile, safeJson(availability), duration);
+      shuffle(starts);
+      for (const start of starts.slice(0, wanted))
+        slots.push({
+          instructorId: service.instructorId,
+          serviceId: service.serviceId,
+          date: start.date,
+          startTime: start.startTime,
+          durationMinutes: duration,
+        });
+      if (slots.length >= wanted) return { slots: slots.slice(0, wanted), reason: '' };
+    }
   }
-  return findings;
+  if (slots.length > 0) return { slots, reason: '' };
+  const reason =
+    matches === 0
+      ? `no search of platform.discoveryQueries (${searched} tried) returned a best match with ${profile.search.instructorIdField} and ${profile.search.bestMatchField}.${profile.search.serviceIdField}${lastProblem ? ` (${lastProblem})` : ''}`
+      : `the public availability of ${seen.size} instructor(s) found by search showed no free ${duration}-minute start in the next 2-15 days${lastProblem ? ` (${lastProblem})` : ''}`;
+  return { slots: [], reason: describeNoSlot(reason) };
+}
+
+function safeJson(response: ProbeResponse): unknown {
+  try {
+    return response.json();
+  } catch {
+    return undefined;
+  }
 }
 
 interface CreatedBooking {
   id: string;
-  plan: BookingPlan;
+  slot: Slot;
   body: unknown;
   response: ProbeResponse;
 }
 
+/** Books the first slot that takes a booking (a conflict moves on to the next); never resent after a socket error. */
 async function createBooking(
   context: ProbeContext,
   token: string,
-  plans: BookingPlan[],
+  slots: Slot[],
   extra: Record<string, unknown>,
-): Promise<CreatedBooking | undefined> {
-  for (const plan of plans.slice(0, 3)) {
+): Promise<{ created?: CreatedBooking; failure: string }> {
+  const profile = context.target.platform;
+  const route = profile.routes.createBooking;
+  let failure = 'no slot to book';
+  for (const slot of slots.slice(0, 3)) {
     const response = await context.http.send({
-      method: 'POST',
-      path: '/bookings',
+      method: route.method,
+      path: route.path,
       token,
-      json: { ...plan, ...extra },
+      json: { ...buildBookingBody(profile, slot), ...extra },
+      retry: false,
     });
-    if (response.status === 201 || response.status === 200) {
-      const body = response.json<{ id?: string }>();
-      if (body.id) return { id: body.id, plan, body, response };
+    if (is2xx(response)) {
+      const body = safeJson(response);
+      const id = readPath(body, profile.booking.idField);
+      if (typeof id === 'string' && id !== '') return { created: { id, slot, body, response }, failure: '' };
+      failure = `${route.method} ${route.path} answered HTTP ${response.status} without ${profile.booking.idField}`;
+      break;
     }
+    failure = `${route.method} ${route.path} answered HTTP ${response.status}`;
+    if (response.status !== profile.booking.conflictStatus) break;
   }
-  return undefined;
+  return { failure };
 }
 
-interface InstructorList {
-  items?: Array<{
-    id: string;
-    services?: Array<{ id: string; duration_options?: number[]; format_prices?: Array<{ format: string }> }>;
-  }>;
-}
-interface Availability {
-  availability_by_date?: Record<
-    string,
-    { available_slots?: Array<{ start_time: string; end_time: string }> }
-  >;
+const bookingPath = (template: string, id: string) => fillRoutePath(template, { booking_id: id, id });
+
+/** The booking's status as its owner reads it (undefined when the read fails). */
+async function readBookingStatus(
+  context: ProbeContext,
+  token: string,
+  id: string,
+): Promise<string | undefined> {
+  const route = context.target.platform.routes.getBooking;
+  const response = await context.http.send({
+    method: route.method,
+    path: bookingPath(route.path, id),
+    token,
+  });
+  if (!is2xx(response)) return undefined;
+  const status = readPath(safeJson(response), context.target.platform.booking.statusField);
+  return typeof status === 'string' ? status : undefined;
 }
 
-const toMinutes = (time: string) => {
-  const [h, m] = time.split(':').map(Number);
-  return (h ?? 0) * 60 + (m ?? 0);
-};
-const toTime = (minutes: number) =>
-  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+/**
+ * Cancels a test booking through the profile's cancel route as its owner (unless already cancelled) and reads it back;
+ * anything but the cancelled status is an error the scan reports.
+ */
+async function cancelAndVerify(
+  context: ProbeContext,
+  token: string,
+  id: string,
+  out: Outcome,
+): Promise<void> {
+  const profile = context.target.platform;
+  const cancelled = profile.booking.cancelledStatus;
+  let status = await readBookingStatus(context, token, id);
+  if (status !== cancelled) {
+    const route = profile.routes.cancelBooking;
+    await context.http.send({ method: route.method, path: bookingPath(route.path, id), token, json: {} });
+    status = await readBookingStatus(context, token, id);
+  }
+  if (status !== cancelled)
+    out.errors.push(
+      `test booking ${id} was not cancelled: ${profile.routes.getBooking.method} ${profile.routes.getBooking.path} shows ${status ?? 'no status'} instead of ${cancelled}; cancel it by hand`,
+    );
+}
 
-/** Free slots far enough apart that two test bookings never collide, picked at random so repeated scans spread out. */
-async function findBookableSlots(context: ProbeContext, wanted: number): Promise<BookingPlan[]> {
-  const list = await context.http.send({ method: 'GET', path: '/instructors', query: { per_page: 20 } });
-  if (!is2xx(list)) return [];
-  const instructors = (list.json<InstructorList>().items ?? []).filter((i) => (i.services ?? []).length > 0);
-  shuffle(instructors);
-  const start = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-  const end = new Date(Date.now() + 15 * 86_400_000).toISOString().slice(0, 10);
-  const plans: BookingPlan[] = [];
-  for (const instructor of instructors.slice(0, 3)) {
-    const service = instructor.services![0]!;
-    const duration = Math.min(...(service.duration_options?.length ? service.duration_options : [60]));
-    const availability = await context.http.send({
-      method: 'GET',
-      path: `/public/instructors/${instructor.id}/availability`,
-      query: { start_date: start, end_date: end },
+async function checkBookings(context: ProbeContext, out: Outcome): Promise<Finding[]> {
+  const profile = context.target.platform;
+  const ownerToken = await context.session.login('studentA');
+  const otherToken = await context.session.login('studentB');
+  if (!ownerToken || !otherToken) {
+    const reason = 'needs the studentA and studentB accounts';
+    out.notRun.push({ check: 'BOLA', reason }, { check: 'booking mass assignment', reason });
+    return [];
+  }
+  const { slots, reason } = await findBookableSlots(context, 4);
+  if (slots.length === 0) {
+    out.notRun.push(
+      { check: 'BOLA', reason: `no bookable slot: ${reason}` },
+      { check: 'booking mass assignment', reason: 'no bookable slot (see BOLA)' },
+    );
+    return [];
+  }
+  const findings: Finding[] = [];
+  const prefix = getApiPrefix(context);
+  const getRoute = profile.routes.getBooking;
+  const cancelRoute = profile.routes.cancelBooking;
+  const made = await createBooking(context, ownerToken, slots, {});
+  if (!made.created) {
+    out.notRun.push(
+      { check: 'BOLA', reason: `could not create a booking for studentA: ${made.failure}` },
+      { check: 'booking mass assignment', reason: 'no booking could be created (see BOLA)' },
+    );
+    return findings;
+  }
+  const created = made.created;
+  try {
+    const own = await context.http.send({
+      method: getRoute.method,
+      path: bookingPath(getRoute.path, created.id),
+      token: ownerToken,
     });
-    if (!is2xx(availability)) continue;
-    const days = Object.entries(availability.json<Availability>().availability_by_date ?? {});
-    shuffle(days);
-    for (const [date, day] of days) {
-      const slot = (day.available_slots ?? []).find(
-        (s) => toMinutes(s.end_time) - toMinutes(s.start_time) >= duration,
-      );
-      if (!slot) continue;
-      plans.push({
-        instructor_id: instructor.id,
-        instructor_service_id: service.id,
-        booking_date: date,
-        start_time: toTime(toMinutes(slot.start_time)),
-        selected_duration: duration,
-        location_type: service.format_prices?.[0]?.format ?? 'online',
-        timezone: 'America/New_York',
+    if (!is2xx(own)) {
+      out.notRun.push({
+        check: 'BOLA read',
+        reason: `the owner's own ${getRoute.method} ${getRoute.path} answered HTTP ${own.status}`,
       });
-      if (plans.length >= wanted) return plans;
+    } else {
+      const read = await context.http.send({
+        method: getRoute.method,
+        path: bookingPath(getRoute.path, created.id),
+        token: otherToken,
+      });
+      if (is2xx(read) && read.text.includes(created.id)) {
+        findings.push(
+          createFinding('AUTHZ-BOLA', {
+            method: getRoute.method,
+            path: `${prefix}${getRoute.path}`,
+            key: 'read',
+            detail: `Student B read student A's booking by id (HTTP ${read.status}, the body carries its id)`,
+            evidence: formatEvidence(read, { bodyChars: 300 }),
+            confidence: 'certain',
+          }),
+        );
+      }
     }
+    const cancel = await context.http.send({
+      method: cancelRoute.method,
+      path: bookingPath(cancelRoute.path, created.id),
+      token: otherToken,
+      json: {},
+    });
+    if (is2xx(cancel)) {
+      const status = await readBookingStatus(context, ownerToken, created.id);
+      findings.push(
+        createFinding('AUTHZ-BOLA', {
+          method: cancelRoute.method,
+          path: `${prefix}${cancelRoute.path}`,
+          key: 'cancel',
+          detail: `Student B's cancel of student A's booking answered HTTP ${cancel.status}${status ? `; the owner now reads status ${status}` : ''} (the scanner's own test booking)`,
+          evidence: formatEvidence(cancel, { bodyChars: 300 }),
+          confidence: status === profile.booking.cancelledStatus ? 'certain' : 'firm',
+        }),
+      );
+    }
+  } finally {
+    await cancelAndVerify(context, ownerToken, created.id, out);
   }
-  return plans;
+
+  // the first booking is cancelled: its slot may be reused
+  const forgedStatus = profile.booking.activeStatuses.at(-1) ?? 'CONFIRMED';
+  const forged = await createBooking(context, ownerToken, slots, { status: forgedStatus, hourly_rate: 1 });
+  if (!forged.created) {
+    out.notes.push(`booking mass assignment: a booking with extra fields was refused (${forged.failure})`);
+    return findings;
+  }
+  try {
+    const body = forged.created.body as Record<string, unknown>;
+    const assigned = [
+      readPath(body, profile.booking.statusField) === forgedStatus
+        ? `${profile.booking.statusField} ${forgedStatus}`
+        : '',
+      body.hourly_rate === 1 ? 'hourly_rate 1' : '',
+    ].filter(Boolean);
+    if (assigned.length > 0) {
+      const route = profile.routes.createBooking;
+      findings.push(
+        createFinding('AUTHZ-MASS-ASSIGNMENT', {
+          method: route.method,
+          path: `${prefix}${route.path}`,
+          key: 'booking',
+          detail: `${route.method} ${route.path} stored the client-sent ${assigned.join(' and ')} (booking cancelled afterwards)`,
+          evidence: formatEvidence(forged.created.response, { bodyChars: 400 }),
+          confidence: 'certain',
+        }),
+      );
+    }
+  } finally {
+    await cancelAndVerify(context, ownerToken, forged.created.id, out);
+  }
+  return findings;
 }
 
 function shuffle<T>(items: T[]): void {

@@ -3,6 +3,7 @@ import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import { mapLimit, type ProbeRequest, type ProbeResponse } from '../http.js';
 import type { Probe, ProbeContext } from '../probe.js';
+import { sampleId } from '../routes.js';
 
 const envPaths = [
   '/.env',
@@ -18,9 +19,10 @@ const envPaths = [
   '/backend/.env',
 ];
 const gitPaths = ['/.git/config', '/.git/HEAD'];
-const docsPaths = ['/docs', '/redoc', '/openapi.json', '/swagger.json', '/docs/oauth2-redirect'];
+/** Guesses beside the profile's docs, redoc and openapi paths. */
+const extraDocsPaths = ['/swagger.json', '/docs/oauth2-redirect'];
+/** Guesses beside the profile's sentry-debug path. */
 const debugPaths = [
-  '/sentry-debug',
   '/debug',
   '/_debug',
   '/__debug__',
@@ -91,10 +93,12 @@ export const exposureProbe: Probe = {
         findings.push(exposed('EXPOSED-GIT', response, `${rootPath} is served`));
       }
     }
+    const root = context.target.platform.rootPaths;
+    const docsPaths = [...new Set([root.docs, root.redoc, root.openapi, ...extraDocsPaths])];
     const docRequests: ProbeRequest[] = [
       ...docsPaths.map((rootPath) => ({ rootPath })),
-      { path: '/docs' },
-      { path: '/openapi.json' },
+      { path: root.docs },
+      { path: root.openapi },
     ];
     for (const response of await mapLimit(docRequests, context.http.concurrency, send)) {
       if (response.status === 200 && looksLikeApiDocs(response.text)) {
@@ -110,8 +114,8 @@ export const exposureProbe: Probe = {
     }
     findings.push(...(await checkMetrics(context)));
     const debugRequests: ProbeRequest[] = [
-      ...debugPaths.map((rootPath) => ({ rootPath })),
-      { path: '/sentry-debug' },
+      ...[root.sentryDebug, ...debugPaths].map((rootPath) => ({ rootPath })),
+      { path: root.sentryDebug },
       { path: '/debug' },
     ];
     for (const response of await mapLimit(debugRequests, context.http.concurrency, send)) {
@@ -176,46 +180,48 @@ async function checkMetrics(context: ProbeContext): Promise<Finding[]> {
 /** Requests that make a careless backend fail: malformed ids, wrong types, broken JSON. */
 async function checkErrorBodies(context: ProbeContext, apiPrefix: string): Promise<Finding[]> {
   const token = await context.session.login('studentA');
+  const profile = context.target.platform;
+  const r = profile.routes;
+  const a = profile.availability;
+  const i = profile.instructors;
+  const s = profile.search;
+  const at = (route: { method: string; path: string }, params: Record<string, string> = {}) => ({
+    method: route.method,
+    path: route.path.replace(/\{([A-Za-z0-9_]+)\}/g, (_, name: string) => params[name] ?? sampleId),
+  });
   const requests: ProbeRequest[] = [
-    { method: 'GET', path: "/bookings/'%22%5C", token },
+    { ...at(r.getBooking, { booking_id: "'%22%5C", id: "'%22%5C" }), token },
     {
-      method: 'GET',
-      path: '/public/instructors/%27/availability',
-      query: { start_date: 'not-a-date', end_date: "2030-01-01'" },
+      ...at(r.availability, { instructor_id: '%27', id: '%27' }),
+      query: { [a.startParam]: 'not-a-date', [a.endParam]: "2030-01-01'" },
     },
-    { method: 'GET', path: '/search', query: { q: 'piano\'"\\', limit: 'many' } },
-    { method: 'GET', path: '/instructors', query: { page: '-1', per_page: 'x', service_catalog_id: "'" } },
+    { ...at(r.search), query: { [s.queryParam]: 'piano\'"\\', [s.limitParam]: 'many' } },
+    { ...at(r.instructors), query: { page: '-1', [i.perPageParam]: 'x', [i.serviceCatalogParam]: "'" } },
     // values that pass naive validation but overflow or are impossible in the database
-    { method: 'GET', path: '/instructors', query: { page: '1e300' } },
-    { method: 'GET', path: '/bookings', query: { page: '1e300' }, token },
+    { ...at(r.instructors), query: { page: '1e300', [i.serviceCatalogParam]: sampleId } },
+    { ...at(r.availability), query: { [a.startParam]: '2030-02-31', [a.endParam]: '2030-03-01' } },
     {
-      method: 'GET',
-      path: '/public/instructors/01HZZZZZZZZZZZZZZZZZZZZZZZ/availability',
-      query: { start_date: '2030-02-31' },
-    },
-    {
-      method: 'POST',
-      path: '/bookings/check-availability',
+      ...at(r.checkAvailability),
       token,
       json: {
-        instructor_id: '01HZZZZZZZZZZZZZZZZZZZZZZZ',
+        instructor_id: sampleId,
+        instructor_service_id: sampleId,
         booking_date: '2030-02-31',
         start_time: '10:00',
         selected_duration: 60,
       },
     },
     {
-      method: 'POST',
-      path: '/bookings/check-availability',
+      ...at(r.checkAvailability),
       token,
       body: '{"instructor_id": ',
       headers: { 'content-type': 'application/json' },
     },
     {
-      method: 'POST',
-      path: '/bookings',
+      ...at(r.createBooking),
       token,
       json: { instructor_id: ["'"], booking_date: {}, start_time: null, selected_duration: 'x' },
+      retry: false,
     },
   ];
   const findings: Finding[] = [];

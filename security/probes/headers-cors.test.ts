@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalContext, type LocalServer, startLocalServer } from '../test/context.js';
 import { buildOriginVariants, corsProbe } from './cors.js';
 import { exposureProbe } from './exposure.js';
-import { headersProbe } from './headers.js';
+import { checkSecurityHeaders, headersProbe } from './headers.js';
 
 let server: LocalServer | undefined;
 afterEach(async () => {
@@ -11,23 +11,32 @@ afterEach(async () => {
 });
 
 describe('headers probe on a bare local server', () => {
-  it('reports missing HSTS, nosniff, CSP, Referrer-Policy and a version banner', async () => {
+  it('reports missing nosniff, CSP, Referrer-Policy and a version banner; HSTS over plain http is not run', async () => {
     server = await startLocalServer((_req, res) => {
       res.setHeader('server', 'uvicorn/0.30.1');
       res.setHeader('content-type', 'application/json');
       res.end('{"status":"healthy"}');
     });
-    const { findings, notes } = await headersProbe.run(createLocalContext(server.url));
+    const { findings, notes, notRun } = await headersProbe.run(createLocalContext(server.url));
     expect(findings.map((f) => f.ruleId).sort()).toEqual([
       'HDR-CSP-MISSING',
-      'HDR-HSTS-MISSING',
       'HDR-NOSNIFF-MISSING',
       'HDR-REFERRER-POLICY-MISSING',
       'HDR-SERVER-BANNER',
     ]);
-    // plain http on loopback: HSTS matters less, TLS is not checked
-    expect(findings.find((f) => f.ruleId === 'HDR-HSTS-MISSING')!.severity).toBe('low');
+    // plain http: a browser ignores HSTS there, so the check is listed as not run (never a finding)
+    expect(notRun).toEqual([
+      {
+        check: 'HSTS',
+        reason: expect.stringMatching(/^the target is plain http \(http:\/\/127\.0\.0\.1:\d+\)/),
+      },
+    ]);
     expect(notes).toContain('TLS not checked: loopback http target');
+    // the same response judged as an https one: HSTS is checked there
+    const response = await createLocalContext(server.url).http.send({ path: '/health' });
+    expect(checkSecurityHeaders(response, true).find((f) => f.ruleId === 'HDR-HSTS-MISSING')!.detail).toBe(
+      'An https response without a Strict-Transport-Security header',
+    );
     expect(notes.join(' ')).toMatch(/no studentA account/);
   });
 });

@@ -3,7 +3,7 @@ import { isLoopbackHost } from '../../src/net.js';
 import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import type { ProbeResponse } from '../http.js';
-import type { Probe, ProbeContext } from '../probe.js';
+import type { NotRun, Probe, ProbeContext } from '../probe.js';
 import { inspectTls } from './tls.js';
 
 const bannerPattern =
@@ -17,9 +17,16 @@ export const headersProbe: Probe = {
   async run(context) {
     const findings: Finding[] = [];
     const notes: string[] = [];
+    const notRun: NotRun[] = [];
     const isHttps = context.target.baseUrl.startsWith('https:');
-    const publicResponse = await context.http.send({ method: 'GET', path: '/health' });
+    const health = context.target.platform.routes.health;
+    const publicResponse = await context.http.send({ method: health.method, path: health.path });
     findings.push(...checkSecurityHeaders(publicResponse, isHttps));
+    if (!isHttps)
+      notRun.push({
+        check: 'HSTS',
+        reason: `the target is plain http (${new URL(context.target.baseUrl).origin}): browsers ignore Strict-Transport-Security there, so it is only checked over https`,
+      });
     const token = await context.session.login('studentA');
     if (token) {
       const me = await context.http.send({ method: 'GET', path: context.target.auth.mePath, token });
@@ -28,23 +35,25 @@ export const headersProbe: Probe = {
       notes.push('cache-control on authenticated responses not checked: no studentA account');
     }
     findings.push(...(await checkTransport(context, isHttps, notes)));
-    return { findings, notes };
+    return { findings, notes, notRun };
   },
 };
 
+/** Header checks of one response; HSTS only over https (a browser ignores it on plain http). */
 export function checkSecurityHeaders(response: ProbeResponse, isHttps: boolean): Finding[] {
   const findings: Finding[] = [];
   const at = { method: response.method, path: response.path };
   const evidence = (header: string) =>
     formatEvidence(response, { responseHeaders: [header], bodyChars: 120 });
   const hsts = response.headers.get('strict-transport-security');
-  if (!hsts || !/max-age=\d{7,}/.test(hsts)) {
+  if (isHttps && (!hsts || !/max-age=\d{7,}/.test(hsts))) {
     findings.push(
       createFinding('HDR-HSTS-MISSING', {
         ...at,
-        detail: hsts ? `HSTS max-age is short: ${hsts}` : 'No Strict-Transport-Security header',
+        detail: hsts
+          ? `Strict-Transport-Security over https has a max-age below 1,000,000 s (12 days): ${hsts}`
+          : 'An https response without a Strict-Transport-Security header',
         evidence: evidence('strict-transport-security'),
-        severity: isHttps ? 'medium' : 'low',
       }),
     );
   }

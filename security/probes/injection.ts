@@ -27,11 +27,14 @@ export function matchSqlError(text: string): string | undefined {
 }
 
 /** A response reduced to what a boolean condition can change: status and result count, else the body without volatile fields. */
-export function summarizeResponse(response: ProbeResponse): string {
+export function summarizeResponse(
+  response: ProbeResponse,
+  listFields: string[] = ['results', 'items', 'data'],
+): string {
   if (response.status < 200 || response.status >= 300) return `status:${response.status}`;
   try {
     const body = response.json<Record<string, unknown>>();
-    const list = Array.isArray(body) ? body : (body.results ?? body.items ?? body.data);
+    const list = Array.isArray(body) ? body : listFields.map((field) => body[field]).find(Array.isArray);
     if (Array.isArray(list)) return `count:${list.length}`;
   } catch {}
   const stable = response.text.replace(
@@ -146,8 +149,10 @@ async function checkFastTechniques(
   for (const pair of pairs) {
     const truthy = await Promise.all(pair.truthy.map(send));
     const falsy = await Promise.all(pair.falsy.map(send));
-    const t = truthy.map(summarizeResponse);
-    const f = falsy.map(summarizeResponse);
+    const platform = context.target.platform;
+    const lists = [platform.search.resultsField, platform.instructors.itemsField, 'data'];
+    const t = truthy.map((r) => summarizeResponse(r, lists));
+    const f = falsy.map((r) => summarizeResponse(r, lists));
     const ok = [...truthy, ...falsy].every((r) => r.status >= 200 && r.status < 300);
     if (ok && t[0] === t[1] && f[0] === f[1] && t[0] !== f[0]) {
       findings.push(

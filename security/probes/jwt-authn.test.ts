@@ -2,8 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmbeddedJWK, jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultPlatform } from '../../src/platform/defaults.js';
 import { decodeJwt, hmacSignature } from '../jwt-tokens.js';
-import { builtinRoutes } from '../routes.js';
+import { getBuiltinRoutes, type RouteSpec } from '../routes.js';
 import { createLocalContext, type LocalServer, startLocalServer } from '../test/context.js';
 import { authnProbe } from './authn.js';
 import { authzProbe } from './authz.js';
@@ -65,7 +66,7 @@ function createVulnerableApi(flaws: Flaw[]) {
       res.setHeader('set-cookie', `sid=${jwt}; HttpOnly; Path=/`);
       return send(200, { requires_2fa: false });
     }
-    if (path === '/api/v1/bookings' && has('open-routes')) return send(200, { items: [] });
+    if (path.startsWith('/api/v1/bookings') && has('open-routes')) return send(200, { items: [] });
     if (!token || !(await verify(token))) return send(401, { detail: 'Not authenticated' });
     const role = String(decodeJwt(token)!.payload.sub).split('@')[0];
     if (path === '/api/v1/admin/users' && role !== 'admin' && !has('no-roles'))
@@ -85,11 +86,18 @@ afterEach(async () => {
 describe('JWT probe against a tiny RS256 API', () => {
   it('reports nothing against a strict verifier and lists the key-confusion check as not run without a public key', async () => {
     server = await startLocalServer(createVulnerableApi([]));
-    const { findings, notes } = await jwtProbe.run(
+    const { findings, notRun } = await jwtProbe.run(
       createLocalContext(server.url, [], {}, { withAccounts: true }),
     );
     expect(findings).toEqual([]);
-    expect(notes.join(' ')).toMatch(/RS\/HS key confusion not tested: no public key configured/);
+    expect(notRun).toEqual([
+      { check: 'RS/HS key confusion', reason: 'no public key configured (--jwt-public-key)' },
+      {
+        check: 'expired token refused',
+        reason: expect.stringMatching(/^the signing key is unknown/),
+      },
+      { check: 'aud/iss enforcement', reason: expect.stringMatching(/^the signing key is unknown/) },
+    ]);
   });
 
   it('RS/HS key confusion: reported only when the public key is configured', async () => {
@@ -115,20 +123,53 @@ describe('JWT probe against a tiny RS256 API', () => {
 describe('authentication and function-level authorization against a tiny API', () => {
   it('reports a secured route that answers without a token, and a login that reveals unknown users', async () => {
     server = await startLocalServer(createVulnerableApi(['open-routes', 'enumeration']));
-    const context = createLocalContext(server.url, builtinRoutes, {}, { withAccounts: true });
+    const context = createLocalContext(
+      server.url,
+      getBuiltinRoutes(defaultPlatform),
+      {},
+      { withAccounts: true },
+    );
     const { findings } = await authnProbe.run(context);
     const missing = findings
       .filter((f) => f.ruleId === 'AUTHN-MISSING')
       .map((f) => `${f.location.method} ${f.location.path}`);
-    expect(missing.sort()).toEqual(['GET /api/v1/bookings', 'POST /api/v1/bookings']);
+    expect(missing.sort()).toEqual([
+      'GET /api/v1/bookings/01HZZZZZZZZZZZZZZZZZZZZZZZ',
+      'POST /api/v1/bookings',
+      'POST /api/v1/bookings/01HZZZZZZZZZZZZZZZZZZZZZZZ/cancel',
+      'POST /api/v1/bookings/check-availability',
+    ]);
     expect(findings.find((f) => f.ruleId === 'AUTHN-USER-ENUMERATION')!.detail).toMatch(/different body/);
     // this API has no login limit at all
     expect(findings.some((f) => f.ruleId === 'AUTHN-NO-LOGIN-THROTTLE')).toBe(true);
   });
 
-  it('reports student and instructor tokens accepted on role routes', async () => {
+  it('function-level checks need role routes the spec does not have: not run without them', async () => {
     server = await startLocalServer(createVulnerableApi(['no-roles']));
-    const context = createLocalContext(server.url, builtinRoutes, { readOnly: true }, { withAccounts: true });
+    const context = createLocalContext(
+      server.url,
+      getBuiltinRoutes(defaultPlatform),
+      { readOnly: true },
+      { withAccounts: true },
+    );
+    const { findings, notRun } = await authzProbe.run(context);
+    expect(findings).toEqual([]);
+    expect(notRun!.map((n) => n.check)).toEqual(['function-level authorization', 'BOLA', 'mass assignment']);
+    expect(notRun![0]!.reason).toMatch(/no instructor- or admin-only route is known .* --routes/);
+  });
+
+  it('reports student and instructor tokens accepted on role routes named with --routes', async () => {
+    server = await startLocalServer(createVulnerableApi(['no-roles']));
+    const roleRoutes: RouteSpec[] = [
+      { method: 'GET', path: '/admin/users', auth: 'admin', params: [], source: 'config' },
+      { method: 'GET', path: '/instructors/me/bookings', auth: 'instructor', params: [], source: 'config' },
+    ];
+    const context = createLocalContext(
+      server.url,
+      [...getBuiltinRoutes(defaultPlatform), ...roleRoutes],
+      { readOnly: true },
+      { withAccounts: true },
+    );
     const { findings } = await authzProbe.run(context);
     expect(findings.map((f) => `${f.ruleId} ${f.location.path} ${f.detail.split(' ')[1]}`).sort()).toEqual([
       'AUTHZ-FUNCTION-LEVEL /api/v1/admin/users instructor',

@@ -1,13 +1,20 @@
-/** Resource limits (API4): write-route rate limit, client-IP header spoofing against the login limit, 413 for big bodies, page-size bound. */
+/**
+ * Resource limits (API4): write-route rate limit, client-IP header spoofing against the login limit, 413 for big
+ * bodies, page-size bound. Routes, parameters and header names come from the target's platform profile; a route that
+ * answers 404/405 or data that cannot be found makes a check "not run", never a finding.
+ */
 import { randomBytes } from 'node:crypto';
+import { readPath } from '../../src/platform/discovery.js';
 import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import type { ProbeResponse } from '../http.js';
-import type { Probe, ProbeContext } from '../probe.js';
+import { isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
 import { sendAttempts } from './attempts.js';
 
 const limited = (response: ProbeResponse) => response.status === 429;
-const spoofHeaders = ['x-forwarded-for', 'cf-connecting-ip', 'x-real-ip'];
+const is2xx = (response: ProbeResponse) => response.status >= 200 && response.status < 300;
+/** Client-IP headers tried against the login limit: the profile's, plus X-Real-IP (common behind nginx). */
+const extraSpoofHeaders = ['X-Real-IP'];
 
 export const resourceProbe: Probe = {
   name: 'resource',
@@ -17,33 +24,55 @@ export const resourceProbe: Probe = {
   async run(context) {
     const findings: Finding[] = [];
     const notes: string[] = [];
-    findings.push(...(await checkBodyLimit(context, notes)));
-    findings.push(...(await checkPageSize(context)));
-    findings.push(...(await checkWriteRateLimit(context, notes)));
-    findings.push(...(await checkSpoofBypass(context, notes)));
-    return { findings, notes };
+    const notRun: NotRun[] = [];
+    findings.push(...(await checkBodyLimit(context, notRun)));
+    findings.push(...(await checkPageSize(context, notRun)));
+    findings.push(...(await checkWriteRateLimit(context, notRun)));
+    findings.push(...(await checkSpoofBypass(context, notRun)));
+    return { findings, notes, notRun };
   },
 };
 
-async function checkBodyLimit(context: ProbeContext, notes: string[]): Promise<Finding[]> {
+const routeLabel = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+
+export async function checkBodyLimit(context: ProbeContext, notRun: NotRun[]): Promise<Finding[]> {
+  const check = 'body size limit (413)';
   const token = await context.session.login('studentA');
   if (!token) {
-    notes.push('body size not checked: no studentA account');
+    notRun.push({ check, reason: 'no studentA account to send an authenticated body with' });
     return [];
   }
+  const route = context.target.platform.routes.checkAvailability;
   const padding = 'x'.repeat(1024 * 1024 + 256 * 1024);
   const response = await context.http.send({
-    method: 'POST',
-    path: '/bookings/check-availability',
+    method: route.method,
+    path: route.path,
     token,
     json: { instructor_id: 'x', padding },
   });
   if (response.status === 413) return [];
+  if (isMissingRoute(response)) {
+    notRun.push({
+      check,
+      reason: `${routeLabel(route)} answered HTTP ${response.status}: the route does not exist there (set platform.routes.checkAvailability)`,
+    });
+    return [];
+  }
+  if (response.status === 0 || response.status === 401 || response.status === 403 || limited(response)) {
+    notRun.push({
+      check,
+      reason:
+        response.status === 0
+          ? `${routeLabel(route)} did not answer a 1.25 MiB body in time`
+          : `${routeLabel(route)} answered HTTP ${response.status} before any sign that it read the body`,
+    });
+    return [];
+  }
   return [
     createFinding('BODY-SIZE-UNLIMITED', {
-      method: 'POST',
+      method: response.method,
       path: response.path,
-      detail: `A 1.25 MiB JSON body got HTTP ${response.status} instead of 413`,
+      detail: `${routeLabel(route)} read a 1.25 MiB JSON body and answered HTTP ${response.status} instead of 413`,
       evidence: formatEvidence(
         {
           ...response,
@@ -56,58 +85,132 @@ async function checkBodyLimit(context: ProbeContext, notes: string[]): Promise<F
   ];
 }
 
-async function checkPageSize(context: ProbeContext): Promise<Finding[]> {
-  const response = await context.http.send({
-    method: 'GET',
-    path: '/instructors',
-    query: { per_page: 1000, page: 1 },
-  });
-  if (response.status < 200 || response.status >= 300) return [];
-  let echoed: unknown;
+/** A service_catalog_id that exists, from the best matches of the profile's discovery searches. */
+async function findCatalogId(context: ProbeContext): Promise<string | undefined> {
+  const profile = context.target.platform;
+  const s = profile.search;
+  for (const query of profile.discoveryQueries.slice(0, 3)) {
+    const response = await context.http.send({
+      method: profile.routes.search.method,
+      path: profile.routes.search.path,
+      query: { [s.queryParam]: query, [s.limitParam]: Math.min(5, s.maxLimit) },
+    });
+    if (!is2xx(response)) continue;
+    let body: unknown;
+    try {
+      body = response.json();
+    } catch {
+      continue;
+    }
+    const results = readPath(body, s.resultsField);
+    if (!Array.isArray(results)) continue;
+    for (const result of results) {
+      const id = readPath(readPath(result, s.bestMatchField), s.serviceCatalogIdField);
+      if (typeof id === 'string' && id !== '') return id;
+    }
+  }
+  return undefined;
+}
+
+export async function checkPageSize(context: ProbeContext, notRun: NotRun[]): Promise<Finding[]> {
+  const check = 'page size bound';
+  const profile = context.target.platform;
+  const route = profile.routes.instructors;
+  const i = profile.instructors;
+  const catalogId = route.requiredQuery.includes(i.serviceCatalogParam)
+    ? await findCatalogId(context)
+    : undefined;
+  if (route.requiredQuery.includes(i.serviceCatalogParam) && !catalogId) {
+    notRun.push({
+      check,
+      reason: `${routeLabel(route)} needs ${i.serviceCatalogParam} and no search in platform.discoveryQueries returned one`,
+    });
+    return [];
+  }
+  const list = (perPage: number) =>
+    context.http.send({
+      method: route.method,
+      path: route.path,
+      query: {
+        ...(catalogId ? { [i.serviceCatalogParam]: catalogId } : {}),
+        [i.perPageParam]: perPage,
+        page: 1,
+      },
+    });
+  const control = await list(Math.min(20, i.maxPerPage));
+  if (!is2xx(control)) {
+    notRun.push({
+      check,
+      reason: `${routeLabel(route)} answered HTTP ${control.status} to a normal request (${i.perPageParam}=${Math.min(20, i.maxPerPage)})${isMissingRoute(control) ? ': the route does not exist there' : ''}`,
+    });
+    return [];
+  }
+  const asked = i.maxPerPage * 10;
+  const response = await list(asked);
+  if (!is2xx(response)) return [];
+  let body: unknown;
   try {
-    echoed = response.json<{ per_page?: unknown }>().per_page;
+    body = response.json();
   } catch {}
-  if (echoed !== undefined && echoed !== 1000) return [];
+  const echoed = readPath(body, i.perPageParam);
+  const items = readPath(body, i.itemsField);
+  const count = Array.isArray(items) ? items.length : undefined;
+  const over = count !== undefined && count > i.maxPerPage;
+  if (!over && echoed !== asked) return [];
   return [
     createFinding('PAGE-SIZE-UNBOUNDED', {
-      method: 'GET',
+      method: response.method,
       path: response.path,
-      detail: `per_page=1000 was accepted (HTTP ${response.status}); the documented maximum is 100`,
+      detail: `${i.perPageParam}=${asked} was accepted (HTTP ${response.status}${over ? `, ${count} items` : ''}${echoed === asked ? `, ${i.perPageParam} ${asked} echoed` : ''}); the documented maximum is ${i.maxPerPage}`,
       evidence: formatEvidence(response, { bodyChars: 200 }),
-      confidence: 'firm',
+      confidence: over ? 'certain' : 'firm',
     }),
   ];
 }
 
 /** Empty booking requests (they fail validation, nothing is created) without the bypass header until 429. */
-async function checkWriteRateLimit(context: ProbeContext, notes: string[]): Promise<Finding[]> {
+async function checkWriteRateLimit(context: ProbeContext, notRun: NotRun[]): Promise<Finding[]> {
+  const check = 'write-route rate limit';
   const token = await context.session.login('studentB');
   if (!token) {
-    notes.push('write-route rate limit not checked: no studentB account');
+    notRun.push({ check, reason: 'no studentB account' });
     return [];
   }
+  const route = context.target.platform.routes.createBooking;
+  const rl = context.target.platform.rateLimit;
   const limit = context.target.rateLimits.bookingsPerUserPerMinute;
   const outcome = await sendAttempts(
     limit + 2,
-    () => context.http.send({ method: 'POST', path: '/bookings', token, bypass: false, json: {} }),
-    (response) => limited(response) || response.status === 401 || response.status === 403,
+    () =>
+      context.http.send({
+        method: route.method,
+        path: route.path,
+        token,
+        bypass: false,
+        json: {},
+        retry: false,
+      }),
+    (response) =>
+      limited(response) || response.status === 401 || response.status === 403 || isMissingRoute(response),
     4,
   );
   if (outcome.throttled && !limited(outcome.throttled.response)) {
-    notes.push(
-      `write-route rate limit not checked: POST /bookings answered ${outcome.throttled.response.status}`,
-    );
+    const status = outcome.throttled.response.status;
+    notRun.push({
+      check,
+      reason: `${routeLabel(route)} answered HTTP ${status}${isMissingRoute(outcome.throttled.response) ? ': the route does not exist there' : ' to a signed-in student'}`,
+    });
     return [];
   }
   if (outcome.throttled) return [];
   const last = outcome.last;
   return [
     createFinding('RATE-LIMIT-WRITE-MISSING', {
-      method: 'POST',
+      method: route.method,
       path: last!.path,
-      detail: `${limit + 2} POST /bookings from one user within seconds, no 429 (documented: ${limit}/min per user)`,
+      detail: `${limit + 2} ${routeLabel(route)} from one user within seconds, no 429 (last: HTTP ${last!.status}; documented: ${limit}/min per user)`,
       evidence: formatEvidence(last!, {
-        responseHeaders: ['x-ratelimit-limit', 'x-ratelimit-remaining'],
+        responseHeaders: [rl.limitHeader.toLowerCase(), rl.remainingHeader.toLowerCase()],
         bodyChars: 160,
       }),
       confidence: 'firm',
@@ -116,39 +219,55 @@ async function checkWriteRateLimit(context: ProbeContext, notes: string[]): Prom
 }
 
 /** Fills the per-IP login window with made-up emails, then retries with spoofed client-IP headers. */
-async function checkSpoofBypass(context: ProbeContext, notes: string[]): Promise<Finding[]> {
+async function checkSpoofBypass(context: ProbeContext, notRun: NotRun[]): Promise<Finding[]> {
+  const check = 'client-IP header spoofing';
+  const profile = context.target.platform;
   const loginPath = context.target.auth.loginPath;
   const attempt = (headers: Record<string, string> = {}) =>
     context.http.send({
-      method: 'POST',
+      method: profile.routes.login.method,
       path: loginPath,
       bypass: false,
       headers,
       form: {
-        username: `preflight-spoof-${randomBytes(5).toString('hex')}@example.invalid`,
-        password: 'preflight-wrong',
+        [profile.auth.usernameField]: `preflight-spoof-${randomBytes(5).toString('hex')}@example.invalid`,
+        [profile.auth.passwordField]: 'preflight-wrong',
       },
     });
   const budget = context.target.rateLimits.loginPerIpPerMinute + 3;
-  const blocked = (await sendAttempts(budget, () => attempt(), limited, 4)).throttled?.response;
-  if (!blocked) {
-    notes.push(`spoofed-IP bypass not checked: no 429 after ${budget} login attempts from one IP`);
+  const outcome = await sendAttempts(
+    budget,
+    () => attempt(),
+    (r) => limited(r) || isMissingRoute(r),
+    4,
+  );
+  const blocked = outcome.throttled?.response;
+  if (!blocked || !limited(blocked)) {
+    notRun.push({
+      check,
+      reason: blocked
+        ? `${profile.routes.login.method} ${loginPath} answered HTTP ${blocked.status}: the route does not exist there`
+        : `no 429 after ${budget} login attempts from one IP (last: HTTP ${outcome.last?.status ?? 'none'}), so there is no limit to get around`,
+    });
     return [];
   }
   const findings: Finding[] = [];
-  for (const header of spoofHeaders) {
+  const headers = [
+    ...new Set([...profile.rateLimit.clientIpHeaders, ...extraSpoofHeaders].map((h) => h.toLowerCase())),
+  ];
+  for (const header of headers) {
     const ip = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
     const response = await attempt({ [header]: ip });
     if (!limited(response)) {
       findings.push(
         createFinding('RATE-LIMIT-SPOOF-BYPASS', {
-          method: 'POST',
+          method: response.method,
           path: response.path,
           key: header,
-          detail: `After a 429 from POST ${loginPath}, a request with ${header}: ${ip} got HTTP ${response.status}`,
+          detail: `After a 429 from ${profile.routes.login.method} ${loginPath}, a request with ${header}: ${ip} got HTTP ${response.status}`,
           evidence: formatEvidence(response, {
             requestHeaders: [header],
-            responseHeaders: ['x-ratelimit-remaining'],
+            responseHeaders: [profile.rateLimit.remainingHeader.toLowerCase()],
             bodyChars: 160,
           }),
           confidence: 'certain',

@@ -1,4 +1,7 @@
-/** JUnit XML: one suite per probe, one test case per finding (failure at or above --fail-on), a passing case for clean probes. */
+/**
+ * JUnit XML: one suite per probe, one test case per finding (failure at or above --fail-on), a passing case for clean
+ * probes, a skipped case per check that did not run (with the reason) and per baselined finding.
+ */
 import { redact } from '../../src/redact.js';
 import { isAtLeast } from '../findings.js';
 import type { ScanReport } from './model.js';
@@ -63,12 +66,19 @@ export function toJunit(report: ScanReport): string {
         `    <testcase classname="preflight.scan.${probe.name}" name="${name}" time="0"><skipped message="${escapeXml(`accepted in baseline until ${match.entry.expires} by ${match.entry.owner}: ${match.entry.reason}`)}"/></testcase>`,
       );
     }
+    const clean = cases.length === 0;
+    for (const item of probe.notRun ?? []) {
+      skipped++;
+      cases.push(
+        `    <testcase classname="preflight.scan.${probe.name}" name="${escapeXml(`${item.check}: not run`)}" time="0"><skipped message="${escapeXml(`not run: ${item.reason}`)}"/></testcase>`,
+      );
+    }
     if (probe.status !== 'ok') {
       failures++;
       cases.push(
         `    <testcase classname="preflight.scan.${probe.name}" name="${probe.name} probe completed" time="${seconds(probe.durationMs)}"><failure message="${escapeXml(`probe ${probe.status}`)}" type="probe-${probe.status}">${escapeXml(probe.notes.join('\n'))}</failure></testcase>`,
       );
-    } else if (cases.length === 0) {
+    } else if (clean) {
       cases.push(
         `    <testcase classname="preflight.scan.${probe.name}" name="${probe.name}: no findings" time="${seconds(probe.durationMs)}"/>`,
       );

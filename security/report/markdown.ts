@@ -45,6 +45,19 @@ export function toMarkdown(report: ScanReport): string {
   } else {
     lines.push('No findings.');
   }
+  if (report.probeErrors.length > 0) {
+    lines.push('', `:x: **${report.probeErrors.length} probe(s) ended in error:**`, '');
+    for (const e of report.probeErrors) lines.push(`- **${cell(e.probe)}**: ${cell(e.message)}`);
+  }
+  if (report.notRun.length > 0) {
+    lines.push(
+      '',
+      `**Not run (${report.notRun.length})**: these checks found nothing because they could not run.`,
+      '',
+    );
+    lines.push('| probe | check | why |', '| --- | --- | --- |');
+    for (const n of report.notRun) lines.push(`| ${cell(n.probe)} | ${cell(n.check)} | ${cell(n.reason)} |`);
+  }
   if (report.suppressed.length > 0) {
     lines.push('', `${report.suppressed.length} finding(s) accepted in the baseline:`, '');
     for (const m of report.suppressed)

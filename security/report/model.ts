@@ -15,6 +15,10 @@ export interface ScanReport {
   expired: BaselineMatch[];
   /** Active findings at or above failOn. */
   failing: Finding[];
+  /** Checks that did not run, with the probe and the reason. */
+  notRun: Array<{ probe: string; check: string; reason: string }>;
+  /** Probes that ended in error (a test booking left active, a broken connection): the scan fails. */
+  probeErrors: Array<{ probe: string; message: string }>;
 }
 
 export function getToolVersion(): string {
@@ -50,6 +54,13 @@ export function buildReport(result: ScanResult, outcome: BaselineOutcome, failOn
     suppressed: outcome.suppressed,
     expired: outcome.expired,
     failing: failOn === 'none' ? [] : outcome.active.filter((f) => isAtLeast(f.severity, failOn)),
+    notRun: result.probes.flatMap((p) => (p.notRun ?? []).map((n) => ({ probe: p.name, ...n }))),
+    probeErrors: result.probes
+      .filter((p) => p.status === 'error')
+      .map((p) => ({
+        probe: p.name,
+        message: p.notes.find((n) => /^(error|probe failed):/.test(n)) ?? p.notes[0] ?? 'failed',
+      })),
   };
 }
 

@@ -58,16 +58,19 @@ function fixtureResult(): ScanResult {
     durationMs: 1234,
     requests: 321,
     budget: 3000,
+    resent: 0,
+    transientErrors: [],
     probes: [
-      { name: 'injection', status: 'ok', findings: 1, notes: [], durationMs: 800, requests: 200 },
-      { name: 'exposure', status: 'ok', findings: 1, notes: [], durationMs: 100, requests: 40 },
-      { name: 'authz', status: 'ok', findings: 1, notes: [], durationMs: 100, requests: 20 },
-      { name: 'headers', status: 'ok', findings: 1, notes: [], durationMs: 10, requests: 3 },
+      { name: 'injection', status: 'ok', findings: 1, notes: [], notRun: [], durationMs: 800, requests: 200 },
+      { name: 'exposure', status: 'ok', findings: 1, notes: [], notRun: [], durationMs: 100, requests: 40 },
+      { name: 'authz', status: 'ok', findings: 1, notes: [], notRun: [], durationMs: 100, requests: 20 },
+      { name: 'headers', status: 'ok', findings: 1, notes: [], notRun: [], durationMs: 10, requests: 3 },
       {
         name: 'cors',
         status: 'incomplete',
         findings: 0,
         notes: ['stopped: request budget of 3000 exhausted'],
+        notRun: [],
         durationMs: 10,
         requests: 30,
       },
@@ -166,5 +169,69 @@ describe('report formats', () => {
     expect(json.ok).toBe(false);
     expect(json.counts).toEqual({ critical: 1, high: 1, medium: 0, low: 1, info: 0 });
     expect(JSON.stringify(json)).not.toContain('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0');
+  });
+
+  it('a check that did not run is listed with its reason in SARIF notifications, JUnit, Markdown, JSON and the table, never as a result', () => {
+    const result = fixtureResult();
+    result.probes.find((p) => p.name === 'headers')!.notRun = [
+      { check: 'HSTS', reason: 'the target is plain http (http://127.0.0.1:1)' },
+    ];
+    result.probes.push({
+      name: 'resource',
+      status: 'ok',
+      findings: 0,
+      notes: [],
+      notRun: [
+        { check: 'body size limit (413)', reason: 'POST /bookings/check-availability answered HTTP 405' },
+      ],
+      durationMs: 5,
+      requests: 1,
+    });
+    const report = buildReport(result, applyBaseline(result.findings, { version: 1, entries: [] }), 'high');
+    const sarif = toSarif(report);
+    expect(validateSarif(sarif)).toEqual([]);
+    const notifications = sarif.runs[0]!.invocations[0]!.toolExecutionNotifications;
+    expect(notifications.map((n) => [n.level, n.descriptor.id, n.message.text])).toEqual([
+      [
+        'note',
+        'not-run/headers/HSTS',
+        'headers: HSTS not run: the target is plain http (http://127.0.0.1:1)',
+      ],
+      [
+        'note',
+        'not-run/resource/body size limit (413)',
+        'resource: body size limit (413) not run: POST /bookings/check-availability answered HTTP 405',
+      ],
+    ]);
+    expect(sarif.runs[0]!.results.map((r) => r.ruleId)).not.toContain('BODY-SIZE-UNLIMITED');
+    const junit = parseXml(toJunit(report)) as {
+      testsuites: { '@skipped': string; testsuite: Array<{ '@name': string; testcase: unknown }> };
+    };
+    expect(junit.testsuites['@skipped']).toBe('2');
+    const resourceSuite = junit.testsuites.testsuite.find((t) => t['@name'] === 'preflight scan: resource')!;
+    expect(resourceSuite.testcase).toEqual([
+      {
+        '@classname': 'preflight.scan.resource',
+        '@name': 'body size limit (413): not run',
+        '@time': '0',
+        skipped: { '@message': 'not run: POST /bookings/check-availability answered HTTP 405' },
+      },
+      // the checks that ran found nothing
+      { '@classname': 'preflight.scan.resource', '@name': 'resource: no findings', '@time': '0.005' },
+    ]);
+    expect(toMarkdown(report)).toMatch(
+      /\*\*Not run \(2\)\*\*[\s\S]*\| resource \| body size limit \(413\) \| POST \/bookings\/check-availability answered HTTP 405 \|/,
+    );
+    expect(toJsonReport(report).notRun).toEqual([
+      { probe: 'headers', check: 'HSTS', reason: 'the target is plain http (http://127.0.0.1:1)' },
+      {
+        probe: 'resource',
+        check: 'body size limit (413)',
+        reason: 'POST /bookings/check-availability answered HTTP 405',
+      },
+    ]);
+    expect(formatTableReport(report, createPaint(false))).toMatch(
+      /Not run \(2\):[\s\S]*resource +body size limit \(413\) +POST \/bookings\/check-availability answered HTTP 405/,
+    );
   });
 });

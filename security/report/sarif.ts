@@ -138,7 +138,29 @@ export function toSarif(report: ScanReport) {
           {
             executionSuccessful: report.result.probes.every((p) => p.status !== 'error'),
             startTimeUtc: report.result.startedAt,
-            properties: { target: target.baseUrl, requests: report.result.requests },
+            // checks that did not run are not results: GitHub shows them as tool notifications
+            toolExecutionNotifications: [
+              ...report.notRun.map((n) => ({
+                level: 'note' as const,
+                descriptor: { id: `not-run/${n.probe}/${n.check}` },
+                message: { text: redact(`${n.probe}: ${n.check} not run: ${n.reason}`) },
+              })),
+              ...report.probeErrors.map((e) => ({
+                level: 'error' as const,
+                descriptor: { id: `probe-error/${e.probe}` },
+                message: { text: redact(`probe ${e.probe} ended in error: ${e.message}`) },
+              })),
+              ...report.result.transientErrors.map((e) => ({
+                level: 'warning' as const,
+                descriptor: { id: 'transient-socket-error' },
+                message: { text: redact(`transient socket error: ${e}`) },
+              })),
+            ],
+            properties: {
+              target: target.baseUrl,
+              requests: report.result.requests,
+              resent: report.result.resent,
+            },
           },
         ],
         results: [

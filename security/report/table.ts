@@ -36,12 +36,31 @@ export function formatTableReport(report: ScanReport, paint: Paint): string {
   if (report.active.length === 0) lines.push('', paint.green('No findings.'));
   if (report.suppressed.length > 0)
     lines.push('', paint.dim(`${report.suppressed.length} finding(s) accepted by the baseline`));
+  if (report.notRun.length > 0) {
+    lines.push('', paint.bold(`Not run (${report.notRun.length}):`));
+    lines.push(
+      formatTable(
+        ['probe', 'check', 'why'],
+        report.notRun.map((n) => [n.probe, n.check, n.reason]),
+      ),
+    );
+  }
   const notes = result.probes.flatMap((p) => p.notes.map((n) => `${p.name}: ${n}`));
   if (notes.length > 0) lines.push('', paint.dim('Notes:'), ...notes.map((n) => paint.dim(`  ${n}`)));
+  if (result.transientErrors.length > 0)
+    lines.push(
+      '',
+      paint.dim(`Transient socket errors (${result.resent} request(s) resent):`),
+      ...result.transientErrors.map((e) => paint.dim(`  ${e}`)),
+    );
+  for (const error of report.probeErrors)
+    lines.push('', paint.red(`ERROR in probe ${error.probe}: ${error.message}`));
   const counts = countBySeverity(report.active);
   const summary = severities.map((s) => `${counts[s]} ${s}`).join(', ');
   lines.push('');
-  if (report.failOn === 'none') lines.push(`Findings: ${summary}.`);
+  if (report.probeErrors.length > 0)
+    lines.push(paint.red(`FAIL: ${report.probeErrors.length} probe(s) ended in error (${summary}).`));
+  else if (report.failOn === 'none') lines.push(`Findings: ${summary}.`);
   else if (report.failing.length > 0)
     lines.push(
       paint.red(`FAIL: ${report.failing.length} finding(s) at or above ${report.failOn} (${summary}).`),
