@@ -217,6 +217,86 @@ describe('preflight doctor against a target with a real API and a real PostgreSQ
     expect(table.code).toBe(0);
     expect(table.stdout).not.toContain(password);
     expect(table.stdout).toMatch(/readonly database of stage\s+ok\s+15\./);
+    expect(table.stdout).toMatch(
+      /secret variables of stage\s+ok\s+-\s+all set: STAGE_RO_URL, STAGE_ADMIN_URL/,
+    );
+    expect(table.stdout).toContain('Ready: every required tool is there');
+  });
+
+  it('warns once per secret variable the target names but the environment does not set, with the export that fixes it', async () => {
+    const config = writeConfig(
+      'stage-secrets.yaml',
+      `targets:\n  stage:\n    baseUrl: ${baseUrl}\n    accounts:\n      studentA: { email: a@example.com, passwordEnv: STAGE_STUDENT_A_PASSWORD }\n    rateLimitBypass: { tokenEnv: STAGE_BYPASS }\n    database:\n      readonlyUrlEnv: STAGE_RO_URL\n      adminUrlEnv: STAGE_ADMIN_URL\n`,
+    );
+    const env = { ...isolated, STAGE_RO_URL: cluster.url(), STAGE_BYPASS: '' };
+    const { code, stdout } = await runCli(['doctor', '--target', 'stage', '--config', config, '--json'], {
+      cwd: work,
+      env,
+    });
+    expect(code).toBe(0);
+    const secrets = parseReport(stdout).problems.filter((c) => c.id.startsWith('target-secret-'));
+    expect(secrets).toEqual([
+      expect.objectContaining({
+        id: 'target-secret-STAGE_STUDENT_A_PASSWORD',
+        status: 'warn',
+        detail: 'targets.stage.accounts.studentA.passwordEnv -> STAGE_STUDENT_A_PASSWORD is not set',
+        hint: 'export STAGE_STUDENT_A_PASSWORD=...',
+      }),
+      expect.objectContaining({
+        id: 'target-secret-STAGE_BYPASS',
+        status: 'warn',
+        detail: 'targets.stage.rateLimitBypass.tokenEnv -> STAGE_BYPASS is empty',
+        hint: 'export STAGE_BYPASS=...',
+      }),
+      expect.objectContaining({
+        id: 'target-secret-STAGE_ADMIN_URL',
+        status: 'warn',
+        detail: 'targets.stage.database.adminUrlEnv -> STAGE_ADMIN_URL is not set',
+        hint: 'export STAGE_ADMIN_URL=...',
+      }),
+    ]);
+
+    const table = await runCli(['doctor', '--target', 'stage', '--config', config, '--no-color'], {
+      cwd: work,
+      env,
+    });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(
+      /secret STAGE_ADMIN_URL\s+warn\s+-\s+targets\.stage\.database\.adminUrlEnv -> STAGE_ADMIN_URL is not set\s+fix: export STAGE_ADMIN_URL=\.\.\./,
+    );
+    expect(table.stdout).toContain(
+      'Tools ready, but target "stage" needs secret variables that are not set: STAGE_STUDENT_A_PASSWORD, STAGE_BYPASS, STAGE_ADMIN_URL',
+    );
+    expect(table.stdout).not.toContain('Ready: every required tool');
+  });
+
+  it('names the unset database variables, never the keys the config already sets, when no database URL is exported', async () => {
+    const { code, stdout } = await runCli(
+      ['doctor', '--target', 'stage', '--config', stageConfig(), '--json'],
+      { cwd: work, env: isolated },
+    );
+    expect(code).toBe(0);
+    const report = parseReport(stdout);
+    expect(report.problems.find((c) => c.id === 'target-database')).toMatchObject({
+      status: 'warn',
+      detail: 'no database URL: STAGE_RO_URL and STAGE_ADMIN_URL are not set',
+      hint: 'export STAGE_RO_URL=... STAGE_ADMIN_URL=...',
+    });
+    for (const check of report.checks) expect(check.hint ?? '').not.toMatch(/readonlyUrlEnv|adminUrlEnv/);
+    expect(report.problems.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['target-secret-STAGE_RO_URL', 'target-secret-STAGE_ADMIN_URL']),
+    );
+
+    // without database keys in the config, the fix is to add them
+    const bare = writeConfig('bare.yaml', `targets:\n  bare:\n    baseUrl: ${baseUrl}\n`);
+    const plain = await runCli(['doctor', '--target', 'bare', '--config', bare, '--json'], {
+      cwd: work,
+      env: isolated,
+    });
+    expect(parseReport(plain.stdout).problems.find((c) => c.id === 'target-database')).toMatchObject({
+      detail: 'no database URL configured',
+      hint: expect.stringContaining('set targets.bare.database.readonlyUrlEnv'),
+    });
   });
 
   it('exits 3 when the explicitly named target database refuses the password', async () => {

@@ -18,7 +18,15 @@ export function formatDoctorReport(report: DoctorReport, paint: Paint): string {
   ]);
   const lines = [formatTable(['check', 'status', 'version', 'detail', 'fix'], rows), ''];
   const required = report.problems.filter((c) => c.required && c.status !== 'warn');
-  if (report.ok) {
+  const unsetSecrets = report.problems.filter((c) => c.id.startsWith('target-secret-'));
+  if (report.ok && unsetSecrets.length > 0) {
+    const variables = unsetSecrets.map((c) => c.id.slice('target-secret-'.length));
+    lines.push(
+      paint.yellow(
+        `Tools ready, but target "${report.target?.name}" needs ${variables.length === 1 ? 'a secret variable that is' : 'secret variables that are'} not set: ${variables.join(', ')} (${report.problems.length} warnings above).`,
+      ),
+    );
+  } else if (report.ok) {
     lines.push(
       paint.green(
         `Ready: every required tool is there${report.problems.length ? ` (${report.problems.length} warnings above)` : ''}.`,

@@ -1,5 +1,7 @@
 /** `preflight doctor` as a plain async function: every check, then the exit code they add up to. */
 import type { LoadedConfig } from '../config/load.js';
+import type { PreflightConfig } from '../config/schema.js';
+import { findMissingSecrets, listSecretReferences } from '../config/secret-env.js';
 import { isPreflightError } from '../errors.js';
 import type { ResolvedTarget } from '../target.js';
 import { type DoctorCheck, type DoctorReport, decideExitCode } from './checks.js';
@@ -33,6 +35,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     const pgDumpCheck = pgChecks.find((c) => c.id === 'pg_dump' && c.status !== 'missing');
     const pgDump = pgDumpCheck ? { path: pgDumpCheck.detail, version: pgDumpCheck.version } : undefined;
     checks.push(...(await checkNamedTarget(options, targetName, explicit, pgDump)));
+    checks.push(...checkSecrets(config.loaded.config, targetName, env));
   }
   // an implicit (default) target that is down is worth a warning, not a failure
   if (!explicit) {
@@ -106,5 +109,34 @@ async function checkNamedTarget(
       },
     ];
   }
-  return checkTarget(target, { pgDump, timeoutMs: options.timeoutMs });
+  const databaseEnv = options.loadConfig().config.targets[name]?.database;
+  return checkTarget(target, { pgDump, timeoutMs: options.timeoutMs, databaseEnv });
+}
+
+/** A warning per secret variable the target needs but the environment does not set (the wording of `config check`). */
+export function checkSecrets(config: PreflightConfig, name: string, env: NodeJS.ProcessEnv): DoctorCheck[] {
+  const base = { group: 'target' as const, required: false, version: null };
+  const references = listSecretReferences(config, [name]);
+  if (references.length === 0) return [];
+  const missing = findMissingSecrets(config, [name], env);
+  if (missing.length === 0) {
+    return [
+      {
+        ...base,
+        id: 'target-secrets',
+        name: `secret variables of ${name}`,
+        status: 'ok',
+        detail: `all set: ${references.map((r) => r.variable).join(', ')}`,
+        hint: null,
+      },
+    ];
+  }
+  return missing.map((m) => ({
+    ...base,
+    id: `target-secret-${m.variable}`,
+    name: `secret ${m.variable}`,
+    status: 'warn',
+    detail: m.message,
+    hint: m.hint,
+  }));
 }

@@ -9,6 +9,8 @@ export interface TargetCheckOptions {
   /** pg_dump found by the PostgreSQL checks, with its version. */
   pgDump?: { path: string; version: string | null };
   timeoutMs?: number;
+  /** The variables the config names for the database URLs, so a fix names what is missing, not keys already set. */
+  databaseEnv?: { readonlyUrlEnv?: string; adminUrlEnv?: string };
 }
 
 /** Health, then each configured database URL, then pg_dump against the server's major version. */
@@ -24,14 +26,7 @@ export async function checkTarget(
   ] as const;
   let serverVersion: string | undefined;
   const configured = urls.filter(([, url]) => url);
-  if (configured.length === 0) {
-    checks.push({
-      ...targetCheck('target-database', `database of ${target.name}`),
-      status: 'warn',
-      detail: 'no database URL configured',
-      hint: `set targets.${target.name}.database.readonlyUrlEnv / adminUrlEnv in preflight.yaml and export those variables`,
-    });
-  }
+  if (configured.length === 0) checks.push(checkNoDatabaseUrl(target.name, options.databaseEnv));
   for (const [kind, url] of configured) {
     const result = await queryServer(url!, timeoutMs);
     if ('error' in result) {
@@ -53,6 +48,26 @@ export async function checkTarget(
   }
   if (serverVersion) checks.push(checkPgDumpCompat(serverVersion, options.pgDump));
   return checks;
+}
+
+/** No URL to check: either the config names no variable, or the variables it names are not exported. */
+function checkNoDatabaseUrl(name: string, databaseEnv: TargetCheckOptions['databaseEnv']): DoctorCheck {
+  const base = { ...targetCheck('target-database', `database of ${name}`), status: 'warn' as const };
+  const named = [databaseEnv?.readonlyUrlEnv, databaseEnv?.adminUrlEnv].filter((v): v is string =>
+    Boolean(v),
+  );
+  if (named.length === 0) {
+    return {
+      ...base,
+      detail: 'no database URL configured',
+      hint: `set targets.${name}.database.readonlyUrlEnv / adminUrlEnv in preflight.yaml and export those variables`,
+    };
+  }
+  return {
+    ...base,
+    detail: `no database URL: ${named.join(' and ')} ${named.length === 1 ? 'is' : 'are'} not set`,
+    hint: `export ${named.map((v) => `${v}=...`).join(' ')}`,
+  };
 }
 
 function targetCheck(id: string, name: string): Omit<DoctorCheck, 'status' | 'detail'> {
