@@ -45,6 +45,7 @@ async function call(path: string, options: CallOptions = {}) {
     body: options.json === undefined ? undefined : JSON.stringify(options.json),
   });
   const text = await response.text();
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON a route answered
   let body: any;
   try {
     body = JSON.parse(text);
@@ -343,7 +344,9 @@ describe('spec platform: search', () => {
     const search = await call(`/api/v1/search?q=${encodeURIComponent('piano under $50')}`);
     expect(search.body.meta.soft_filtering_used).toBe(true);
     expect(search.body.meta.soft_filter_message).toEqual(expect.any(String));
-    const prices = search.body.results.map((r: any) => r.best_match.min_hourly_rate);
+    const prices = search.body.results.map(
+      (r: { best_match: { min_hourly_rate: number } }) => r.best_match.min_hourly_rate,
+    );
     expect(prices.some((p: number) => p > 50)).toBe(true);
     expect(prices.every((p: number) => p <= 62.5)).toBe(true);
   });
