@@ -77,6 +77,137 @@ export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL
     expect(result.stdout).toMatch(/p\(95\)<10000\s+http_req_duration\s+\S+\s+pass/);
   });
 
+  describe('no green on nothing', () => {
+    // Even iterations call http with a URL that does not parse, odd ones throw: every iteration fails.
+    const throwingScript = () =>
+      writeScript(`
+import http from 'k6/http';
+import exec from 'k6/execution';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 2, iterations: 12 } } };
+export default async function () {
+  if (exec.scenario.iterationInTest % 2 === 0) await http.asyncRequest('GET', 'not a url');
+  throw new Error('no slot left');
+}
+`);
+
+    it('run: a script that throws on every iteration exits 1 and shows the first errors with their counts', async () => {
+      const result = await runCli([
+        'load',
+        'run',
+        throwingScript(),
+        '--engine',
+        'native',
+        '--no-color',
+        '-e',
+        `BASE_URL=${server.url}`,
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('FAILED: NOTHING SUCCEEDED');
+      expect(result.stdout).toContain(
+        'nothing succeeded: every iteration threw (12 errors in 12 iterations)',
+      );
+      expect(result.stdout).toContain('iteration errors: 12');
+      expect(result.stdout).toContain('6 x TypeError: Invalid URL');
+      expect(result.stdout).toContain('6 x Error: no slot left');
+    });
+
+    it('run --workers 2: the same holds when the iterations run on worker threads', async () => {
+      const result = await runCli([
+        'load',
+        'run',
+        throwingScript(),
+        '--engine',
+        'native',
+        '--workers',
+        '2',
+        '--json',
+      ]);
+      expect(result.code).toBe(1);
+      const json = JSON.parse(result.stdout);
+      expect(json.ok).toBe(false);
+      expect(json.summary).toMatchObject({
+        status: 'no-success',
+        exitCode: 1,
+        workers: 2,
+        iterationErrors: 12,
+        nothingSucceeded: 'every iteration threw (12 errors in 12 iterations)',
+      });
+      const counts = Object.fromEntries(
+        json.summary.iterationErrorMessages.map((e: { message: string; count: number }) => [
+          e.message,
+          e.count,
+        ]),
+      );
+      expect(counts).toEqual({ 'TypeError: Invalid URL': 6, 'Error: no slot left': 6 });
+    });
+
+    it('run: HTTP calls that all fail (every answer a 503) exit 1 without any threshold', async () => {
+      const script = writeScript(`
+import http from 'k6/http';
+export const options = { vus: 1, iterations: 3 };
+export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL + '/x?status=503'); }
+`);
+      const result = await runCli([
+        'load',
+        'run',
+        script,
+        '--engine',
+        'native',
+        '--json',
+        '-e',
+        `BASE_URL=${server.url}`,
+      ]);
+      expect(result.code).toBe(1);
+      const json = JSON.parse(result.stdout);
+      expect(json.summary.status).toBe('no-success');
+      expect(json.summary.iterationErrors).toBe(0);
+      expect(json.summary.nothingSucceeded).toBe(
+        'none of the 3 HTTP requests succeeded (http_req_failed 100%)',
+      );
+    });
+
+    it('run: a script that catches its errors and sends no request exits 1', async () => {
+      const script = writeScript(`
+import http from 'k6/http';
+export const options = { vus: 1, iterations: 4 };
+export default async function () {
+  try { await http.asyncRequest('GET', 'not a url'); } catch (e) { /* swallowed */ }
+}
+`);
+      const result = await runCli(['load', 'run', script, '--engine', 'native', '--json']);
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout).summary.nothingSucceeded).toBe(
+        'the script makes HTTP calls but no request was sent',
+      );
+    });
+
+    it('run: some iterations failing, the rest succeeding, still passes and shows the errors', async () => {
+      const script = writeScript(`
+import http from 'k6/http';
+import exec from 'k6/execution';
+export const options = { scenarios: { s: { executor: 'shared-iterations', vus: 1, iterations: 4 } } };
+export default async function () {
+  await http.asyncRequest('GET', __ENV.BASE_URL + '/ok');
+  if (exec.scenario.iterationInTest === 2) throw new Error('flaky step');
+}
+`);
+      const result = await runCli([
+        'load',
+        'run',
+        script,
+        '--engine',
+        'native',
+        '--no-color',
+        '-e',
+        `BASE_URL=${server.url}`,
+      ]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('PASSED');
+      expect(result.stdout).toContain('iteration errors: 1');
+      expect(result.stdout).toContain('1 x Error: flaky step');
+    });
+  });
+
   it('run: a malformed -e is a usage error (exit 2)', async () => {
     const result = await runCli([
       'load',

@@ -4,6 +4,7 @@ import { now } from './clock.js';
 import { type AbortInfo, createGroupNode, type EngineContext, getBuiltinMetrics } from './context.js';
 import { createUrlGuard, type GuardSpec } from './guard.js';
 import { MetricRegistry } from './metrics.js';
+import { describeIterationError, IterationErrorTally } from './no-success.js';
 import type { K6Options } from './options.js';
 import { TimeSeriesRecorder } from './timeseries.js';
 
@@ -22,6 +23,8 @@ export interface EngineInit {
 
 export interface NativeEngine extends EngineContext {
   iterationErrors: number;
+  /** Iteration errors by message (the first distinct ones). */
+  iterationErrorTally: IterationErrorTally;
 }
 
 export function createEngine(init: EngineInit): NativeEngine {
@@ -50,8 +53,10 @@ export function createEngine(init: EngineInit): NativeEngine {
       controller.abort();
     },
     iterationErrors: 0,
+    iterationErrorTally: new IterationErrorTally(),
     reportIterationError(error, vuId) {
       engine.iterationErrors++;
+      engine.iterationErrorTally.add(describeIterationError(error));
       if (engine.iterationErrors <= maxLogged) {
         const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
         process.stderr.write(

@@ -7,6 +7,7 @@ import { isPreflightError } from '../../src/errors.js';
 import { writeScript } from '../test/scripts.js';
 import { startTestServer, type TestServer } from '../test/server.js';
 import { buildK6Command, findK6, mapK6ExitCode } from './k6-engine.js';
+import { parseK6IterationError } from './k6-log.js';
 import { normalizeK6Data } from './normalize.js';
 import { runScenario } from './run.js';
 
@@ -66,6 +67,27 @@ describe('k6 command line', () => {
       108: [1, 'aborted'],
       109: [1, 'aborted'],
     });
+  });
+});
+
+describe('k6 log lines', () => {
+  it('reads iteration exceptions (source=stacktrace) in logfmt and terminal form, and nothing else', () => {
+    expect(
+      parseK6IterationError(
+        'time="2026-11-30T10:00:00Z" level=error msg="Uncaught (in promise) GoError: invalid URL \\"x\\"\\n\\tat default (file:///s.js:4:2(9))" executor=constant-vus scenario=default source=stacktrace',
+      ),
+    ).toBe('GoError: invalid URL "x"');
+    expect(
+      parseK6IterationError(
+        "ERRO[0003] TypeError: Cannot read property 'id' of undefined at default (file:///s.js:3:9(20))  executor=shared-iterations scenario=default source=stacktrace",
+      ),
+    ).toBe("TypeError: Cannot read property 'id' of undefined");
+    expect(
+      parseK6IterationError('time="2026-11-30T10:00:00Z" level=warning msg="Request Failed" error="EOF"'),
+    ).toBeUndefined();
+    expect(parseK6IterationError('time="x" level=error msg="thresholds on metrics have been crossed"')).toBe(
+      undefined,
+    );
   });
 });
 
@@ -205,6 +227,37 @@ export default async function () { check(await http.asyncRequest('GET', __ENV.BA
     });
     expect(result.exitCode).toBe(1);
     expect(result.summary.status).toBe('aborted');
+  });
+
+  it('a run whose every iteration threw (k6 exit 0) fails with the first errors and their counts, from k6 log lines', async () => {
+    const result = await runScenario({
+      scenario: script(),
+      engine: 'k6',
+      processEnv: { K6_BIN: fakeK6 },
+      env: { BASE_URL: server.url, FAKE_K6_EXIT: '0', FAKE_K6_ITERATION_ERRORS: '8' },
+      resultsDir: false,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.summary.status).toBe('no-success');
+    expect(result.summary.nothingSucceeded).toBe('every iteration threw (8 errors in 8 iterations)');
+    expect(result.summary.iterationErrors).toBe(8);
+    expect(result.summary.iterationErrorMessages).toEqual([
+      { message: 'TypeError: Invalid URL "not a url"', count: 6 },
+      { message: 'Error: no slot left', count: 2 },
+    ]);
+  });
+
+  it('a script that makes HTTP calls but whose k6 run sent no request fails', async () => {
+    const result = await runScenario({
+      scenario: script(),
+      engine: 'k6',
+      processEnv: { K6_BIN: fakeK6 },
+      env: { BASE_URL: server.url, FAKE_K6_EXIT: '0', FAKE_K6_NO_REQUESTS: '1' },
+      resultsDir: false,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.summary.status).toBe('no-success');
+    expect(result.summary.nothingSucceeded).toBe('the script makes HTTP calls but no request was sent');
   });
 
   it('--engine k6 without k6 is E_TOOL_MISSING', async () => {

@@ -6,6 +6,8 @@ import { PreflightError } from '../../src/errors.js';
 import { findTool, startTool, ToolError } from '../../src/process.js';
 import { reportedTrendStats } from './k6-data.js';
 import { readK6JsonSeries } from './k6-json.js';
+import { createK6ErrorCounter } from './k6-log.js';
+import type { ErrorTally } from './no-success.js';
 import { type NormalizedData, normalizeK6Data } from './normalize.js';
 import { defaultRemoteTrendStats } from './remote-write.js';
 import type { SeriesPoint } from './timeseries.js';
@@ -113,6 +115,9 @@ export interface K6RunResult {
   command: string;
   durationMs: number;
   series: SeriesPoint[];
+  /** Iteration exceptions k6 logged (source=stacktrace), and the first distinct messages with their counts. */
+  iterationErrors: number;
+  iterationErrorTally: ErrorTally[];
 }
 
 /** Runs k6 on the bundle and reads back the normalized summary the hook wrote. */
@@ -134,6 +139,8 @@ export async function runK6(input: K6RunInput): Promise<K6RunResult> {
     running.stderr.pipe((input.progressTo ?? process.stderr) as import('node:stream').Writable, {
       end: false,
     });
+    const errors = createK6ErrorCounter();
+    running.stderr.on('data', (chunk: Buffer) => errors.write(chunk));
     let result: Awaited<typeof running.result>;
     try {
       result = await running.result;
@@ -146,6 +153,7 @@ export async function runK6(input: K6RunInput): Promise<K6RunResult> {
       }
       throw error;
     }
+    const logged = errors.end();
     const raw = existsSync(summaryPath)
       ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { data: unknown }).data
       : undefined;
@@ -157,6 +165,8 @@ export async function runK6(input: K6RunInput): Promise<K6RunResult> {
       command: running.command,
       durationMs: result.durationMs,
       series: await readK6JsonSeries(jsonOut),
+      iterationErrors: logged.count,
+      iterationErrorTally: logged.tally,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { GuardSpec } from './guard.js';
 import { closeHttpAgent } from './http-client.js';
 import { buildK6Data, type K6SummaryData, reportedTrendStats } from './k6-data.js';
 import type { Metric } from './metrics.js';
+import type { ErrorTally } from './no-success.js';
 import { getScenarioNominalMs, type K6Options, type ScenarioPlan } from './options.js';
 import { type RemoteWriteConfig, startRemoteWrite } from './remote-write.js';
 import { getInitialVus, runScenarios, VuPool } from './runtime.js';
@@ -67,6 +68,8 @@ export interface NativeRunResult {
   aborted: AbortInfo | undefined;
   durationMs: number;
   iterationErrors: number;
+  /** The first distinct iteration error messages with their counts. */
+  iterationErrorTally: ErrorTally[];
   startedAt: Date;
   /** handleSummary's stdout/stderr outputs (printed by the caller). */
   summaryOutputs: { stdout?: string; stderr?: string };
@@ -313,6 +316,7 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
       aborted: engine.aborted,
       durationMs,
       iterationErrors: engine.iterationErrors,
+      iterationErrorTally: engine.iterationErrorTally.list(),
       startedAt,
       summaryOutputs,
       workers,

@@ -21,6 +21,17 @@ export function formatProgress(p: Progress, nominalMs = p.nominalMs): string {
   return `${bar}${elapsed}  VUs ${p.vus}/${p.vusMax}  ${p.rps} req/s  p95 ${ms(p.p95)}  errors ${pct(p.errorRate)}  iterations ${p.iterations}${dropped}`;
 }
 
+/** The iteration errors: the total, then the first distinct messages with how many times each occurred. */
+function formatIterationErrors(summary: RunSummary, shown = 3): string[] {
+  if (summary.iterationErrors === 0) return [];
+  const tally = summary.iterationErrorMessages;
+  const lines = [`  iteration errors: ${summary.iterationErrors}`];
+  for (const { message, count } of tally.slice(0, shown)) lines.push(`    ${count} x ${message}`);
+  if (tally.length > shown)
+    lines.push(`    ... ${tally.length - shown} more distinct message(s) in summary.json`);
+  return lines;
+}
+
 /** The end-of-run text: key metrics, latency (corrected too), checks and one row per threshold. */
 export function formatRunReport(summary: RunSummary, paint: Paint): string {
   const m = summary.metrics;
@@ -32,11 +43,15 @@ export function formatRunReport(summary: RunSummary, paint: Paint): string {
       ? paint.green('PASSED')
       : summary.status === 'thresholds-failed'
         ? paint.red('THRESHOLDS FAILED')
-        : paint.red(summary.status.toUpperCase());
+        : summary.status === 'no-success'
+          ? paint.red('FAILED: NOTHING SUCCEEDED')
+          : paint.red(summary.status.toUpperCase());
   lines.push(
     `${paint.bold(summary.script.replace(/^.*\//, ''))} on ${summary.engine} engine${summary.target ? ` against ${summary.target}` : ''}: ${status} in ${formatDuration(summary.durationMs)}`,
   );
   if (summary.abort) lines.push(`  aborted (${summary.abort.kind}): ${summary.abort.reason}`);
+  if (summary.nothingSucceeded) lines.push(paint.red(`  nothing succeeded: ${summary.nothingSucceeded}`));
+  lines.push(...formatIterationErrors(summary));
   lines.push('');
   const rows: Array<Array<string | number>> = [
     ['requests', reqs, durationS > 0 ? `${(reqs / durationS).toFixed(1)} req/s` : ''],

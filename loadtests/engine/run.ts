@@ -11,6 +11,7 @@ import { assertNativeSupport, bundleScenario } from './bundle.js';
 import { createGuardSpec } from './guard.js';
 import { findK6, runK6 } from './k6-engine.js';
 import { type NativeRunResult, type Progress, readScriptExports, runNative } from './native.js';
+import { findNothingSucceeded, importsHttp } from './no-success.js';
 import { normalizeK6Data } from './normalize.js';
 import { type K6Options, planScenarios, type ScenarioPlan } from './options.js';
 import { assertReachable } from './reachability.js';
@@ -103,7 +104,15 @@ function parseOutputs(outputs: string[]): { remoteWriteUrl: string | undefined }
   return { remoteWriteUrl };
 }
 
-function exitFromNative(result: NativeRunResult): { exitCode: number; status: RunSummary['status'] } {
+type Verdict = { exitCode: number; status: RunSummary['status'] };
+
+/** A run that would pass but did nothing that succeeded fails (exit 1) as `no-success`. */
+function failWhenNothingSucceeded(verdict: Verdict, nothingSucceeded: string | undefined): Verdict {
+  if (!nothingSucceeded || verdict.status !== 'passed') return verdict;
+  return { exitCode: 1, status: 'no-success' };
+}
+
+function exitFromNative(result: NativeRunResult): Verdict {
   if (result.aborted?.kind === 'fatal')
     throw result.aborted.error ?? new PreflightError('E_K6_SCRIPT', result.aborted.reason);
   const failed = result.thresholds.some((t) => !t.ok);
@@ -134,6 +143,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     if (base) await assertReachable(base);
   }
   const bundle = await bundleScenario(path, { summaryHook: engine === 'k6', runnerTags: engine === 'k6' });
+  const usesHttp = importsHttp(bundle.esm);
   const resultsRoot = options.resultsDir === false ? undefined : (options.resultsDir ?? join(cwd, 'results'));
 
   let summary: RunSummary;
@@ -164,7 +174,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       signal: options.signal,
       cwd,
     });
-    const verdict = exitFromNative(result);
+    const data = normalizeK6Data(result.data);
+    const nothingSucceeded = findNothingSucceeded({
+      metrics: data.metrics,
+      iterationErrors: result.iterationErrors,
+      usesHttp,
+    });
+    const verdict = failWhenNothingSucceeded(exitFromNative(result), nothingSucceeded);
     series = result.series;
     summaryStdout = result.summaryOutputs.stdout;
     const thresholds = result.thresholds.map((t) => ({
@@ -174,7 +190,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       ...(t.observed === undefined ? {} : { observed: t.observed }),
       abortOnFail: t.abortOnFail,
     }));
-    summary = buildRunSummary(normalizeK6Data(result.data), {
+    summary = buildRunSummary(data, {
       runId,
       engine: 'native',
       script: path,
@@ -186,6 +202,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       abort: result.aborted ? { kind: result.aborted.kind, reason: result.aborted.reason } : undefined,
       scenarios: result.scenarioStats,
       iterationErrors: result.iterationErrors,
+      iterationErrorMessages: result.iterationErrorTally,
+      nothingSucceeded,
       thresholds,
       source: 'native',
       workers: result.workers,
@@ -221,6 +239,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
         { hint: 'see the k6 output above' },
       );
     }
+    // k6 logs each iteration exception (source=stacktrace); runK6 counts them from its stderr
+    const nothingSucceeded = findNothingSucceeded({
+      metrics: result.data.metrics,
+      iterationErrors: result.iterationErrors,
+      usesHttp,
+    });
+    const verdict = failWhenNothingSucceeded(result.meaning, nothingSucceeded);
     summary = buildRunSummary(result.data, {
       runId,
       engine: 'k6',
@@ -228,11 +253,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       target: options.target?.name,
       startedAt: startedAt.toISOString(),
       durationMs: result.data.durationMs ?? result.durationMs,
-      status: result.meaning.status,
-      exitCode: result.meaning.exitCode,
+      status: verdict.status,
+      exitCode: verdict.exitCode,
       abort: result.meaning.status === 'aborted' ? { kind: 'k6', reason: result.meaning.reason } : undefined,
       scenarios: [],
-      iterationErrors: 0,
+      iterationErrors: result.iterationErrors,
+      iterationErrorMessages: result.iterationErrorTally,
+      nothingSucceeded,
       workers: 1,
     });
   }

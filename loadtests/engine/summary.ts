@@ -1,5 +1,6 @@
 /** preflight's engine-independent run summary (results/<run-id>/summary.json) and its JSON Schema. */
 
+import type { ErrorTally } from './no-success.js';
 import type {
   NormalizedCheck,
   NormalizedData,
@@ -9,7 +10,8 @@ import type {
 } from './normalize.js';
 import type { ScenarioStats } from './scenario-stats.js';
 
-export type RunStatus = 'passed' | 'thresholds-failed' | 'aborted' | 'error';
+/** `no-success`: every iteration threw, or the script's HTTP calls made no successful request. */
+export type RunStatus = 'passed' | 'thresholds-failed' | 'no-success' | 'aborted' | 'error';
 
 export interface LatencyStats {
   count: number;
@@ -39,6 +41,10 @@ export interface RunSummary {
   /** http_req_duration; `corrected` only when an arrival-rate executor ran (coordinated omission). */
   latency: { uncorrected: LatencyStats | undefined; corrected: LatencyStats | undefined };
   iterationErrors: number;
+  /** The first distinct iteration error messages, each with how many times it occurred. */
+  iterationErrorMessages: ErrorTally[];
+  /** Why the run did nothing that succeeded (it then fails whatever its thresholds say). */
+  nothingSucceeded: string | undefined;
   /** Which k6 data shape was normalized (k6 engine) or `native`. */
   source: SummaryShape | 'native';
   workers: number;
@@ -120,6 +126,7 @@ export const runSummarySchema = {
     'checks',
     'latency',
     'iterationErrors',
+    'iterationErrorMessages',
     'source',
     'workers',
   ],
@@ -131,7 +138,7 @@ export const runSummarySchema = {
     target: { type: ['string', 'null'] },
     startedAt: { type: 'string', format: 'date-time' },
     durationMs: { type: 'number', minimum: 0 },
-    status: { enum: ['passed', 'thresholds-failed', 'aborted', 'error'] },
+    status: { enum: ['passed', 'thresholds-failed', 'no-success', 'aborted', 'error'] },
     exitCode: { type: 'integer' },
     abort: { type: ['object', 'null'], properties: { kind: { type: 'string' }, reason: { type: 'string' } } },
     scenarios: {
@@ -189,6 +196,15 @@ export const runSummarySchema = {
       },
     },
     iterationErrors: { type: 'integer', minimum: 0 },
+    iterationErrorMessages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['message', 'count'],
+        properties: { message: { type: 'string' }, count: { type: 'integer', minimum: 1 } },
+      },
+    },
+    nothingSucceeded: { type: ['string', 'null'] },
     source: { enum: ['legacy', 'report', 'summary-export', 'native'] },
     workers: { type: 'integer', minimum: 1 },
   },

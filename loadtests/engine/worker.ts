@@ -5,6 +5,7 @@ import type { AbortInfo, GroupNode } from './context.js';
 import { createEngine } from './engine-context.js';
 import type { GuardSpec } from './guard.js';
 import { closeHttpAgent } from './http-client.js';
+import type { ErrorTally } from './no-success.js';
 import type { K6Options, ScenarioPlan } from './options.js';
 import { type RemoteWriteConfig, startRemoteWrite } from './remote-write.js';
 import { getInitialVus, runScenarios, VuPool } from './runtime.js';
@@ -42,6 +43,7 @@ export type WorkerMessage =
       snapshot: unknown;
       groups: unknown;
       iterationErrors: number;
+      iterationErrorTally: ErrorTally[];
       aborted: AbortInfo | undefined;
     }
   | { type: 'error'; message: string; code?: string };
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
       snapshot: engine.registry.snapshot(),
       groups: serializeGroups(engine.rootGroup),
       iterationErrors: engine.iterationErrors,
+      iterationErrorTally: engine.iterationErrorTally.list(),
       aborted:
         engine.aborted?.kind === 'fatal' || engine.aborted?.kind === 'script'
           ? { ...engine.aborted, error: undefined }

@@ -174,6 +174,7 @@ export async function runOnWorkers(run: WorkerRun): Promise<void> {
               engine.registry.merge(message.snapshot as MetricSnapshot[]);
               mergeGroups(engine.rootGroup, message.groups as Parameters<typeof mergeGroups>[1]);
               engine.iterationErrors += message.iterationErrors;
+              engine.iterationErrorTally.merge(message.iterationErrorTally);
               if (message.aborted) engine.abort(message.aborted);
               resolve();
             } else if (message.type === 'error') {

@@ -1,0 +1,67 @@
+/**
+ * "No green on nothing": a run whose every iteration threw, or whose HTTP calls made no successful request,
+ * fails whatever its thresholds say. Iteration errors are tallied by message so the report can show them.
+ */
+import { redact } from '../../src/redact.js';
+import type { NormalizedMetric } from './normalize.js';
+
+export interface ErrorTally {
+  message: string;
+  count: number;
+}
+
+/** Distinct messages kept per run; later new messages still count in the total. */
+const maxDistinctMessages = 10;
+
+/** Counts iteration errors by their first line (in first-seen order). */
+export class IterationErrorTally {
+  readonly counts = new Map<string, number>();
+
+  add(message: string, count = 1): void {
+    const known = this.counts.get(message);
+    if (known !== undefined) this.counts.set(message, known + count);
+    else if (this.counts.size < maxDistinctMessages) this.counts.set(message, count);
+  }
+
+  merge(tallies: ErrorTally[]): void {
+    for (const t of tallies) this.add(t.message, t.count);
+  }
+
+  list(): ErrorTally[] {
+    return [...this.counts].map(([message, count]) => ({ message, count }));
+  }
+}
+
+/** The line an iteration error is known by: `TypeError: Invalid URL`, without its stack, redacted. */
+export function describeIterationError(error: unknown): string {
+  let text: string;
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    // errors thrown in a VU come from another realm: read name and message, not instanceof Error
+    const { name, message } = error as { name?: unknown; message?: unknown };
+    text = `${typeof name === 'string' && name ? name : 'Error'}: ${String(message)}`;
+  } else text = String(error);
+  const line = text.split('\n', 1)[0]!.trim();
+  return redact(line.length > 300 ? `${line.slice(0, 300)}...` : line);
+}
+
+/** Whether the bundled script imports k6/http (so a run with no request did not do what it meant to). */
+export function importsHttp(esm: string): boolean {
+  return /\bfrom\s*["']k6\/http["']|\bimport\s*["']k6\/http["']/.test(esm);
+}
+
+/** Why nothing succeeded, or undefined when something did. */
+export function findNothingSucceeded(input: {
+  metrics: Record<string, NormalizedMetric>;
+  iterationErrors: number;
+  usesHttp: boolean;
+}): string | undefined {
+  const iterations = input.metrics.iterations?.values.count ?? 0;
+  if (input.iterationErrors > 0 && input.iterationErrors >= iterations)
+    return `every iteration threw (${input.iterationErrors} errors in ${iterations} iterations)`;
+  const requests = input.metrics.http_reqs?.values.count ?? 0;
+  if (input.usesHttp && requests === 0) return 'the script makes HTTP calls but no request was sent';
+  const failed = input.metrics.http_req_failed?.values;
+  if (requests > 0 && failed && (failed.rate ?? 0) >= 1)
+    return `none of the ${requests} HTTP requests succeeded (http_req_failed 100%)`;
+  return undefined;
+}
