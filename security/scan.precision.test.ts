@@ -1,0 +1,201 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import { validateConfig } from '../src/config/load.js';
+import { resolveTarget } from '../src/target.js';
+import { planScan, runScan } from './scan.js';
+import { startTinyPlatform, type TinyPlatform } from './test/tiny-platform.js';
+import { parseXml, validateSarif } from './test/validate.js';
+
+let platform: TinyPlatform | undefined;
+afterEach(async () => {
+  await platform?.close();
+  platform = undefined;
+});
+
+const roles = ['studentA', 'studentB', 'instructor', 'admin'];
+const env = { ...process.env, PF_TINY_PASSWORD: 'pw' };
+
+function configFor(baseUrl: string) {
+  return {
+    targets: {
+      tiny: {
+        baseUrl,
+        origin: 'https://app.example.com',
+        accounts: Object.fromEntries(
+          roles.map((role) => [role, { email: `${role}@example.com`, passwordEnv: 'PF_TINY_PASSWORD' }]),
+        ),
+      },
+    },
+  };
+}
+
+const targetFor = (baseUrl: string) =>
+  resolveTarget(validateConfig(configFor(baseUrl)), 'tiny', { env: { PF_TINY_PASSWORD: 'pw' } });
+
+async function runCli(args: string[], baseUrl: string) {
+  const cwd = mkdtempSync(join(tmpdir(), 'preflight-scan-precision-'));
+  writeFileSync(join(cwd, 'preflight.yaml'), JSON.stringify(configFor(baseUrl)));
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => {
+    out += d;
+  });
+  stderr.on('data', (d) => {
+    err += d;
+  });
+  const code = await main(['scan', '--target', 'tiny', ...args], { cwd, env, stdout, stderr });
+  return { code, stdout: out, stderr: err, cwd };
+}
+
+describe('scan precision against a tiny local API', () => {
+  it('a connection reset (RST) on the first request is resent: the scan completes with a report, not exit 3', async () => {
+    platform = await startTinyPlatform({ resetRequests: [1], resetHow: 'rst' });
+    const run = await runCli(
+      ['--only', 'headers', '--format', 'json,sarif', '--out', 'reports', '--fail-on', 'high'],
+      platform.url,
+    );
+    expect(run.stderr).not.toMatch(/E_TARGET_UNREACHABLE|internal error/);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(run.cwd, 'reports', 'preflight-scan.json'), 'utf8'));
+    expect(report.resent).toBe(1);
+    expect(report.transientErrors).toEqual([
+      expect.stringMatching(/^GET \/api\/v1\/health: ECONNRESET \(resent\)$/),
+    ]);
+    const sarif = JSON.parse(readFileSync(join(run.cwd, 'reports', 'preflight-scan.sarif'), 'utf8'));
+    expect(validateSarif(sarif)).toEqual([]);
+    expect(
+      sarif.runs[0].invocations[0].toolExecutionNotifications.map(
+        (n: { descriptor: { id: string } }) => n.descriptor.id,
+      ),
+    ).toContain('transient-socket-error');
+    // the reset request was really made, then made again
+    expect(platform.requests.slice(0, 2)).toEqual(['GET /api/v1/health', 'GET /api/v1/health']);
+  });
+
+  it('connections closed mid-scan (socket hang up) are resent and every probe still completes', async () => {
+    platform = await startTinyPlatform({ resetRequests: [1, 6, 7], resetHow: 'close' });
+    const result = await runScan(planScan(targetFor(platform.url), { only: ['headers', 'cors', 'jwt'] }));
+    expect(result.probes.map((p) => [p.name, p.status])).toEqual([
+      ['headers', 'ok'],
+      ['cors', 'ok'],
+      ['jwt', 'ok'],
+    ]);
+    expect(result.resent).toBe(3);
+    expect(result.transientErrors).toHaveLength(3);
+  });
+
+  it('a target that keeps resetting is unreachable after the bounded resends (exit 3)', async () => {
+    platform = await startTinyPlatform({ resetRequests: [1, 2, 3, 4], resetHow: 'rst' });
+    const run = await runCli(['--only', 'headers'], platform.url);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/error\[E_TARGET_UNREACHABLE\]: Target "tiny" did not answer at .*ECONNRESET/);
+    // the first request and its 2 resends, nothing more
+    expect(platform.requests).toHaveLength(3);
+  });
+
+  it('a route answering 405 gives no BODY-SIZE-UNLIMITED but a not-run entry in every report format', async () => {
+    platform = await startTinyPlatform({
+      methodNotAllowed: ['POST /api/v1/bookings/check-availability'],
+      discovery: false,
+    });
+    const run = await runCli(
+      [
+        '--only',
+        'headers,resource,authz',
+        '--format',
+        'table,json,sarif,junit,md',
+        '--out',
+        'reports',
+        '--fail-on',
+        'high',
+      ],
+      platform.url,
+    );
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.code).toBe(0);
+    const reports = join(run.cwd, 'reports');
+    const json = JSON.parse(readFileSync(join(reports, 'preflight-scan.json'), 'utf8'));
+    expect(json.findings.map((f: { ruleId: string }) => f.ruleId)).not.toContain('BODY-SIZE-UNLIMITED');
+    expect(json.findings.map((f: { ruleId: string }) => f.ruleId)).not.toContain('HDR-HSTS-MISSING');
+    const notRun = json.notRun as Array<{ probe: string; check: string; reason: string }>;
+    expect(notRun).toEqual(
+      expect.arrayContaining([
+        {
+          probe: 'resource',
+          check: 'body size limit (413)',
+          reason:
+            'POST /bookings/check-availability answered HTTP 405: the route does not exist there (set platform.routes.checkAvailability)',
+        },
+        { probe: 'headers', check: 'HSTS', reason: expect.stringMatching(/^the target is plain http/) },
+        {
+          probe: 'authz',
+          check: 'BOLA',
+          reason: expect.stringMatching(/^no bookable slot: no search of platform\.discoveryQueries/),
+        },
+      ]),
+    );
+    const sarif = JSON.parse(readFileSync(join(reports, 'preflight-scan.sarif'), 'utf8'));
+    expect(validateSarif(sarif)).toEqual([]);
+    const texts = sarif.runs[0].invocations[0].toolExecutionNotifications.map(
+      (n: { message: { text: string } }) => n.message.text,
+    );
+    expect(texts).toContain(
+      'resource: body size limit (413) not run: POST /bookings/check-availability answered HTTP 405: the route does not exist there (set platform.routes.checkAvailability)',
+    );
+    expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).not.toContain(
+      'BODY-SIZE-UNLIMITED',
+    );
+    const junitXml = readFileSync(join(reports, 'preflight-scan.junit.xml'), 'utf8');
+    parseXml(junitXml);
+    expect(junitXml).toContain(
+      '<testcase classname="preflight.scan.resource" name="body size limit (413): not run" time="0"><skipped message="not run: POST /bookings/check-availability answered HTTP 405',
+    );
+    expect(readFileSync(join(reports, 'preflight-scan.md'), 'utf8')).toMatch(
+      /\| resource \| body size limit \(413\) \| POST \/bookings\/check-availability answered HTTP 405/,
+    );
+    expect(run.stdout).toMatch(
+      /Not run \(\d+\):[\s\S]*resource +body size limit \(413\) +POST \/bookings\/check-availability answered HTTP 405/,
+    );
+  });
+
+  it('BOLA books through search + public availability, then cancels the booking and reads it back as cancelled', async () => {
+    platform = await startTinyPlatform();
+    const result = await runScan(planScan(targetFor(platform.url), { only: ['authz'] }));
+    const authz = result.probes[0]!;
+    expect(authz.status).toBe('ok');
+    expect(authz.notRun.map((n) => n.check)).not.toContain('BOLA');
+    expect(platform.bookings.size).toBeGreaterThanOrEqual(1);
+    expect([...platform.bookings.values()].map((b) => b.status)).toEqual(
+      [...platform.bookings.values()].map(() => 'CANCELLED'),
+    );
+    // only the spec's routes were used to find the slot
+    expect(
+      platform.requests
+        .filter((r) => /instructors|bookings/.test(r))
+        .every((r) => !/^GET \/api\/v1\/instructors\?/.test(r)),
+    ).toBe(true);
+    expect(platform.requests).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^GET \/api\/v1\/search\?q=/),
+        expect.stringMatching(/^GET \/api\/v1\/public\/instructors\/\w+\/availability\?start_date=/),
+      ]),
+    );
+  });
+
+  it('a test booking the cancel route leaves active is an error of the scan (exit 1), with its id', async () => {
+    platform = await startTinyPlatform({ brokenCancel: true });
+    const run = await runCli(['--only', 'authz', '--fail-on', 'high'], platform.url);
+    expect(run.code).toBe(1);
+    const [id] = [...platform.bookings.keys()];
+    expect(run.stdout).toContain(
+      `ERROR in probe authz: error: test booking ${id} was not cancelled: GET /bookings/{booking_id} shows PENDING instead of CANCELLED; cancel it by hand`,
+    );
+    expect(run.stdout).toMatch(/FAIL: 1 probe\(s\) ended in error/);
+  });
+});
