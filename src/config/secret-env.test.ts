@@ -91,10 +91,12 @@ describe('secret variables the config names', () => {
         'targets.staging.backup.storage is set: backup verify decrypts with it; targets.files.backup.storage is set: backup verify decrypts with it',
     });
     // an identity read from a file needs no variable
-    const withFile = {
-      ...config,
-      backups: { ...config.backups, ageIdentityFile: '/run/secrets/age.key' },
-    } as PreflightConfig;
+    const withFile = validateConfig({
+      targets: {
+        files: { baseUrl: 'https://files.example.com', backup: { storage: 'file:///var/backups' } },
+      },
+      backups: { ageIdentityFile: '/run/secrets/age.key' },
+    });
     expect(keysOf(withFile, ['files'])).toEqual([]);
   });
 

@@ -33,7 +33,7 @@ const needsS3: NeedRule = (t, name) =>
   t.backup.storage?.startsWith('s3://') ? `targets.${name}.backup.storage is ${t.backup.storage}` : false;
 
 const needsAgeIdentity: NeedRule = (t, name, config) =>
-  t.backup.storage && !(config.backups as Record<string, unknown>).ageIdentityFile
+  t.backup.storage && !config.backups.ageIdentityFile
     ? `targets.${name}.backup.storage is set: backup verify decrypts with it`
     : false;
 
