@@ -194,12 +194,13 @@ describe('preflight launch against a running sandbox: errors, skips and not-run 
   it('skipping every step with nothing running starts no sandbox and is still NOT READY', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'preflight-launch-empty-'));
     try {
-      const { code, stdout } = await runCli(
-        ['launch', '--skip', allSteps.join(','), '--allow-skip', allSteps.join(','), '--json'],
+      const { code, stdout, stderr } = await runCli(
+        ['launch', '--skip', allSteps.join(','), '--allow-skip', allSteps.join(',')],
         { env: { PREFLIGHT_HOME: empty, PREFLIGHT_CONFIG: '' }, cwd: empty },
       );
-      expect((JSON.parse(stdout) as LaunchJson).verdict).toBe('NOT READY');
+      expect(stdout).toContain('NOT READY: no launch check ran on "sandbox" (every step was skipped).');
       expect(code).toBe(1);
+      expect(stderr).not.toContain('starting the sandbox');
       expect(existsSync(join(empty, 'sandbox'))).toBe(false);
     } finally {
       rmSync(empty, { recursive: true, force: true });
