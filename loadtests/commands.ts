@@ -115,12 +115,12 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
     out.print(formatRunReport(result.summary, out.paint));
     out.print(formatLaunchReport(launch, out.paint, out.verbose));
     if (result.resultsDir) out.print(`\nresults: ${result.resultsDir}`);
-    const { bottleneck, invariants, cleanup, leftoverBookings } = launch;
+    const { bottleneck, invariants, cleanup, notRun } = launch;
     out.result({
       ok: launch.exitCode === 0,
       resultsDir: result.resultsDir,
       summary: result.summary,
-      launch: { bottleneck, invariants, cleanup, leftoverBookings },
+      launch: { bottleneck, invariants, cleanup, notRun },
     });
     return launch.exitCode;
   } finally {

@@ -116,10 +116,7 @@ export class ApiClient {
         hint: `export ${account.passwordEnv ?? 'the variable named by passwordEnv'}`,
       });
     }
-    const response = await this.request('POST', this.target.auth.loginPath, {
-      form: { username: account.email, password: account.password },
-    });
-    const token = extractAccessToken(response, this.target.auth.cookieName);
+    const { response, token } = await this.loginWith(account.email, account.password);
     if (response.status >= 400 || !token) {
       throw new PreflightError(
         'E_CHECK_FAILED',
@@ -131,6 +128,16 @@ export class ApiClient {
     }
     this.tokens.set(role, token);
     return token;
+  }
+
+  /** Logs in with an email and password through the platform's login route; the token is undefined on failure. */
+  async loginWith(email: string, password: string): Promise<{ response: ApiResponse; token: string | undefined }> {
+    const { routes, auth } = this.target.platform;
+    const response = await this.request(routes.login.method, routes.login.path, {
+      form: { [auth.usernameField]: email, [auth.passwordField]: password },
+    });
+    const token = response.status < 400 ? extractAccessToken(response, this.target.auth.cookieName) : undefined;
+    return { response, token };
   }
 }
 

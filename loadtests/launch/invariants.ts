@@ -15,18 +15,11 @@ export interface InvariantResult {
   violations: OverlappingBookings[];
 }
 
-/** Active = PENDING too: the platform's exclusion constraint leaves PENDING out, so the app must keep it honest. */
-const overlapSql = `SELECT a.instructor_id, to_char(a.booking_date, 'YYYY-MM-DD') AS day,
-    a.id AS a_id, a.start_time::text AS a_start, a.end_time::text AS a_end, a.status AS a_status, a.student_id AS a_student,
-    b.id AS b_id, b.start_time::text AS b_start, b.end_time::text AS b_end, b.status AS b_status, b.student_id AS b_student
-  FROM bookings a JOIN bookings b
-    ON a.instructor_id = b.instructor_id AND a.booking_date = b.booking_date AND a.id < b.id
-   AND a.start_time < b.end_time AND b.start_time < a.end_time
- WHERE a.status IN ('PENDING', 'CONFIRMED', 'COMPLETED', 'NO_SHOW') AND b.status IN ('PENDING', 'CONFIRMED', 'COMPLETED', 'NO_SHOW')
- ORDER BY a.instructor_id, a.booking_date, a.start_time, a.id, b.id
- LIMIT 200`;
-
-export async function checkBookingOverlaps(databaseUrl: string): Promise<InvariantResult> {
+/**
+ * Runs the profile's overlap query (platform.database.bookingOverlapQuery): each row is a pair of active bookings
+ * of one instructor that overlap. Active = PENDING too: the platform's exclusion constraint leaves PENDING out.
+ */
+export async function checkBookingOverlaps(databaseUrl: string, overlapSql: string): Promise<InvariantResult> {
   const client = new pg.Client({
     connectionString: databaseUrl,
     application_name: 'preflight-invariants',

@@ -1,4 +1,5 @@
 /** Terminal text of what the launch layer adds to a run (bottleneck, invariants, clean-up) and of a capacity search. */
+import { describeLeftover } from './cleanup.js';
 import { formatTable, type Paint } from '../../src/output.js';
 import { redact } from '../../src/redact.js';
 import type { CapacityResult } from './capacity.js';
@@ -38,10 +39,16 @@ export function formatLaunchReport(result: LaunchRunResult, paint: Paint, verbos
     if (invariant.violations.length > 20)
       lines.push(`  ... and ${invariant.violations.length - 20} more (see launch.json)`);
   }
+  if (result.notRun) lines.push(paint.yellow(`NOT RUN: ${result.notRun}`));
   const c = result.cleanup;
-  if (c.method === 'none') return redact(lines.join('\n'));
-  const left = result.leftoverBookings === undefined ? '' : `; ${result.leftoverBookings} left`;
-  lines.push(`clean-up (${result.marker}): ${c.removed} test booking(s) removed via ${c.method}${left}`);
+  if (c.created === 0 && c.errors.length === 0) return redact(lines.join('\n'));
+  lines.push(
+    c.leftover.length === 0
+      ? `clean-up: ${c.created} booking(s) created, ${c.removed} removed via ${c.method}; checked again: none active`
+      : paint.red(
+          `CLEAN-UP INCOMPLETE: ${c.leftover.length} of ${c.created} booking(s) still active: ${describeLeftover(c.leftover)}`,
+        ),
+  );
   for (const error of c.errors) lines.push(paint.yellow(`  ${error}`));
   return redact(lines.join('\n'));
 }

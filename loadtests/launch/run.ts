@@ -1,7 +1,7 @@
 /**
- * A scenario run with what k6 alone cannot do: the production guard, the run's booking marker and test accounts,
+ * A scenario run with what k6 alone cannot do: the production guard, the run's booking journal and test accounts,
  * resource sampling aligned with client latency (bottleneck report), database invariants after the run, and
- * clean-up by marker that also runs when the run fails or is interrupted.
+ * clean-up of every booking the run created, by id and checked, also when the run fails or is interrupted.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,8 +10,9 @@ import { assertAllowedUrl, type ResolvedTarget } from '../../src/target.js';
 import type { Progress } from '../engine/native.js';
 import { type RunScenarioOptions, type RunScenarioResult, runScenario } from '../engine/run.js';
 import { analyzeBottleneck, type BottleneckReport, type Slo } from './bottleneck.js';
-import { type CleanupResult, cleanupMarkedBookings, countMarkedBookings, createMarker } from './cleanup.js';
+import { type CleanupResult, cleanupBookings } from './cleanup.js';
 import { checkBookingOverlaps, type InvariantResult } from './invariants.js';
+import { startBookingJournal } from './journal.js';
 import { assertLoadAllowed } from './safety.js';
 import { type ResourceSample, startSampler } from './sampler.js';
 
@@ -31,21 +32,21 @@ export interface LaunchRunOptions extends RunScenarioOptions {
 export interface LaunchRunResult {
   run: RunScenarioResult;
   exitCode: number;
-  marker: string;
   bottleneck: BottleneckReport;
   invariants: InvariantResult[];
+  /** Every booking the run created, cancelled and checked again; `leftover` lists the ones still active. */
   cleanup: CleanupResult;
-  /** Active bookings with the marker after clean-up (undefined without a database URL). */
-  leftoverBookings: number | undefined;
+  /** Set when the scenario could not run (no bookable slot, ...): the reason and the setting that fixes it. */
+  notRun: string | undefined;
 }
 
 /** What the launch scenarios read from __ENV, derived from the target; the user's -e values win. */
 export function buildLaunchEnv(
   target: ResolvedTarget | undefined,
-  marker: string,
+  journalUrl: string,
   userEnv: Record<string, string> = {},
 ): Record<string, string> {
-  const env: Record<string, string> = { LOAD_MARKER: marker, PREFLIGHT_DEFER_CLEANUP: '1' };
+  const env: Record<string, string> = { PREFLIGHT_JOURNAL_URL: journalUrl, PREFLIGHT_DEFER_CLEANUP: '1' };
   if (target) {
     env.RL_GLOBAL = String(target.rateLimits.globalPerIpPerMinute);
     env.RL_LOGIN_IP = String(target.rateLimits.loginPerIpPerMinute);
@@ -95,10 +96,14 @@ function startTargetSampler(target: ResolvedTarget | undefined, options: LaunchR
 }
 
 export async function runLaunchScenario(options: LaunchRunOptions): Promise<LaunchRunResult> {
-  const target = options.target;
-  assertLoadAllowed(target, options.acknowledgeProduction === true);
-  const marker = createMarker();
-  const env = buildLaunchEnv(target, marker, options.env);
+  assertLoadAllowed(options.target, options.acknowledgeProduction === true);
+  const journal = await startBookingJournal();
+  // the journal is preflight's own loopback endpoint: the run may reach it besides the target's hosts
+  const target = options.target && {
+    ...options.target,
+    allowedHosts: [...options.target.allowedHosts, new URL(journal.url).hostname],
+  };
+  const env = buildLaunchEnv(target, journal.url, options.env);
   const slo = options.slo ?? { p95Ms: target?.slo.p95Ms ?? 300, errorRate: target?.slo.errorRate ?? 0.01 };
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort();
@@ -123,21 +128,20 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   const sampler = startTargetSampler(target, options);
   let samples: ResourceSample[] = [];
   let run: RunScenarioResult | undefined;
-  let cleanup: CleanupResult = { method: 'none', removed: 0, errors: [] };
+  let cleanup: CleanupResult = { method: 'none', created: 0, bookings: [], removed: 0, leftover: [], errors: [] };
   const invariants: InvariantResult[] = [];
-  let leftoverBookings: number | undefined;
   try {
-    run = await runScenario({ ...options, env, onProgress, signal: controller.signal });
+    run = await runScenario({ ...options, target, env, onProgress, signal: controller.signal });
   } finally {
     samples = (await sampler?.stop()) ?? [];
     const readonlyUrl = target?.database.readonlyUrl;
     try {
       // invariants first: clean-up would hide what the run broke
-      if (readonlyUrl && run) invariants.push(await checkBookingOverlaps(readonlyUrl));
+      if (readonlyUrl && run && target)
+        invariants.push(await checkBookingOverlaps(readonlyUrl, target.platform.database.bookingOverlapQuery));
     } finally {
-      cleanup = await cleanupMarkedBookings(target, marker, listTestStudents(target, env));
-      if (readonlyUrl)
-        leftoverBookings = await countMarkedBookings(readonlyUrl, marker).catch(() => undefined);
+      cleanup = await cleanupBookings(target, journal.bookings(), listTestStudents(target, env));
+      await journal.stop();
       options.signal?.removeEventListener('abort', onOuterAbort);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -146,18 +150,12 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   const startMs = testStartMs ?? Date.parse(run.summary.startedAt);
   const bottleneck = analyzeBottleneck({ samples, series: run.series, testStartMs: startMs, slo });
   const failedInvariant = invariants.some((i) => !i.ok);
-  const exitCode = run.exitCode !== 0 ? run.exitCode : failedInvariant ? 1 : 0;
-  const result: LaunchRunResult = {
-    run,
-    exitCode,
-    marker,
-    bottleneck,
-    invariants,
-    cleanup,
-    leftoverBookings,
-  };
+  const abortReason = run.summary.abort?.reason;
+  const notRun = abortReason?.startsWith('not run: ') ? abortReason.slice('not run: '.length) : undefined;
+  const exitCode = run.exitCode !== 0 || failedInvariant || cleanup.leftover.length > 0 || notRun ? 1 : 0;
+  const result: LaunchRunResult = { run, exitCode, bottleneck, invariants, cleanup, notRun };
   if (run.resultsDir) {
-    const report = { marker, exitCode, bottleneck, invariants, cleanup, leftoverBookings, samples };
+    const report = { exitCode, notRun, bottleneck, invariants, cleanup, samples };
     writeFileSync(join(run.resultsDir, 'launch.json'), `${JSON.stringify(redactValue(report), null, 2)}\n`);
   }
   return result;

@@ -65,7 +65,9 @@ describe('launch scenarios against the hardened sandbox (native engine)', () => 
     expect(result.exitCode, describeFailures(result)).toBe(0);
     expect(result.run.summary.metrics.bookings_created?.values.count).toBeGreaterThan(0);
     expect(result.invariants.every((i) => i.ok)).toBe(true);
-    expect(result.leftoverBookings).toBe(0);
+    expect(result.cleanup.leftover).toEqual([]);
+    expect(result.cleanup.created).toBeGreaterThan(0);
+    expect(await sandbox.countBookingsById(result.cleanup.bookings.map((b) => b.id))).toBe(0);
     expect(await sandbox.countTestBookings()).toBe(0);
   }, 120_000);
 

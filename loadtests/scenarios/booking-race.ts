@@ -1,29 +1,24 @@
 // booking-race: N test students (RACE_STUDENTS, default 50) book the same instructor slot at the same instant.
-// setup() logs everyone in, picks a free slot and a start time; each VU waits for that instant, then books.
-// Verdict: exactly one 201, every other answer 409 BOOKING_CONFLICT, no 5xx. preflight then checks the database:
-// no two active bookings (PENDING included) of one instructor overlap.
+// setup() logs everyone in, finds a free slot through the spec's routes (or platform.slot) and a start time; each
+// VU waits for that instant, then books. Verdict: exactly one 201, every other answer 409 BOOKING_CONFLICT, no 5xx.
+// preflight then checks the database (no two active bookings of one instructor overlap, PENDING included) and
+// cancels every booking the run created, by id. No slot found: the run is aborted as "not run" with the reason.
 import { check, fail, sleep } from 'k6';
+import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
-import {
-  buildBookingBody,
-  listBookableInstructors,
-  listFreeStarts,
-  pickRandom,
-  type Slot,
-} from './lib/slots.js';
+import { cancelBooking, cleanupDeferred, readBookingId, recordBooking } from './lib/bookings.js';
+import { platform, routePath } from './lib/platform.js';
+import { buildBookingBody, findBookableSlot, type Slot } from './lib/slots.js';
 import {
   type Account,
   apiBase,
-  bookingMarker,
   buildHeaders,
-  cleanupDeferred,
   logIn,
   readJson,
   readNumber,
   readTestStudents,
 } from './lib/target.js';
-import { cancelMarkedBookings } from './lib/teardown.js';
 
 const racers = readNumber('RACE_STUDENTS', 50);
 const barrierMs = readNumber('RACE_BARRIER_MS', 3000);
@@ -57,7 +52,6 @@ interface RaceData {
   tokens: string[];
   slot: Slot;
   startAt: number;
-  marker: string;
 }
 
 export async function setup(): Promise<RaceData> {
@@ -80,21 +74,13 @@ export async function setup(): Promise<RaceData> {
   }
   if (tokenByEmail.size !== unique.length)
     fail(`only ${tokenByEmail.size} of ${unique.length} test students could log in`);
-  const instructors = await listBookableInstructors(60);
-  let slot: Slot | undefined;
-  for (let attempt = 0; attempt < 5 && !slot; attempt++) {
-    const instructor = pickRandom(instructors);
-    if (!instructor) break;
-    const start = pickRandom(await listFreeStarts(instructor.instructorId, { fromDay: 3, days: 21 }));
-    if (start) slot = { ...instructor, date: start.date, startTime: start.startTime, durationMinutes: 60 };
-  }
-  if (!slot) fail('no instructor with a free 60-minute slot was found');
+  const found = await findBookableSlot({ fromDay: 3, days: 21 });
+  if (!found.slot) exec.test.abort(`not run: ${found.reason}`);
   return {
     students,
     tokens: students.map((s) => tokenByEmail.get(s.email) as string),
-    slot: slot as Slot,
+    slot: found.slot as Slot,
     startAt: Date.now() + barrierMs,
-    marker: bookingMarker,
   };
 }
 
@@ -104,21 +90,24 @@ export default async function (data: RaceData) {
   const wait = data.startAt - Date.now();
   if (wait > 0) await sleep(wait / 1000);
   lateness.add(Math.max(0, Date.now() - data.startAt));
+  const b = platform.booking;
   const response = await http.asyncRequest(
-    'POST',
-    `${apiBase}/bookings`,
-    buildBookingBody(data.slot, data.marker),
+    platform.routes.createBooking.method,
+    `${apiBase}${routePath('createBooking')}`,
+    buildBookingBody(data.slot),
     {
       headers: { ...buildHeaders({ token }), 'Content-Type': 'application/json' },
       tags: { name: 'race-book' },
-      responseCallback: http.expectedStatuses(201, 409),
+      responseCallback: http.expectedStatuses(b.createdStatus, b.conflictStatus),
     },
   );
+  const bookingId = readBookingId(response);
+  if (bookingId) await recordBooking(bookingId, (data.students[index] as Account).email);
   const code = readJson<{ code?: string }>(response)?.code;
   const outcome =
-    response.status === 201
+    response.status === b.createdStatus
       ? 'success'
-      : response.status === 409 && code === 'BOOKING_CONFLICT'
+      : response.status === b.conflictStatus && code === b.conflictCode
         ? 'conflict'
         : response.status >= 500 || response.status === 0
           ? '5xx'
@@ -132,8 +121,10 @@ export default async function (data: RaceData) {
   });
   if (outcome === '5xx' || outcome === 'other')
     console.warn(`race: student ${index + 1} got ${response.status} ${code ?? ''}`);
-}
-
-export async function teardown(data: RaceData) {
-  if (!cleanupDeferred) await cancelMarkedBookings(data.students, data.marker, data.tokens);
+  // a plain k6 run has no preflight to clean up after it: the winner cancels its own booking once all have raced
+  if (bookingId && token && !cleanupDeferred) {
+    await sleep(2);
+    if (!(await cancelBooking(bookingId, token)))
+      console.error(`race: booking ${bookingId} could not be cancelled`);
+  }
 }

@@ -1,29 +1,16 @@
 // browse-and-book: login -> search -> instructor availability -> check-availability -> book a free slot -> cancel,
-// with think time between steps. Only the configured test students book; every booking carries the run's marker
-// (student_note) and is cancelled in the same iteration, in teardown, and by preflight after the run.
+// with think time between steps. Only the configured test students book; every booking is cancelled in the same
+// iteration, and preflight (which records each created id) cancels and checks again after the run.
 import { check, fail, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
+import { readBestMatches } from '../../src/platform/discovery.js';
+import { cancelBooking, readBookingId, recordBooking } from './lib/bookings.js';
+import { platform, routePath } from './lib/platform.js';
 import { thinkTime } from './lib/profile.js';
 import { pickTier, readWeights, search } from './lib/search.js';
-import {
-  buildBookingBody,
-  listBookableInstructors,
-  listFreeStarts,
-  pickRandom,
-  type Slot,
-} from './lib/slots.js';
-import {
-  apiBase,
-  bookingMarker,
-  buildHeaders,
-  cleanupDeferred,
-  logIn,
-  readJson,
-  readNumber,
-  readTestStudents,
-} from './lib/target.js';
-import { cancelMarkedBookings } from './lib/teardown.js';
+import { buildBookingBody, listFreeStarts, pickRandom, type Slot, searchBookable } from './lib/slots.js';
+import { apiBase, buildHeaders, logIn, readJson, readNumber, readTestStudents } from './lib/target.js';
 
 const p95 = readNumber('SLO_P95_MS', 500);
 const think = readNumber('THINK_TIME', 2);
@@ -56,15 +43,12 @@ export async function setup() {
     fail(
       'browse-and-book needs test students: STUDENT_A_EMAIL/_PASSWORD (from the target config) or LOAD_STUDENT_EMAILS',
     );
-  return { students, marker: bookingMarker };
+  return { students };
 }
 
 let token: string | undefined;
 
-export default async function (data: {
-  students: Array<{ email: string; password: string }>;
-  marker: string;
-}) {
+export default async function (data: { students: Array<{ email: string; password: string }> }) {
   const student = data.students[(__VU - 1) % data.students.length];
   if (!student) return;
   booked.add(0);
@@ -74,53 +58,59 @@ export default async function (data: {
 
   const found = await search(pickTier(weights));
   await sleep(thinkTime(think));
-  const hit = pickRandom((found?.results ?? []).filter((r) => r.instructor_id && r.best_match?.service_id));
-  // a query with no results (a misspelling, say) still browses on: the user opens the instructor listing instead
+  // a query with no results (a misspelling, say) still browses on: the user searches a common service instead
   const choice =
-    hit?.instructor_id && hit.best_match?.service_id
-      ? { instructorId: hit.instructor_id, serviceId: hit.best_match.service_id }
-      : pickRandom(await listBookableInstructors(60));
+    pickRandom(readBestMatches(platform, found)) ??
+    pickRandom(await searchBookable(pickRandom(platform.discoveryQueries) ?? 'piano'));
   if (!choice) return;
 
   const start = pickRandom(await listFreeStarts(choice.instructorId, { fromDay: 3, days: 14 }));
   if (!start) return;
-  const slot: Slot = { ...choice, date: start.date, startTime: start.startTime, durationMinutes: 60 };
+  const slot: Slot = {
+    instructorId: choice.instructorId,
+    serviceId: choice.serviceId,
+    date: start.date,
+    startTime: start.startTime,
+    durationMinutes: platform.booking.durationMinutes,
+  };
   await sleep(thinkTime(think));
 
   const headers = { ...buildHeaders({ token }), 'Content-Type': 'application/json' };
-  const body = buildBookingBody(slot, data.marker);
-  const availability = await http.asyncRequest('POST', `${apiBase}/bookings/check-availability`, body, {
-    headers,
-    tags: { name: 'check-availability' },
-  });
+  const body = buildBookingBody(slot);
+  const availability = await http.asyncRequest(
+    platform.routes.checkAvailability.method,
+    `${apiBase}${routePath('checkAvailability')}`,
+    body,
+    { headers, tags: { name: 'check-availability' } },
+  );
   check(availability, { 'check-availability is 200': (r) => r.status === 200 });
-  if (readJson<{ available?: boolean }>(availability)?.available !== true) return;
+  if (readJson<Record<string, unknown>>(availability)?.[platform.booking.availableField] !== true) return;
 
   // another VU may take the slot first: 409 is an expected answer, not a failure
-  const booking = await http.asyncRequest('POST', `${apiBase}/bookings`, body, {
-    headers,
-    tags: { name: 'book' },
-    responseCallback: http.expectedStatuses(201, 409),
+  const b = platform.booking;
+  const booking = await http.asyncRequest(
+    platform.routes.createBooking.method,
+    `${apiBase}${routePath('createBooking')}`,
+    body,
+    {
+      headers,
+      tags: { name: 'book' },
+      responseCallback: http.expectedStatuses(b.createdStatus, b.conflictStatus),
+    },
+  );
+  check(booking, {
+    'booking is 201 or 409 BOOKING_CONFLICT': (r) =>
+      r.status === b.createdStatus || r.status === b.conflictStatus,
   });
-  check(booking, { 'booking is 201 or 409 BOOKING_CONFLICT': (r) => r.status === 201 || r.status === 409 });
-  if (booking.status === 409) {
+  if (booking.status === b.conflictStatus) {
     conflicts.add(1);
     return;
   }
-  const id = readJson<{ id?: string }>(booking)?.id;
+  const id = readBookingId(booking);
   if (!id) return;
+  await recordBooking(id, student.email);
   booked.add(1);
   await sleep(thinkTime(think));
-  const cancel = await http.asyncRequest('POST', `${apiBase}/bookings/${id}/cancel`, null, {
-    headers: buildHeaders({ token }),
-    tags: { name: 'cancel' },
-  });
-  if (check(cancel, { 'cancel is 200': (r) => r.status === 200 })) cancelled.add(1);
-}
-
-export async function teardown(data: {
-  students: Array<{ email: string; password: string }>;
-  marker: string;
-}) {
-  if (!cleanupDeferred) await cancelMarkedBookings(data.students, data.marker);
+  if (check(await cancelBooking(id, token as string), { 'cancel is 200 and CANCELLED': (ok) => ok }))
+    cancelled.add(1);
 }

@@ -4,8 +4,10 @@
 // threshold stops a run that has clearly fallen over.
 import { check } from 'k6';
 import http from 'k6/http';
+import { buildAvailabilityPath, buildInstructorsPath } from '../../src/platform/discovery.js';
+import { platform } from './lib/platform.js';
 import { buildArrivalScenario } from './lib/profile.js';
-import { addDays, listBookableInstructors, pickRandom } from './lib/slots.js';
+import { pickRandom, searchBookable } from './lib/slots.js';
 import { apiBase, buildHeaders } from './lib/target.js';
 
 export const options = {
@@ -24,26 +26,43 @@ export const options = {
   },
 };
 
+// instructors and catalog entries come from search (the spec's listing needs a service_catalog_id)
 export async function setup() {
-  const instructors = (await listBookableInstructors(60)).map((i) => i.instructorId);
-  if (instructors.length === 0) throw new Error('no instructors found: GET /instructors returned nothing');
-  return { instructors };
+  const instructors = new Set<string>();
+  const catalogIds = new Set<string>();
+  for (const query of platform.discoveryQueries) {
+    for (const found of await searchBookable(query, { name: 'discover-search' })) {
+      instructors.add(found.instructorId);
+      if (found.serviceCatalogId) catalogIds.add(found.serviceCatalogId);
+    }
+  }
+  if (instructors.size === 0)
+    throw new Error(
+      `no instructors found: searches for ${platform.discoveryQueries.join(', ')} returned none (set platform.discoveryQueries)`,
+    );
+  return { instructors: [...instructors], catalogIds: [...catalogIds] };
 }
 
-export default async function (data: { instructors: string[] }) {
+export default async function (data: { instructors: string[]; catalogIds: string[] }) {
   const params = { headers: buildHeaders(), timeout: '10s' };
-  if (Math.random() < 0.5) {
+  const catalogId = pickRandom(data.catalogIds);
+  if (catalogId && Math.random() < 0.5) {
     const page = 1 + Math.floor(Math.random() * 3);
-    const r = await http.asyncRequest('GET', `${apiBase}/instructors?per_page=50&page=${page}`, null, {
-      ...params,
-      tags: { name: 'instructors' },
-    });
-    check(r, { 'instructors is 200': (res) => res.status === 200 });
-  } else {
-    const id = pickRandom(data.instructors);
     const r = await http.asyncRequest(
       'GET',
-      `${apiBase}/public/instructors/${id}/availability?start_date=${addDays(1)}&end_date=${addDays(14)}`,
+      `${apiBase}${buildInstructorsPath(platform, catalogId, page, 50)}`,
+      null,
+      {
+        ...params,
+        tags: { name: 'instructors' },
+      },
+    );
+    check(r, { 'instructors is 200': (res) => res.status === 200 });
+  } else {
+    const id = pickRandom(data.instructors) as string;
+    const r = await http.asyncRequest(
+      'GET',
+      `${apiBase}${buildAvailabilityPath(platform, id, 1, 14)}`,
       null,
       { ...params, tags: { name: 'availability' } },
     );

@@ -1,8 +1,9 @@
-// Smoke: the sandbox's public routes once per VU, with checks and thresholds. Portable: runs on k6 and on the native engine.
+// Smoke: the platform's public routes once per VU, with checks and thresholds. Portable: runs on k6 and on the native engine.
 import { check, group, sleep } from 'k6';
 import http from 'k6/http';
-
-const apiBase = __ENV.API_BASE ?? `${__ENV.BASE_URL ?? 'http://127.0.0.1:8000'}/api/v1`;
+import { buildSearchPath, readPath } from '../../src/platform/discovery.js';
+import { platform, routePath } from './lib/platform.js';
+import { apiBase } from './lib/target.js';
 
 export const options = {
   scenarios: {
@@ -29,14 +30,14 @@ function headers(): Record<string, string> {
 }
 
 export default async function () {
-  const health = await http.asyncRequest('GET', `${apiBase}/health`, null, {
+  const health = await http.asyncRequest('GET', `${apiBase}${routePath('health')}`, null, {
     headers: headers(),
     tags: { name: 'health' },
   });
   group('health', () => {
     check(health, { 'health is 200': (r) => r.status === 200 });
   });
-  const search = await http.asyncRequest('GET', `${apiBase}/search?q=piano&limit=20`, null, {
+  const search = await http.asyncRequest('GET', `${apiBase}${buildSearchPath(platform, 'piano')}`, null, {
     headers: headers(),
     tags: { name: 'search' },
   });
@@ -44,8 +45,13 @@ export default async function () {
     check(search, {
       'search is 200': (r) => r.status === 200,
       'search has results and meta': (r) => {
-        const body = r.json() as { results?: unknown[]; meta?: unknown } | undefined;
-        return Array.isArray(body?.results) && typeof body?.meta === 'object';
+        const body = r.json();
+        const meta = readPath(body, platform.search.metaField);
+        return (
+          Array.isArray(readPath(body, platform.search.resultsField)) &&
+          typeof meta === 'object' &&
+          meta !== null
+        );
       },
     });
   });

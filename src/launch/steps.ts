@@ -198,7 +198,10 @@ function createLoadStep(name: string, describe: string, scenarios: string[]): La
         const broken = [
           ...summary.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.source}`),
           ...result.invariants.filter((i) => !i.ok).map((i) => `invariant ${i.name}`),
-          ...(result.leftoverBookings ? [`${result.leftoverBookings} leftover bookings`] : []),
+          ...(result.cleanup.leftover.length
+            ? [`${result.cleanup.leftover.length} booking(s) still active after clean-up`]
+            : []),
+          ...(result.notRun ? [`not run: ${result.notRun}`] : []),
         ];
         failed ||= result.exitCode !== 0 || broken.length > 0;
         const p95 = summary.latency.uncorrected?.p95;

@@ -9,6 +9,8 @@ export interface BookableService {
   instructorId: string;
   /** The instructor_service id (best_match.service_id). */
   serviceId: string;
+  /** The catalog entry of the service (best_match.service_catalog_id), when given. */
+  serviceCatalogId: string | undefined;
   minHourlyRate: number | undefined;
 }
 
@@ -52,14 +54,31 @@ export function readBestMatches(profile: PlatformProfile, body: unknown): Bookab
     const instructorId = asString(readPath(result, s.instructorIdField));
     const serviceId = asString(readPath(best, s.serviceIdField));
     const rate = readPath(best, s.minHourlyRateField);
+    const serviceCatalogId = asString(readPath(best, s.serviceCatalogIdField));
     if (instructorId && serviceId)
-      found.push({ instructorId, serviceId, minHourlyRate: typeof rate === 'number' ? rate : undefined });
+      found.push({
+        instructorId,
+        serviceId,
+        serviceCatalogId,
+        minHourlyRate: typeof rate === 'number' ? rate : undefined,
+      });
   }
   return found;
 }
 
 export function addDays(days: number, from = Date.now()): string {
   return new Date(from + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Path and query of the instructor listing for one catalog entry (the route requires it). */
+export function buildInstructorsPath(
+  profile: PlatformProfile,
+  serviceCatalogId: string,
+  page = 1,
+  perPage = 20,
+): string {
+  const i = profile.instructors;
+  return `${profile.routes.instructors.path}?${i.serviceCatalogParam}=${encodeURIComponent(serviceCatalogId)}&page=${page}&${i.perPageParam}=${Math.min(perPage, i.maxPerPage)}`;
 }
 
 /** Path and query of the public availability route for `days` days from `fromDay` days ahead. */

@@ -159,22 +159,20 @@ describe('search', () => {
 });
 
 describe('catalog and availability', () => {
-  it('GET /instructors filters by service and price and pages', async () => {
+  it('GET /instructors filters by service and price and pages; service_catalog_id is required (422)', async () => {
     const piano = (await sandbox.call(`/search?q=piano`)).json<SearchBody>().results[0]?.best_match
       .service_catalog_id;
     const response = await sandbox.call(`/instructors?service_catalog_id=${piano}&max_price=80&per_page=100`);
     expect(response.status).toBe(200);
-    const body = response.json<{
-      items: Array<{ services: Array<{ service_catalog_id: string; min_hourly_rate: number }> }>;
+    const body = response.json<{ items: Array<Record<string, unknown>>; total: number }>();
+    expect(body.total).toBeGreaterThanOrEqual(5);
+    const all = (await sandbox.call(`/instructors?service_catalog_id=${piano}&per_page=100`)).json<{
       total: number;
     }>();
-    expect(body.total).toBeGreaterThanOrEqual(5);
-    for (const item of body.items) {
-      for (const s of item.services) {
-        expect(s.service_catalog_id).toBe(piano);
-        expect(s.min_hourly_rate).toBeLessThanOrEqual(80);
-      }
-    }
+    expect(all.total).toBeGreaterThan(body.total);
+    // the spec gives no services list per instructor: nothing may come to rely on one
+    for (const item of body.items) expect(item).not.toHaveProperty('services');
+    expect((await sandbox.call('/instructors?per_page=100')).status).toBe(422);
   });
 
   it('availability answers without auth and clamps the range to 30 days', async () => {
@@ -265,8 +263,6 @@ describe('auth', () => {
     const student = await sandbox.login('studentA');
     const instructor = await sandbox.login('instructor');
     const admin = await sandbox.login('admin');
-    expect((await sandbox.call('/instructors/me/bookings', { token: student })).status).toBe(403);
-    expect((await sandbox.call('/instructors/me/bookings', { token: instructor })).status).toBe(200);
     expect((await sandbox.call('/admin/users', { token: student })).status).toBe(403);
     expect((await sandbox.call('/bookings', { method: 'POST', token: instructor, json: {} })).status).toBe(
       403,
@@ -393,8 +389,8 @@ describe('bookings', () => {
     expect((await sandbox.call(`/bookings/${id}`, { token: admin })).status).toBe(200);
     expect((await sandbox.call(`/bookings/${id}`, { token: other })).status).toBe(404);
     expect((await sandbox.call(`/bookings/${id}/cancel`, { method: 'POST', token: other })).status).toBe(404);
-    const mine = (await sandbox.call('/bookings', { token: owner })).json<{ items: Array<{ id: string }> }>();
-    expect(mine.items.map((b) => b.id)).toContain(id);
+    // the spec has no booking list route: GET /bookings is not a route
+    expect((await sandbox.call('/bookings', { token: owner })).status).toBe(404);
     const check = await sandbox.call('/bookings/check-availability', {
       method: 'POST',
       token: other,

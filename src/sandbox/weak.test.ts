@@ -175,11 +175,20 @@ describe('access control', () => {
   it("idor-bookings lets any student read and cancel another student's booking", async () => {
     const victim = await weak.login('studentA');
     const attacker = await weak.login('studentB');
-    const mine = (await weak.call('/bookings?upcoming_only=true', { token: victim })).json<{
-      items: Array<{ id: string; status: string }>;
-    }>();
-    const target = mine.items.find((b) => b.status === 'CONFIRMED');
-    expect(target).toBeDefined();
+    const slot = await findOpenSlot(weak, 40);
+    const created = await weak.call('/bookings', {
+      method: 'POST',
+      token: victim,
+      json: {
+        instructor_id: slot.instructorId,
+        instructor_service_id: slot.serviceId,
+        booking_date: slot.date,
+        start_time: slot.start,
+        selected_duration: 60,
+      },
+    });
+    expect(created.status).toBe(201);
+    const target = created.json<{ id: string }>();
     expect((await weak.call(`/bookings/${target?.id}`, { token: attacker })).status).toBe(200);
     const cancel = await weak.call(`/bookings/${target?.id}/cancel`, { method: 'POST', token: attacker });
     expect(cancel.status).toBe(200);

@@ -1,6 +1,8 @@
 // Natural-language search traffic in four tiers, picked by weight; every request is tagged with its tier.
 import { check } from 'k6';
 import http from 'k6/http';
+import { buildSearchPath, readPath } from '../../../src/platform/discovery.js';
+import { platform } from './platform.js';
 import { apiBase, buildHeaders, readJson } from './target.js';
 
 export type SearchTier = 'common' | 'long_tail' | 'price' | 'misspelled';
@@ -65,10 +67,8 @@ export function pickTier(weights: Record<SearchTier, number>): SearchTier {
   return 'common';
 }
 
-export interface SearchResultBody {
-  results?: Array<{ instructor_id?: string; best_match?: { service_id?: string } }>;
-  meta?: { total_results?: number };
-}
+/** A search answer as the platform returns it (read it through the profile's field names). */
+export type SearchResultBody = unknown;
 
 /** One search request of a tier, with checks on status and shape; returns the parsed body. */
 export async function search(
@@ -77,23 +77,21 @@ export async function search(
 ): Promise<SearchResultBody | undefined> {
   const queries = searchTiers[tier];
   const q = queries[Math.floor(Math.random() * queries.length)] ?? 'piano';
-  const response = await http.asyncRequest(
-    'GET',
-    `${apiBase}/search?q=${encodeURIComponent(q)}&limit=20`,
-    null,
-    {
-      headers: buildHeaders(),
-      tags: { name: 'search', tier, ...extraTags },
-    },
-  );
-  const body = response.status === 200 ? readJson<SearchResultBody>(response) : undefined;
+  const response = await http.asyncRequest('GET', `${apiBase}${buildSearchPath(platform, q)}`, null, {
+    headers: buildHeaders(),
+    tags: { name: 'search', tier, ...extraTags },
+  });
+  const raw = response.status === 200 ? readJson<unknown>(response) : undefined;
+  const results = readPath(raw, platform.search.resultsField);
+  const meta = readPath(raw, platform.search.metaField);
   check(
     response,
     {
       'search is 200': (r) => r.status === 200,
-      'search has results and meta': () => Array.isArray(body?.results) && typeof body?.meta === 'object',
+      'search has results and meta': () =>
+        Array.isArray(results) && typeof meta === 'object' && meta !== null,
     },
     { tier },
   );
-  return body;
+  return raw;
 }

@@ -1,52 +1,44 @@
-// Finding bookable slots through the public routes: instructors with their services, then free availability windows.
+// Finding bookable slots through the spec's routes only: the configured slot (platform.slot), else search (the
+// best match of each result gives instructor and service) and the public availability route.
 import http from 'k6/http';
+import {
+  type BookableService,
+  buildAvailabilityPath,
+  buildBookingBody as buildBody,
+  buildSearchPath,
+  describeNoSlot,
+  readBestMatches,
+  readConfiguredSlot,
+  readFreeStarts,
+  type Slot,
+} from '../../../src/platform/discovery.js';
+import { platform } from './platform.js';
 import { apiBase, buildHeaders, readJson } from './target.js';
 
-export interface Slot {
-  instructorId: string;
-  serviceId: string;
-  date: string;
-  startTime: string;
-  durationMinutes: number;
+export type { BookableService, Slot };
+
+export function pickRandom<T>(items: readonly T[]): T | undefined {
+  return items.length === 0 ? undefined : items[Math.floor(Math.random() * items.length)];
 }
 
-interface InstructorList {
-  items?: Array<{ id: string; services?: Array<{ id: string; duration_options?: number[] }> }>;
-}
-
-interface Availability {
-  availability_by_date?: Record<
-    string,
-    { available_slots?: Array<{ start_time: string; end_time: string }> }
-  >;
-}
-
-const minutesOf = (time: string): number => {
-  const [h, m] = time.split(':');
-  return Number(h) * 60 + Number(m);
-};
-const timeOf = (minutes: number): string =>
-  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-
-export function addDays(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** Instructors with a service that offers `durationMinutes` (GET /instructors). */
-export async function listBookableInstructors(
-  durationMinutes = 60,
-): Promise<Array<{ instructorId: string; serviceId: string }>> {
-  const response = await http.asyncRequest('GET', `${apiBase}/instructors?per_page=100`, null, {
-    headers: buildHeaders(),
-    tags: { name: 'instructors' },
-  });
-  const items = readJson<InstructorList>(response)?.items ?? [];
-  const found: Array<{ instructorId: string; serviceId: string }> = [];
-  for (const item of items) {
-    const service = item.services?.find((s) => (s.duration_options ?? []).includes(durationMinutes));
-    if (service) found.push({ instructorId: item.id, serviceId: service.id });
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
   }
-  return found;
+  return items;
+}
+
+/** Instructor + service pairs from the best match of each result of `query` (GET search). */
+export async function searchBookable(
+  query: string,
+  tags: Record<string, string> = {},
+): Promise<BookableService[]> {
+  const response = await http.asyncRequest('GET', `${apiBase}${buildSearchPath(platform, query)}`, null, {
+    headers: buildHeaders(),
+    tags: { name: 'search', ...tags },
+  });
+  return response.status === 200 ? readBestMatches(platform, readJson<unknown>(response)) : [];
 }
 
 /** Every free start (on the hour) of an instructor from `fromDay` days ahead, for a lesson of `durationMinutes`. */
@@ -54,41 +46,62 @@ export async function listFreeStarts(
   instructorId: string,
   options: { fromDay?: number; days?: number; durationMinutes?: number; tags?: Record<string, string> } = {},
 ): Promise<Array<{ date: string; startTime: string }>> {
-  const duration = options.durationMinutes ?? 60;
-  const start = addDays(options.fromDay ?? 2);
-  const end = addDays((options.fromDay ?? 2) + (options.days ?? 7) - 1);
-  const response = await http.asyncRequest(
-    'GET',
-    `${apiBase}/public/instructors/${instructorId}/availability?start_date=${start}&end_date=${end}`,
-    null,
-    { headers: buildHeaders(), tags: { name: 'availability', ...options.tags } },
+  const path = buildAvailabilityPath(platform, instructorId, options.fromDay ?? 2, options.days ?? 7);
+  const response = await http.asyncRequest('GET', `${apiBase}${path}`, null, {
+    headers: buildHeaders(),
+    tags: { name: 'availability', ...options.tags },
+  });
+  if (response.status !== 200) return [];
+  return readFreeStarts(
+    platform,
+    readJson<unknown>(response),
+    options.durationMinutes ?? platform.booking.durationMinutes,
   );
-  const byDate = readJson<Availability>(response)?.availability_by_date ?? {};
-  const starts: Array<{ date: string; startTime: string }> = [];
-  for (const [date, day] of Object.entries(byDate)) {
-    for (const window of day.available_slots ?? []) {
-      const from = Math.ceil(minutesOf(window.start_time) / 60) * 60;
-      for (let m = from; m + duration <= minutesOf(window.end_time); m += 60)
-        starts.push({ date, startTime: timeOf(m) });
+}
+
+export type SlotSearch = { slot: Slot; reason?: undefined } | { slot?: undefined; reason: string };
+
+/** A free slot: the configured one, else the first free start found through search and availability. */
+export async function findBookableSlot(
+  options: { fromDay?: number; days?: number } = {},
+): Promise<SlotSearch> {
+  const configured = readConfiguredSlot(platform);
+  if (configured) return { slot: configured };
+  const duration = platform.booking.durationMinutes;
+  let services = 0;
+  for (const query of platform.discoveryQueries) {
+    const candidates = shuffle(await searchBookable(query, { name: 'discover-search' }));
+    services += candidates.length;
+    for (const candidate of candidates.slice(0, 3)) {
+      const starts = await listFreeStarts(candidate.instructorId, {
+        fromDay: options.fromDay ?? 3,
+        days: options.days ?? 21,
+        durationMinutes: duration,
+        tags: { name: 'discover-availability' },
+      });
+      const start = pickRandom(starts);
+      if (start)
+        return {
+          slot: {
+            instructorId: candidate.instructorId,
+            serviceId: candidate.serviceId,
+            ...start,
+            durationMinutes: duration,
+          },
+        };
     }
   }
-  return starts;
+  const tried = platform.discoveryQueries.join(', ');
+  return {
+    reason: describeNoSlot(
+      services === 0
+        ? `no bookable slot found: searches for ${tried} returned no result with an instructor and a best-match service`
+        : `no bookable slot found: none of the instructors found by searching ${tried} had a free ${duration}-minute start`,
+    ),
+  };
 }
 
-export function pickRandom<T>(items: readonly T[]): T | undefined {
-  return items.length === 0 ? undefined : items[Math.floor(Math.random() * items.length)];
-}
-
-/** The booking request body of the platform (POST /bookings and check-availability). */
-export function buildBookingBody(slot: Slot, note: string): string {
-  return JSON.stringify({
-    instructor_id: slot.instructorId,
-    instructor_service_id: slot.serviceId,
-    booking_date: slot.date,
-    start_time: slot.startTime,
-    selected_duration: slot.durationMinutes,
-    location_type: 'online',
-    timezone: 'America/New_York',
-    student_note: note,
-  });
+/** The request body of POST bookings and check-availability (the spec's fields only). */
+export function buildBookingBody(slot: Slot): string {
+  return JSON.stringify(buildBody(platform, slot));
 }

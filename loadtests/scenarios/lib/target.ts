@@ -1,14 +1,10 @@
-// What every launch scenario reads from __ENV: the API base, the headers the platform needs, numbers and the marker.
+// What every launch scenario reads from __ENV: the API base, the headers the platform needs, numbers, accounts.
 import http, { type RefinedResponse } from 'k6/http';
+import { platform, routePath } from './platform.js';
 
-export const apiBase: string =
-  __ENV.API_BASE ?? `${__ENV.BASE_URL ?? 'http://127.0.0.1:8000'}/api/v1`.replace(/\/+$/, '');
-
-/** The note every booking of a run carries; preflight cleans up by it (also after an interruption). */
-export const bookingMarker: string = __ENV.LOAD_MARKER ?? `preflight-load:${Date.now().toString(36)}`;
-
-/** Set by preflight when it checks invariants first and cleans up itself; plain k6 runs clean up in teardown. */
-export const cleanupDeferred: boolean = __ENV.PREFLIGHT_DEFER_CLEANUP === '1';
+export const apiBase: string = (
+  __ENV.API_BASE ?? `${__ENV.BASE_URL ?? 'http://127.0.0.1:8000'}${platform.apiPrefix}`
+).replace(/\/+$/, '');
 
 export function readNumber(name: string, fallback: number): number {
   const raw = __ENV[name];
@@ -63,17 +59,18 @@ export function readTestStudents(): Account[] {
   return accounts;
 }
 
-/** Logs in with the form route; returns the access token (the `sid` cookie) or undefined. */
+/** Logs in with the form route; returns the access token (the access cookie, `sid` by default) or undefined. */
 export async function logIn(
   account: Account,
   options: { limited?: boolean } = {},
 ): Promise<string | undefined> {
+  const route = platform.routes.login;
   const response = await http.asyncRequest(
-    'POST',
-    `${apiBase}${__ENV.LOGIN_PATH ?? '/auth/login'}`,
-    { username: account.email, password: account.password },
+    route.method,
+    `${apiBase}${routePath('login')}`,
+    { [platform.auth.usernameField]: account.email, [platform.auth.passwordField]: account.password },
     { headers: buildHeaders(options), tags: { name: 'login' } },
   );
   if (response.status !== 200) return undefined;
-  return response.cookies.sid?.[0]?.value;
+  return response.cookies[__ENV.ACCESS_COOKIE ?? 'sid']?.[0]?.value;
 }

@@ -111,38 +111,6 @@ async function readBooking(db: pg.Pool | pg.PoolClient, id: string) {
   return rows[0];
 }
 
-export async function listBookings(
-  ctx: ApiContext,
-  column: 'student_id' | 'instructor_id',
-  userId: string,
-  raw: Record<string, string | undefined>,
-) {
-  const errors: FieldError[] = [];
-  const page = readInt(raw.page, 'page', errors, { min: 1, fallback: 1 }) ?? 1;
-  const perPage = readInt(raw.per_page, 'per_page', errors, { min: 1, max: 100, fallback: 20 }) ?? 20;
-  const status = raw.status?.toUpperCase();
-  if (status && !STATUSES.includes(status))
-    errors.push(fieldError('query', 'status', `Input should be one of ${STATUSES.join(', ')}`, 'enum'));
-  const upcoming = raw.upcoming_only === 'true' || raw.upcoming === 'true';
-  if (errors.length > 0) throw validationError(errors);
-  const { rows } = await query(
-    ctx.pool,
-    `SELECT ${BOOKING_COLUMNS}, count(*) OVER () AS total_count FROM ${BOOKING_FROM}
-      WHERE b.${column} = $1 AND ($2::text IS NULL OR b.status = $2) AND (NOT $3 OR b.booking_date >= current_date)
-      ORDER BY b.booking_date DESC, b.start_time DESC LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`,
-    [userId, status ?? null, upcoming],
-  );
-  const total = Number(rows[0]?.total_count ?? 0);
-  return {
-    items: rows.map(({ total_count: _total, ...booking }) => booking),
-    total,
-    page,
-    per_page: perPage,
-    has_next: page * perPage < total,
-    has_prev: page > 1,
-  };
-}
-
 async function createBooking(ctx: ApiContext, student: CurrentUser, body: unknown) {
   const r = readBookingRequest(body, true);
   if (r.date < todayUtc())
@@ -265,17 +233,6 @@ export function registerBookingRoutes(app: FastifyInstance, ctx: ApiContext): vo
       return { available: false, reason: 'Instructor is not available at this time' };
     if (await hasConflict(ctx.pool, r)) return { available: false, reason: 'Time slot is already booked' };
     return { available: true, reason: null };
-  });
-
-  app.get('/bookings', async (request, reply) => {
-    const user = await requireUser(ctx, request);
-    reply.header('cache-control', 'no-store');
-    return listBookings(
-      ctx,
-      user.role === 'instructor' ? 'instructor_id' : 'student_id',
-      user.id,
-      request.query as Record<string, string | undefined>,
-    );
   });
 
   app.get('/bookings/:id', async (request, reply) => {

@@ -1,7 +1,6 @@
 /** GET /instructors, GET /public/instructors/{id}/availability, GET /instructors/me/bookings (instructor only). */
 import type { FastifyInstance } from 'fastify';
 import { type ApiContext, query } from '../context.js';
-import { requireUser } from '../current-user.js';
 import {
   addDaysTo,
   minutesOf,
@@ -13,7 +12,6 @@ import {
   todayUtc,
 } from '../params.js';
 import { ApiError, type FieldError, validationError } from '../problem.js';
-import { listBookings } from './bookings.js';
 
 const MAX_AVAILABILITY_DAYS = 30;
 
@@ -39,9 +37,12 @@ export function registerInstructorRoutes(app: FastifyInstance, ctx: ApiContext):
   app.get('/instructors', async (request) => {
     const raw = request.query as Record<string, string | undefined>;
     const errors: FieldError[] = [];
+    // the spec makes service_catalog_id part of the route: without it the platform answers 422
     const serviceCatalogId = raw.service_catalog_id
       ? readUlid(raw.service_catalog_id, 'service_catalog_id', errors, 'query')
       : undefined;
+    if (!raw.service_catalog_id)
+      errors.push({ loc: ['query', 'service_catalog_id'], msg: 'Field required', type: 'missing' });
     const minPrice = readNumber(raw.min_price, 'min_price', errors);
     const maxPrice = readNumber(raw.max_price, 'max_price', errors);
     const page = readInt(raw.page, 'page', errors, { min: 1, fallback: 1 }) ?? 1;
@@ -97,7 +98,6 @@ export function registerInstructorRoutes(app: FastifyInstance, ctx: ApiContext):
         years_experience: r.years_experience,
         region: r.region,
         rating: { average: r.rating_average, count: r.rating_count },
-        services: r.services,
       })),
       total,
       page,
@@ -170,11 +170,5 @@ export function registerInstructorRoutes(app: FastifyInstance, ctx: ApiContext):
       total_available_slots: total,
       earliest_available_date: Object.keys(byDate)[0] ?? null,
     };
-  });
-
-  app.get('/instructors/me/bookings', async (request, reply) => {
-    const user = await requireUser(ctx, request, ['instructor']);
-    reply.header('cache-control', 'no-store');
-    return listBookings(ctx, 'instructor_id', user.id, request.query as Record<string, string | undefined>);
   });
 }
