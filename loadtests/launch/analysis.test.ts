@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPreflightError } from '../../src/errors.js';
 import type { SeriesPoint } from '../engine/timeseries.js';
-import { analyzeBottleneck } from './bottleneck.js';
+import { analyzeBottleneck, nameKneeBottleneck, type StepEvidence } from './bottleneck.js';
 import { parseExposition, sumOf } from './exposition.js';
 import type { ResourceSample } from './sampler.js';
 import { meetsClause, parseSlo } from './slo.js';
@@ -151,5 +151,95 @@ describe('analyzeBottleneck', () => {
       slo,
     });
     expect(onlyDropping.bottleneck?.kind).toBe('load-generator');
+  });
+});
+
+describe('bottlenecks named from the evidence', () => {
+  const start = 2_000_000;
+  const slo = { p95Ms: 300, errorRate: 0.01 };
+  // one step of a capacity search as a run records it: latency crosses the SLO from second 3, iterations drop
+  const knee = [
+    point(0, 120, 150),
+    point(1, 160, 240),
+    point(2, 180, 290, 0, 12),
+    point(3, 180, 520, 0, 40),
+    point(4, 175, 610, 0.004, 55),
+    point(5, 178, 640, 0.006, 61),
+  ];
+
+  it('names a pool reading 88-100% over the seconds past the SLO, not the generator that dropped iterations', () => {
+    const samples = [88, 93, 100, 96, 91, 99].map((usage, i) => sample(start + 500 + i * 1000, usage));
+    const report = analyzeBottleneck({ samples, series: knee, testStartMs: start, slo });
+    expect(report.bottleneck?.kind).toBe('db-pool');
+    expect(report.headline).toBe(
+      'DB pool usage 98% (median while over the SLO, peak 100%) from 180 req/s; load generator out of VUs (dropped iterations) from 180 req/s; p95 over 300 ms from 180 req/s',
+    );
+  });
+
+  it('names the load generator only when it dropped iterations while the pool had room', () => {
+    const samples = [20, 35, 41, 44, 40, 38].map((usage, i) => sample(start + 500 + i * 1000, usage));
+    const report = analyzeBottleneck({ samples, series: knee, testStartMs: start, slo });
+    expect(report.bottleneck?.kind).toBe('load-generator');
+    const unsampled = analyzeBottleneck({ samples: [], series: knee, testStartMs: start, slo });
+    expect(unsampled.bottleneck).toBeUndefined();
+    expect(unsampled.headline).toBe(
+      'load generator out of VUs (dropped iterations) from 180 req/s; p95 over 300 ms from 180 req/s; no resource samples to say why',
+    );
+  });
+
+  it('does not blame the generator when the pool was busy but the SLO held', () => {
+    const within = knee.map((p) => ({ ...p, p95: 100, errorRate: 0 }));
+    const samples = [60, 92, 95, 94, 96, 93].map((usage, i) => sample(start + 500 + i * 1000, usage));
+    const report = analyzeBottleneck({ samples, series: within, testStartMs: start, slo });
+    expect(report.bottleneck).toBeUndefined();
+    expect(report.headline).toBe(
+      "load generator out of VUs (dropped iterations) from 180 req/s; the target's resources were busy too (DB pool peak 96%), so the generator is not blamed",
+    );
+  });
+
+  const step = (
+    targetRps: number,
+    ok: boolean,
+    poolPercents: number[],
+    droppedIterations = 0,
+    bottleneck = `step ${targetRps}`,
+  ): StepEvidence => ({
+    targetRps,
+    ok,
+    droppedIterations,
+    bottleneck,
+    resources: { poolPercents, connectionShares: poolPercents.map(() => 0.2) },
+  });
+
+  it('names the pool of a capacity knee from the steps that missed the SLO (recorded steps)', () => {
+    const steps = [
+      step(40, true, [35, 41, 44, 39]),
+      step(80, true, [61, 70, 74, 69]),
+      step(
+        160,
+        false,
+        [88, 97, 100, 100, 98],
+        412,
+        'load generator out of VUs (dropped iterations) from 150 req/s',
+      ),
+      step(120, false, [91, 95, 100, 89], 96),
+      step(100, true, [80, 86, 88, 84]),
+      step(110, false, [88, 90, 93, 92], 20),
+    ];
+    expect(nameKneeBottleneck(steps)).toBe(
+      'DB pool usage 93% (median over the 3 steps missing the SLO, peak 100%) from 110 req/s',
+    );
+  });
+
+  it('names the generator of a capacity knee only when the pool had room in every failing step', () => {
+    const roomy = [step(50, true, [20, 25]), step(100, false, [30, 41, 38], 250)];
+    expect(nameKneeBottleneck(roomy)).toBe(
+      'load generator out of VUs (dropped iterations) from 100 req/s while the DB pool peaked at 41%',
+    );
+    const unsampled = [step(50, true, []), step(100, false, [], 250, 'p95 over 300 ms from 100 req/s')];
+    expect(nameKneeBottleneck(unsampled)).toBe('p95 over 300 ms from 100 req/s');
+    const busyButUnder = [step(100, false, [70, 95, 60], 0, 'p95 over 300 ms from 100 req/s')];
+    expect(nameKneeBottleneck(busyButUnder)).toBe('p95 over 300 ms from 100 req/s');
+    expect(nameKneeBottleneck([step(100, true, [99])])).toBeUndefined();
   });
 });

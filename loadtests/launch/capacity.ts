@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PreflightError } from '../../src/errors.js';
+import { median, nameKneeBottleneck, POOL_PRESSURE_PERCENT, type StepEvidence } from './bottleneck.js';
 import { type LaunchRunOptions, runLaunchScenario } from './run.js';
 import { meetsClause, observeClause, parseSlo, type SloClause, toBottleneckSlo } from './slo.js';
 
@@ -27,7 +28,7 @@ export interface CapacityOptions extends Omit<LaunchRunOptions, 'vus' | 'duratio
   onStep?: (step: CapacityStep) => void;
 }
 
-export interface CapacityStep {
+export interface CapacityStep extends StepEvidence {
   phase: 'ramp' | 'bisect';
   targetRps: number;
   achievedRps: number;
@@ -52,7 +53,7 @@ export interface CapacityResult {
   minRps: number | undefined;
   belowFloor: boolean;
   steps: CapacityStep[];
-  /** The bottleneck headline of the first failing step. */
+  /** The bottleneck at the knee, named from the evidence of the steps that missed the SLO (nameKneeBottleneck). */
   bottleneck: string | undefined;
   exitCode: number;
 }
@@ -102,14 +103,17 @@ async function runStep(
   const reasons = observed
     .filter((o) => !o.ok)
     .map((o) => `${o.clause} observed ${o.value === undefined ? 'nothing' : round(o.value)}`);
-  const expected = rate * stepSeconds;
-  if (dropped > expected * 0.05)
-    reasons.push(`${dropped} of ${Math.round(expected)} iterations dropped (not enough VUs: raise MAX_VUS)`);
-  else if (iterations + dropped < expected * 0.9)
-    reasons.push(`only ${iterations} of ${Math.round(expected)} iterations started`);
   const pool = result.bottleneck.samples
     .map((s) => s.poolUsagePercent)
     .filter((v): v is number => v !== undefined);
+  const connectionShares = result.bottleneck.samples
+    .filter((s) => s.maxConnections && s.dbConnections !== undefined)
+    .map((s) => (s.dbConnections as number) / (s.maxConnections as number));
+  const expected = rate * stepSeconds;
+  if (dropped > expected * 0.05)
+    reasons.push(`${dropped} of ${Math.round(expected)} iterations dropped (${describeDropped(pool)})`);
+  else if (iterations + dropped < expected * 0.9)
+    reasons.push(`only ${iterations} of ${Math.round(expected)} iterations started`);
   return {
     phase,
     targetRps: rate,
@@ -121,7 +125,18 @@ async function runStep(
     reasons,
     bottleneck: result.bottleneck.headline,
     poolPeakPercent: pool.length ? Math.max(...pool) : undefined,
+    resources: { poolPercents: pool, connectionShares },
   };
+}
+
+/** Why iterations were dropped, from the pool's evidence: VUs held by a busy target, or too few VUs. */
+function describeDropped(pool: number[]): string {
+  const middle = median(pool);
+  if (middle === undefined)
+    return 'no VU was free: too few VUs, or a slow target held them (no pool samples)';
+  if (middle >= POOL_PRESSURE_PERCENT)
+    return `every VU was waiting on the target: DB pool ${Math.round(middle)}% (median)`;
+  return `not enough VUs while the DB pool had room (${Math.round(middle)}% median): raise MAX_VUS`;
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -169,7 +184,6 @@ export async function searchCapacity(options: CapacityOptions): Promise<Capacity
   const minRps = options.minRps;
   const belowFloor = minRps !== undefined && lo < minRps;
   const firstFailing = hi;
-  const failing = steps.find((s) => s.targetRps === firstFailing && !s.ok);
   return {
     scenario: options.scenario,
     slo: options.slo,
@@ -179,7 +193,7 @@ export async function searchCapacity(options: CapacityOptions): Promise<Capacity
     minRps,
     belowFloor,
     steps,
-    bottleneck: failing?.bottleneck,
+    bottleneck: nameKneeBottleneck(steps),
     exitCode: belowFloor ? 1 : 0,
   };
 }
