@@ -58,20 +58,20 @@ describe('parseExposition', () => {
   it('reads samples with labels and sums series', () => {
     const samples = parseExposition(
       [
-        '# HELP instainstru_db_pool_usage_percent Share of the pool in use',
-        '# TYPE instainstru_db_pool_usage_percent gauge',
-        'instainstru_db_pool_usage_percent{pool_name="default"} 100',
-        'instainstru_http_requests_in_progress{method="GET",endpoint="/api/v1/search"} 3',
-        'instainstru_http_requests_in_progress{method="POST",endpoint="/api/v1/bookings"} 2',
-        'instainstru_http_request_duration_seconds_bucket{le="+Inf",endpoint="a\\"b"} 7',
+        '# HELP shop_db_pool_usage_percent Share of the pool in use',
+        '# TYPE shop_db_pool_usage_percent gauge',
+        'shop_db_pool_usage_percent{pool_name="default"} 100',
+        'shop_http_requests_in_progress{method="GET",endpoint="/api/v1/search"} 3',
+        'shop_http_requests_in_progress{method="POST",endpoint="/api/v1/bookings"} 2',
+        'shop_http_request_duration_seconds_bucket{le="+Inf",endpoint="a\\"b"} 7',
       ].join('\n'),
     );
     expect(samples[0]).toEqual({
-      name: 'instainstru_db_pool_usage_percent',
+      name: 'shop_db_pool_usage_percent',
       labels: { pool_name: 'default' },
       value: 100,
     });
-    expect(sumOf(samples, 'instainstru_http_requests_in_progress')).toBe(5);
+    expect(sumOf(samples, 'shop_http_requests_in_progress')).toBe(5);
     expect(samples[3]?.labels).toEqual({ le: '+Inf', endpoint: 'a"b' });
     expect(sumOf(samples, 'missing')).toBeUndefined();
   });

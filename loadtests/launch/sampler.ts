@@ -1,17 +1,21 @@
 /**
  * Samples the target while load runs: its Prometheus metrics (DB pool, requests in progress) and, with a database
  * URL, pg_stat_activity (connections by state and wait event against max_connections). Failures are recorded in the
- * samples, never thrown: a sampler must not break the run it watches.
+ * samples, never thrown: a sampler must not break the run it watches. Given the target, the metrics requests go
+ * through its host guard with its rate-limit bypass header: the sampler must not spend the budget under test.
  */
 import pg from 'pg';
+import { ApiClient } from '../../src/http.js';
+import { defaultPlatform, type PlatformProfile } from '../../src/platform/defaults.js';
 import { redact } from '../../src/redact.js';
+import type { ResolvedTarget } from '../../src/target.js';
 import { maxOf, parseExposition, sumOf } from './exposition.js';
 
 export interface PoolReading {
   usagePercent: number;
   checkedOut: number | undefined;
   size: number | undefined;
-  /** Requests waiting for a connection (instainstru_db_pool_overflow in the twin). */
+  /** Requests waiting for a connection (the pool overflow metric in the twin). */
   waiting: number | undefined;
 }
 
@@ -32,35 +36,58 @@ export interface ResourceSample {
 }
 
 export interface SamplerOptions {
+  /** The target the metrics URL belongs to: its host guard and bypass header apply (without it: a plain fetch). */
+  target?: ResolvedTarget;
   metricsUrl?: string;
   metricsAuth?: { username: string; password: string };
   databaseUrl?: string;
   intervalMs?: number;
+  /** The metric names to read (default: the target's platform profile, else the spec's). */
+  metricNames?: PlatformProfile['metrics'];
 }
 
 export interface Sampler {
   stop(): Promise<ResourceSample[]>;
 }
 
-async function readMetrics(url: string, auth: SamplerOptions['metricsAuth']) {
-  const headers: Record<string, string> = { Accept: 'text/plain' };
+const METRICS_TIMEOUT_MS = 3000;
+
+async function fetchExposition(url: string, options: SamplerOptions): Promise<string> {
+  const headers: Record<string, string> = { accept: 'text/plain' };
+  const auth = options.metricsAuth;
   if (auth)
-    headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
+    headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+  if (options.target) {
+    const response = await new ApiClient(options.target, { timeoutMs: METRICS_TIMEOUT_MS }).request(
+      'GET',
+      url,
+      {
+        headers,
+      },
+    );
+    if (response.status !== 200) throw new Error(`metrics endpoint answered ${response.status}`);
+    return response.text;
+  }
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(METRICS_TIMEOUT_MS) });
   if (response.status !== 200) throw new Error(`metrics endpoint answered ${response.status}`);
-  const samples = parseExposition(await response.text());
-  const usage = maxOf(samples, 'instainstru_db_pool_usage_percent');
+  return response.text();
+}
+
+async function readMetrics(url: string, options: SamplerOptions) {
+  const names = options.metricNames ?? options.target?.platform.metrics ?? defaultPlatform.metrics;
+  const samples = parseExposition(await fetchExposition(url, options));
+  const usage = maxOf(samples, names.poolUsagePercent);
   return {
     pool:
       usage === undefined
         ? undefined
         : {
             usagePercent: usage,
-            checkedOut: sumOf(samples, 'instainstru_db_pool_checked_out'),
-            size: sumOf(samples, 'instainstru_db_pool_size'),
-            waiting: sumOf(samples, 'instainstru_db_pool_overflow'),
+            checkedOut: sumOf(samples, names.poolCheckedOut),
+            size: sumOf(samples, names.poolSize),
+            waiting: sumOf(samples, names.poolOverflow),
           },
-    inProgress: sumOf(samples, 'instainstru_http_requests_in_progress'),
+    inProgress: sumOf(samples, names.httpInProgress),
   };
 }
 
@@ -125,7 +152,7 @@ export function startSampler(options: SamplerOptions): Sampler {
     const work: Array<Promise<void>> = [];
     if (options.metricsUrl) {
       work.push(
-        readMetrics(options.metricsUrl, options.metricsAuth).then(
+        readMetrics(options.metricsUrl, options).then(
           (m) => {
             sample.pool = m.pool;
             sample.inProgress = m.inProgress;
@@ -165,4 +192,22 @@ export function startSampler(options: SamplerOptions): Sampler {
       return samples.sort((a, b) => a.atMs - b.atMs);
     },
   };
+}
+
+/**
+ * Samples a target: its metrics route (from the platform profile, through its host guard, with its bypass header)
+ * and its database (the sandbox's admin URL sees every session's state; a configured target's read-only URL).
+ */
+export function startTargetSampler(
+  target: ResolvedTarget,
+  options: { intervalMs?: number; metricsAuth?: SamplerOptions['metricsAuth'] } = {},
+): Sampler {
+  return startSampler({
+    target,
+    metricsUrl: `${target.apiBase}${target.metricsPath}`,
+    metricsAuth: options.metricsAuth ?? target.sandbox?.metricsAuth,
+    databaseUrl: target.sandbox ? target.database.adminUrl : target.database.readonlyUrl,
+    intervalMs: options.intervalMs,
+    metricNames: target.platform.metrics,
+  });
 }
