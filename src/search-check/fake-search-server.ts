@@ -1,7 +1,46 @@
-/** A tiny real HTTP server answering GET /api/v1/search with platform-shaped responses, for tests of the command. */
+/**
+ * A tiny real HTTP server answering GET /api/v1/search with platform-shaped responses (platform.md), for tests of
+ * the command. It plays the platform, so it names the spec's route and fields; options move the route and
+ * rename fields like a deployment with other names would.
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SearchResponse, SearchResult } from './judge.js';
+
+/** A search result as platform.md describes it. */
+export interface PlatformSearchResult {
+  instructor_id: string;
+  instructor: { id: string; first_name: string; last_initial: string };
+  rating: { average: number; count: number };
+  best_match: {
+    service_id: string;
+    service_catalog_id: string;
+    name: string;
+    min_hourly_rate: number;
+    format_prices: Array<{ format: string; hourly_rate: number }>;
+    relevance_score: number;
+  };
+  other_matches: unknown[];
+  relevance_score: number;
+}
+
+/** A search answer as platform.md describes it. */
+export interface PlatformSearchBody {
+  results: PlatformSearchResult[];
+  meta: Record<string, unknown> & {
+    parsed: { service_query: string | null; max_price: number | null; location: null };
+    soft_filtering_used: boolean;
+  };
+}
+
+export interface FakeSearchOptions {
+  /** Path of the search route (default /api/v1/search). */
+  searchPath?: string;
+  /** Names of the query and limit parameters (default q and limit). */
+  queryParam?: string;
+  limitParam?: string;
+  /** Spec field name -> the name this platform uses instead, applied to every key of the answer. */
+  renameFields?: Record<string, string>;
+}
 
 export interface FakeInstructor {
   id: string;
@@ -67,7 +106,7 @@ export function answerSearch(
   limit: number,
   mode: FakeSearchMode,
   instructors = createFakeInstructors(),
-): SearchResponse {
+): PlatformSearchBody {
   const text = q.toLowerCase();
   let maxPrice: number | null = null;
   for (const pattern of pricePatterns) {
@@ -90,7 +129,7 @@ export function answerSearch(
       hits = hits.filter((i) => i.rate <= maxPrice! * 1.25);
     } else hits = strict;
   }
-  const results: SearchResult[] = hits.slice(0, limit).map((i) => ({
+  const results: PlatformSearchResult[] = hits.slice(0, limit).map((i) => ({
     instructor_id: i.id,
     instructor: { id: i.id, first_name: 'Ada', last_initial: 'L' },
     rating: { average: 4.8, count: 12 },
@@ -125,8 +164,23 @@ export function answerSearch(
   };
 }
 
+/** Renames object keys at every depth. */
+function renameKeys(value: unknown, names: Record<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => renameKeys(item, names));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [names[key] ?? key, renameKeys(inner, names)]),
+  );
+}
+
 /** Starts the fake on a free loopback port. */
-export async function startFakeSearchServer(mode: FakeSearchMode = 'service'): Promise<FakeSearchServer> {
+export async function startFakeSearchServer(
+  mode: FakeSearchMode = 'service',
+  options: FakeSearchOptions = {},
+): Promise<FakeSearchServer> {
+  const searchPath = options.searchPath ?? '/api/v1/search';
+  const queryParam = options.queryParam ?? 'q';
+  const limitParam = options.limitParam ?? 'limit';
   const requests: FakeSearchServer['requests'] = [];
   let limited = false;
   const server: Server = createServer((req, res) => {
@@ -136,13 +190,13 @@ export async function startFakeSearchServer(mode: FakeSearchMode = 'service'): P
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy' }));
       return;
     }
-    if (url.pathname !== '/api/v1/search') {
+    if (url.pathname !== searchPath) {
       res
         .writeHead(404, { 'content-type': 'application/problem+json' })
         .end(JSON.stringify({ status: 404, title: 'Not Found' }));
       return;
     }
-    const q = url.searchParams.get('q') ?? '';
+    const q = url.searchParams.get(queryParam) ?? '';
     if (mode === 'error' && q.includes('piano')) {
       res
         .writeHead(500, { 'content-type': 'application/problem+json' })
@@ -156,8 +210,9 @@ export async function startFakeSearchServer(mode: FakeSearchMode = 'service'): P
         .end(JSON.stringify({ detail: 'Too many requests', code: 'RATE_LIMIT_EXCEEDED', retry_after: 1 }));
       return;
     }
-    const body = answerSearch(q, Number(url.searchParams.get('limit') ?? 20), mode);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const body = answerSearch(q, Number(url.searchParams.get(limitParam) ?? 20), mode);
+    const renamed = options.renameFields ? renameKeys(body, options.renameFields) : body;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(renamed));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

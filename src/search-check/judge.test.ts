@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { defaultPlatform } from '../platform/defaults.js';
 import { createCatalogIndex } from './catalog.js';
 import type { GoldenQuery } from './golden.js';
-import { judgeSearchResponse, type SearchResponse, type SearchResult } from './judge.js';
+import { judgeSearchResponse } from './judge.js';
+import { readSearchResponse, type SearchResponse } from './response.js';
 
 const catalog = createCatalogIndex({
   Music: [{ name: 'piano' }, { name: 'guitar' }, { name: 'drums' }],
@@ -11,7 +13,9 @@ const catalog = createCatalogIndex({
 const pianoUnder80: GoldenQuery = { q: 'piano under $80', service: 'piano', maxPrice: 80, tags: [] };
 
 /** A result shaped exactly like platform.md's search response. */
-function result(id: string, name: string | undefined, rate: number, catalogId = `cat-${name}`): SearchResult {
+type RawResult = Record<string, unknown>;
+
+function result(id: string, name: string | undefined, rate: number, catalogId = `cat-${name}`): RawResult {
   return {
     instructor_id: id,
     instructor: { id, first_name: 'Ada', last_initial: 'L' },
@@ -32,10 +36,14 @@ function result(id: string, name: string | undefined, rate: number, catalogId = 
   };
 }
 
-function response(
-  results: SearchResult[],
-  meta: Partial<NonNullable<SearchResponse['meta']>> = {},
-): SearchResponse {
+/** The answer read through the spec's field names, as search-check reads it. */
+function response(results: RawResult[], meta: Record<string, unknown> = {}): SearchResponse {
+  const read = readSearchResponse(spec(results, meta), defaultPlatform.search);
+  if (!read.ok) throw new Error(read.problem);
+  return read.response;
+}
+
+function spec(results: RawResult[], meta: Record<string, unknown>) {
   return {
     results,
     meta: {
@@ -117,7 +125,7 @@ describe('judgeSearchResponse', () => {
   });
 
   it('flags a service the catalog does not know and a missing best_match', () => {
-    const noMatch: SearchResult = { instructor_id: 'z', best_match: null, other_matches: [] };
+    const noMatch: RawResult = { instructor_id: 'z', best_match: null, other_matches: [] };
     const j = judgeSearchResponse(pianoUnder80, response([result('a', 'Cello', 50), noMatch]), { catalog });
     expect(j.satisfied).toBe(0);
     expect(j.problems[0]).toBe('2/2 results not piano: Cello (not in catalog), no best_match');

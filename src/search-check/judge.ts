@@ -1,41 +1,14 @@
 /** Judges one search response against its golden query: a pure function, no I/O. */
+import { defaultPlatform } from '../platform/defaults.js';
 import { type CatalogIndex, normalizeServiceName } from './catalog.js';
 import { type GoldenQuery, loadGoldenSet } from './golden.js';
+import type { SearchFields, SearchResponse, SearchResult } from './response.js';
 
-/** The parts of the platform's `GET /api/v1/search` response that are judged (see /work/shared/platform.md). */
-export interface SearchMatch {
-  service_id?: string;
-  service_catalog_id?: string;
-  name?: string;
-  min_hourly_rate?: number;
-  format_prices?: Array<{ format: string; hourly_rate: number }>;
-  relevance_score?: number;
-}
-
-export interface SearchResult {
-  instructor_id?: string;
-  instructor?: { id?: string; first_name?: string; last_initial?: string };
-  rating?: { average?: number; count?: number };
-  best_match?: SearchMatch | null;
-  other_matches?: SearchMatch[];
-  relevance_score?: number;
-}
-
-export interface SearchResponse {
-  results: SearchResult[];
-  meta?: {
-    query?: string;
-    parsed?: { service_query?: string | null; max_price?: number | null; [key: string]: unknown } | null;
-    total_results?: number;
-    soft_filtering_used?: boolean;
-    soft_filter_message?: string | null;
-    [key: string]: unknown;
-  };
-}
+export type { SearchMatch, SearchResponse, SearchResult } from './response.js';
 
 export interface JudgedResult {
   instructorId: string | null;
-  /** The service name as returned (or resolved from service_catalog_id). */
+  /** The service name as returned (or resolved from the catalog id). */
   service: string | null;
   /** The catalog service it stands for, and its category. */
   catalogService: string | null;
@@ -66,22 +39,28 @@ export interface QueryJudgement {
 
 export interface JudgeContext {
   catalog: CatalogIndex;
-  /** service_catalog_id -> name, for results that carry only the id. */
+  /** Catalog id -> name, for results that carry only the id. */
   catalogNames?: ReadonlyMap<string, string>;
+  /** The target's search field names, used in the problem sentences (default: the spec's). */
+  fields?: SearchFields;
 }
 
-/** Judges every result of one response: best_match is the expected service, and within the price bound unless soft-filtered. */
+/** Judges every result of one response: its best match is the expected service, and within the price bound unless soft-filtered. */
 export function judgeSearchResponse(
   query: GoldenQuery,
   response: SearchResponse,
   context: JudgeContext = getDefaultContext(),
 ): QueryJudgement {
-  const softFilteringUsed = response.meta?.soft_filtering_used === true;
+  const softFilteringUsed = response.softFilteringUsed;
+  const fields = context.fields ?? defaultPlatform.search;
   const expected = query.service === null ? undefined : context.catalog.find(query.service);
   const results = response.results.map((result) => judgeResult(query, result, softFilteringUsed, context));
   const satisfied = results.filter((r) => r.ok).length;
-  const parsed = readParsed(response);
-  const parseProblems = findParseProblems(query, response);
+  const parsed = response.parsed && {
+    serviceQuery: response.parsed.serviceQuery ?? null,
+    maxPrice: response.parsed.maxPrice ?? null,
+  };
+  const parseProblems = findParseProblems(query, response, fields);
   const judgement: QueryJudgement = {
     q: query.q,
     expectedService: expected?.name ?? null,
@@ -97,7 +76,7 @@ export function judgeSearchResponse(
     problems: [],
     results,
   };
-  judgement.problems = describeProblems(judgement);
+  judgement.problems = describeProblems(judgement, fields);
   return judgement;
 }
 
@@ -115,25 +94,20 @@ function judgeResult(
   softFilteringUsed: boolean,
   context: JudgeContext,
 ): JudgedResult {
-  const match = result.best_match ?? undefined;
+  const match = result.bestMatch ?? undefined;
   const service =
-    match?.name ??
-    (match?.service_catalog_id ? context.catalogNames?.get(match.service_catalog_id) : undefined) ??
-    null;
+    match?.name ?? (match?.catalogId ? context.catalogNames?.get(match.catalogId) : undefined) ?? null;
   const catalogService = service === null ? undefined : context.catalog.find(service);
   const serviceOk =
     query.service === null
       ? match !== undefined
       : catalogService !== undefined &&
         normalizeServiceName(catalogService.name) === normalizeServiceName(query.service);
-  const rate =
-    typeof match?.min_hourly_rate === 'number' && Number.isFinite(match.min_hourly_rate)
-      ? match.min_hourly_rate
-      : null;
+  const rate = match?.minHourlyRate ?? null;
   const priceOk =
     query.maxPrice === null || softFilteringUsed || (rate !== null && rate <= query.maxPrice + 1e-9);
   return {
-    instructorId: result.instructor_id ?? result.instructor?.id ?? null,
+    instructorId: result.instructorId,
     service,
     catalogService: catalogService?.name ?? null,
     category: catalogService?.category ?? null,
@@ -144,45 +118,40 @@ function judgeResult(
   };
 }
 
-function readParsed(response: SearchResponse): QueryJudgement['parsed'] {
-  const parsed = response.meta?.parsed;
-  if (!parsed || typeof parsed !== 'object') return null;
-  return {
-    serviceQuery: typeof parsed.service_query === 'string' ? parsed.service_query : null,
-    maxPrice: typeof parsed.max_price === 'number' ? parsed.max_price : null,
-  };
-}
-
-function findParseProblems(query: GoldenQuery, response: SearchResponse): string[] {
-  const parsed = response.meta?.parsed;
-  if (!parsed || typeof parsed !== 'object') return [];
+function findParseProblems(query: GoldenQuery, response: SearchResponse, fields: SearchFields): string[] {
+  const parsed = response.parsed;
+  if (!parsed) return [];
   const problems: string[] = [];
-  if ('max_price' in parsed) {
-    const got = typeof parsed.max_price === 'number' ? parsed.max_price : null;
+  if (parsed.maxPrice !== undefined) {
+    const got = parsed.maxPrice;
     const same =
       got === null || query.maxPrice === null
         ? got === query.maxPrice
         : Math.abs(got - query.maxPrice) < 1e-6;
-    if (!same) problems.push(`parsed max_price ${got ?? 'null'} (expected ${query.maxPrice ?? 'null'})`);
+    if (!same)
+      problems.push(`parsed ${fields.maxPriceField} ${got ?? 'null'} (expected ${query.maxPrice ?? 'null'})`);
   }
   if (query.parsedServiceQuery !== undefined) {
-    const got = typeof parsed.service_query === 'string' ? parsed.service_query : null;
+    const got = parsed.serviceQuery ?? null;
     if (got === null || normalizeServiceName(got) !== normalizeServiceName(query.parsedServiceQuery)) {
-      problems.push(`parsed service_query ${JSON.stringify(got)} (expected "${query.parsedServiceQuery}")`);
+      problems.push(
+        `parsed ${fields.serviceQueryField} ${JSON.stringify(got)} (expected "${query.parsedServiceQuery}")`,
+      );
     }
   }
   return problems;
 }
 
-function describeProblems(j: QueryJudgement): string[] {
+function describeProblems(j: QueryJudgement, fields: SearchFields): string[] {
   const problems: string[] = [];
   if (j.resultCount === 0) problems.push('no results');
   const wrongService = j.results.filter((r) => !r.serviceOk);
   if (wrongService.length > 0) {
-    const what = j.expectedService === null ? 'without a best_match' : `not ${j.expectedService}`;
+    const what =
+      j.expectedService === null ? `without a ${fields.bestMatchField}` : `not ${j.expectedService}`;
     const names = countBy(wrongService, (r) =>
       r.service === null
-        ? 'no best_match'
+        ? `no ${fields.bestMatchField}`
         : r.category
           ? `${r.service} (${r.category})`
           : `${r.service} (not in catalog)`,
@@ -192,7 +161,7 @@ function describeProblems(j: QueryJudgement): string[] {
   const overBudget = j.results.filter((r) => r.serviceOk && !r.priceOk);
   if (overBudget.length > 0) {
     const prices = countBy(overBudget, (r) =>
-      r.minHourlyRate === null ? 'no min_hourly_rate' : `$${formatMoney(r.minHourlyRate)}`,
+      r.minHourlyRate === null ? `no ${fields.minHourlyRateField}` : `$${formatMoney(r.minHourlyRate)}`,
     );
     problems.push(
       `${overBudget.length}/${j.resultCount} results above $${formatMoney(j.maxPrice ?? 0)}: ${prices}`,

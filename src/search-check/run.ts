@@ -1,10 +1,12 @@
 /** `preflight search-check` as plain async functions: run the golden queries against a target and judge them. */
 import { ExitCode, PreflightError } from '../errors.js';
 import { ApiClient, type ApiResponse } from '../http.js';
+import { fillRoutePath } from '../platform/defaults.js';
 import type { ResolvedTarget } from '../target.js';
 import { defaultGoldenPath, type GoldenQuery, loadGoldenSet } from './golden.js';
-import { judgeSearchResponse, type SearchMatch, type SearchResponse } from './judge.js';
+import { judgeSearchResponse } from './judge.js';
 import { buildReport, type SearchCheckReport, type SearchCheckThresholds } from './report.js';
+import { readSearchResponse, type SearchMatch, type SearchResponse } from './response.js';
 
 export interface SearchCheckOptions {
   /** Golden query file (default: the set kept in the repo). */
@@ -13,7 +15,7 @@ export interface SearchCheckOptions {
   minPrecision?: number;
   /** Override the target's `searchCheck.maxZeroResultRate`. */
   maxZeroResultRate?: number;
-  /** `limit` sent with every query (1-50, default 20). */
+  /** `limit` sent with every query (1 to the profile's search.maxLimit, default 20). */
   limit?: number;
   /** Queries in flight at once (default 4). */
   concurrency?: number;
@@ -36,24 +38,30 @@ export async function runSearchCheck(
   options: SearchCheckOptions = {},
 ): Promise<SearchCheckReport> {
   const thresholds = resolveThresholds(target, options);
-  const limit = options.limit ?? 20;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 50) {
-    throw new PreflightError('E_USAGE', `Expected \`limit\` to be an integer from 1 to 50, got \`${limit}\``);
+  const { maxLimit } = target.platform.search;
+  const limit = options.limit ?? Math.min(20, maxLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
+    throw new PreflightError(
+      'E_USAGE',
+      `Expected \`limit\` to be an integer from 1 to ${maxLimit}, got \`${limit}\``,
+    );
   }
   const golden = loadGoldenSet(options.queriesFile ?? defaultGoldenPath);
   const client = new ApiClient(target);
+  const ask = createSearchRequest(client, target, limit);
   options.onProgress?.(
-    `search-check: ${golden.queries.length} golden queries against ${target.apiBase}/search`,
+    `search-check: ${golden.queries.length} golden queries against ${client.url(fillRoutePath(target.platform.routes.search.path))}`,
   );
   const answers = await mapWithConcurrency(golden.queries, options.concurrency ?? 4, (query) =>
-    askQuery(client, query, limit, options),
+    askQuery(ask, target, query, options),
   );
   const catalogNames = collectCatalogNames(answers);
   const entries = answers.map((a) => ({
-    judgement: judgeSearchResponse(a.query, a.response ?? { results: [] }, {
-      catalog: golden.catalog,
-      catalogNames,
-    }),
+    judgement: judgeSearchResponse(
+      a.query,
+      a.response ?? { results: [], softFilteringUsed: false, parsed: null },
+      { catalog: golden.catalog, catalogNames, fields: target.platform.search },
+    ),
     error: a.error,
     latencyMs: a.latencyMs,
   }));
@@ -91,21 +99,32 @@ function resolveThresholds(target: ResolvedTarget, options: SearchCheckOptions):
   return thresholds;
 }
 
-async function askQuery(
+/** The search route of the target's profile, asked with its query and limit parameters. */
+function createSearchRequest(
   client: ApiClient,
-  query: GoldenQuery,
+  target: ResolvedTarget,
   limit: number,
+): (q: string) => Promise<ApiResponse> {
+  const route = target.platform.routes.search;
+  const { queryParam, limitParam } = target.platform.search;
+  const path = fillRoutePath(route.path);
+  return (q) => client.request(route.method, path, { query: { [queryParam]: q, [limitParam]: limit } });
+}
+
+async function askQuery(
+  ask: (q: string) => Promise<ApiResponse>,
+  target: ResolvedTarget,
+  query: GoldenQuery,
   options: SearchCheckOptions,
 ): Promise<Answer> {
-  const ask = () => client.request('GET', '/search', { query: { q: query.q, limit } });
-  let response = await ask();
+  let response = await ask(query.q);
   for (let attempt = 0; response.status === 429 && attempt < (options.rateLimitRetries ?? 2); attempt++) {
-    const waitMs = readRetryAfterMs(response);
+    const waitMs = readRetryAfterMs(response, target.platform.rateLimit.retryAfterHeader);
     options.onProgress?.(
       `search-check: rate limited on "${query.q}", retrying in ${Math.ceil(waitMs / 1000)} s`,
     );
     await new Promise((resolve) => setTimeout(resolve, waitMs));
-    response = await ask();
+    response = await ask(query.q);
   }
   if (response.status !== 200)
     return { query, response: null, error: describeHttpError(response), latencyMs: response.durationMs };
@@ -120,20 +139,20 @@ async function askQuery(
       latencyMs: response.durationMs,
     };
   }
-  const shapeProblem = findShapeProblem(body);
-  if (shapeProblem)
+  const read = readSearchResponse(body, target.platform.search);
+  if (!read.ok)
     return {
       query,
       response: null,
-      error: `not a search response: ${shapeProblem}`,
+      error: `not a search response: ${read.problem}`,
       latencyMs: response.durationMs,
     };
-  return { query, response: body as SearchResponse, error: null, latencyMs: response.durationMs };
+  return { query, response: read.response, error: null, latencyMs: response.durationMs };
 }
 
 /** Retry-After in ms (seconds or an HTTP date), 1 s when absent, at most 30 s. */
-function readRetryAfterMs(response: ApiResponse): number {
-  const header = response.headers.get('retry-after');
+function readRetryAfterMs(response: ApiResponse, headerName: string): number {
+  const header = response.headers.get(headerName);
   const seconds =
     header === null
       ? Number.NaN
@@ -156,26 +175,16 @@ function describeHttpError(response: ApiResponse): string {
   return `HTTP ${response.status}${detail ? ` (${detail})` : ''}`;
 }
 
-/** Names what keeps a body from being judged, or returns undefined. */
-export function findShapeProblem(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return 'the body is not an object';
-  const { results, meta } = body as { results?: unknown; meta?: unknown };
-  if (!Array.isArray(results)) return '`results` is not a list';
-  if (meta !== undefined && (typeof meta !== 'object' || meta === null)) return '`meta` is not an object';
-  const bad = results.findIndex((r) => typeof r !== 'object' || r === null);
-  return bad >= 0 ? `results[${bad}] is not an object` : undefined;
-}
-
-/** service_catalog_id -> name from every match that carries both (resolves results that carry only the id). */
+/** Catalog id -> name from every match that carries both (resolves results that carry only the id). */
 function collectCatalogNames(answers: Answer[]): Map<string, string> {
   const names = new Map<string, string>();
-  const add = (m: SearchMatch | null | undefined) => {
-    if (m?.service_catalog_id && m.name) names.set(m.service_catalog_id, m.name);
+  const add = (m: SearchMatch | null) => {
+    if (m?.catalogId && m.name) names.set(m.catalogId, m.name);
   };
   for (const a of answers) {
     for (const r of a.response?.results ?? []) {
-      add(r.best_match);
-      for (const m of r.other_matches ?? []) add(m);
+      add(r.bestMatch);
+      for (const m of r.otherMatches) add(m);
     }
   }
   return names;
