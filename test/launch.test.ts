@@ -131,8 +131,8 @@ describe('preflight launch against a running sandbox: errors, skips and not-run 
     expect(byStep.load?.summary).toContain(`${byStep.load?.error?.code}: `);
     // the steps after the error ran and reported what they found
     for (const name of ['scan', 'backup', 'monitoring']) expect(byStep[name]?.status).not.toBe('skip');
-    // every probe needs a login: the scan could not check, and says so instead of passing
-    expect(byStep.scan?.status).toBe('not-run');
+    // probes that need a login end in error: the scan fails (as `preflight scan` does) instead of passing
+    expect(byStep.scan?.status).toBe('fail');
     expect(byStep.scan?.summary).toMatch(/could not finish .*HTTP 401/);
     expect(byStep.backup).toMatchObject({
       status: 'not-run',
@@ -141,9 +141,9 @@ describe('preflight launch against a running sandbox: errors, skips and not-run 
     expect(report).toMatchObject({
       ok: false,
       verdict: 'NOT READY',
-      failed: expect.arrayContaining(['load']),
+      failed: expect.arrayContaining(['load', 'scan']),
     });
-    expect(report.notRun).toEqual(expect.arrayContaining(['scan', 'backup']));
+    expect(report.notRun).toEqual(expect.arrayContaining(['backup']));
     expect(code).toBe(1);
     expect(`${stdout}${stderr}`).not.toContain('wrong-password-a-1234');
     expect(JSON.parse(readFileSync(report.report, 'utf8'))).toEqual(report);

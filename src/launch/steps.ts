@@ -62,8 +62,9 @@ const securityStep: LaunchStep = {
     const report = buildReport(result, applyBaseline(result.findings, baseline), 'high');
     const written = writeReports(report, ['json', 'sarif', 'md'], join(workDir, 'security'));
     const counts = countBySeverity(report.active);
-    // a probe that errored or ran out of budget checked nothing: the scan cannot pass on it
+    // a probe that ended in error fails the scan (as `preflight scan` does); one that ran out of budget did not check
     const unfinished = result.probes.filter((p) => p.status !== 'ok');
+    const errored = unfinished.some((p) => p.status === 'error');
     const summary = `${report.active.length} findings (critical ${counts.critical}, high ${counts.high}, medium ${counts.medium}) in ${result.requests} requests${
       report.failing.length
         ? `; failing: ${[...new Set(report.failing.map((f) => f.ruleId))].slice(0, 4).join(', ')}`
@@ -72,9 +73,9 @@ const securityStep: LaunchStep = {
       unfinished.length
         ? `; could not finish ${unfinished.length} of ${result.probes.length} probes: ${describeUnfinished(unfinished)}`
         : ''
-    }`;
+    }${report.notRun.length ? `; ${report.notRun.length} checks not run (reasons in the security report)` : ''}`;
     return {
-      status: report.failing.length ? 'fail' : unfinished.length ? 'not-run' : 'pass',
+      status: report.failing.length || errored ? 'fail' : unfinished.length ? 'not-run' : 'pass',
       summary,
       details: { reports: written, findings: report.active.length },
     };
@@ -186,6 +187,7 @@ function createLoadStep(name: string, describe: string, scenarios: string[]): La
       const parts: string[] = [];
       const details: unknown[] = [];
       let failed = false;
+      let notRun = false;
       for (const scenario of scenarios) {
         const result = await runLaunchScenario({
           scenario,
@@ -195,28 +197,36 @@ function createLoadStep(name: string, describe: string, scenarios: string[]): La
           onNotice: (m) => out.info(m),
         });
         const summary = result.run.summary;
+        const failedThresholds = summary.thresholds
+          .filter((t) => !t.ok)
+          .map((t) => `${t.metric} ${t.source}`);
         const broken = [
-          ...summary.thresholds.filter((t) => !t.ok).map((t) => `${t.metric} ${t.source}`),
+          ...failedThresholds,
           ...result.invariants.filter((i) => !i.ok).map((i) => `invariant ${i.name}`),
           ...(result.cleanup.leftover.length
             ? [`${result.cleanup.leftover.length} booking(s) still active after clean-up`]
             : []),
-          ...(result.notRun ? [`not run: ${result.notRun}`] : []),
         ];
-        failed ||= result.exitCode !== 0 || broken.length > 0;
+        // a scenario that could not start (no bookable slot) measured nothing: not run, unless it also broke something
+        notRun ||= result.notRun !== undefined;
+        failed ||= broken.length > 0 || (result.notRun === undefined && result.exitCode !== 0);
         const p95 = summary.latency.uncorrected?.p95;
         parts.push(
-          `${scenario}: ${summary.thresholds.length - broken.length}/${summary.thresholds.length} thresholds${p95 === undefined ? '' : `, p95 ${Math.round(p95)} ms`}${broken.length ? ` (failed: ${broken.slice(0, 3).join(', ')})` : ''}`,
+          result.notRun !== undefined
+            ? `${scenario}: not run (${result.notRun})${broken.length ? ` (failed: ${broken.slice(0, 3).join(', ')})` : ''}`
+            : `${scenario}: ${summary.thresholds.length - failedThresholds.length}/${summary.thresholds.length} thresholds${p95 === undefined ? '' : `, p95 ${Math.round(p95)} ms`}${broken.length ? ` (failed: ${broken.slice(0, 3).join(', ')})` : ''}`,
         );
         details.push({
           scenario,
           exitCode: result.exitCode,
+          notRun: result.notRun,
           summary,
           invariants: result.invariants,
           bottleneck: result.bottleneck,
+          cleanup: result.cleanup,
         });
       }
-      return { status: failed ? 'fail' : 'pass', summary: parts.join('; '), details };
+      return { status: failed ? 'fail' : notRun ? 'not-run' : 'pass', summary: parts.join('; '), details };
     },
   };
 }
