@@ -59,6 +59,27 @@ describe('preflight scan against the hardened sandbox', () => {
     expect(result.requests).toBeLessThanOrEqual(3000);
   });
 
+  it('runs the booking checks through the spec routes, leaves no booking active, and lists what did not run', () => {
+    const notRun = result.probes.flatMap((p) => p.notRun.map((n) => `${p.name}: ${n.check}`));
+    // a slot was found through search + public availability, and the sandbox has every route the checks use
+    for (const check of [
+      'authz: BOLA',
+      'authz: BOLA read',
+      'resource: body size limit (413)',
+      'resource: page size bound',
+    ])
+      expect(notRun, check).not.toContain(check);
+    // plain http on loopback, and no role or profile-update route in the spec
+    expect(notRun).toEqual(
+      expect.arrayContaining([
+        'headers: HSTS',
+        'authz: function-level authorization',
+        'authz: profile mass assignment',
+      ]),
+    );
+    expect(result.probes.find((p) => p.name === 'authz')!.status).toBe('ok');
+  });
+
   it('exits 0 with --fail-on high and writes SARIF that validates against the 2.1.0 schema and well-formed JUnit', async () => {
     const run = await runCli(
       [
