@@ -18,7 +18,8 @@ import {
   readPath,
   type Slot,
 } from '../../src/platform/discovery.js';
-import { formatEvidence } from '../evidence.js';
+import { redact } from '../../src/redact.js';
+import { formatEvidence, truncate } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import type { ProbeResponse } from '../http.js';
 import { isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
@@ -298,7 +299,7 @@ async function createBooking(
       failure = `${route.method} ${route.path} answered HTTP ${response.status} without ${profile.booking.idField}`;
       break;
     }
-    failure = `${route.method} ${route.path} answered HTTP ${response.status}`;
+    failure = `${route.method} ${route.path} answered HTTP ${response.status}${response.text ? `: ${redact(truncate(response.text.replace(/\s+/g, ' '), 160))}` : ''}`;
     if (response.status !== profile.booking.conflictStatus) break;
   }
   return { failure };
