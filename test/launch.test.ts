@@ -94,9 +94,13 @@ describe('preflight launch against a running sandbox: errors, skips and not-run 
       timeoutMs: 240_000,
     });
 
-  it('a wrong password makes load a FAIL row with its error code; scan, backup and monitoring still run (exit 1)', async () => {
+  /**
+   * A configured target `twin` at the running sandbox; passwords come from the TWIN_* variables of twinEnv().
+   * Each test logs in with its own students: wrong passwords lock an account out for the next test.
+   */
+  const writeTwinConfig = (file: string, students: [string, string], extraLines: string[] = []) => {
     const state = sandbox!.state;
-    const config = join(home, 'wrong-password.yaml');
+    const config = join(home, file);
     writeFileSync(
       config,
       [
@@ -106,21 +110,35 @@ describe('preflight launch against a running sandbox: errors, skips and not-run 
         '    environment: sandbox',
         `    origin: ${state.origin}`,
         '    accounts:',
-        `      studentA: { email: ${state.accounts.studentA.email}, passwordEnv: TWIN_STUDENT_A_PASSWORD }`,
-        `      studentB: { email: ${state.accounts.studentB.email}, passwordEnv: TWIN_STUDENT_B_PASSWORD }`,
+        `      studentA: { email: ${students[0]}, passwordEnv: TWIN_STUDENT_A_PASSWORD }`,
+        `      studentB: { email: ${students[1]}, passwordEnv: TWIN_STUDENT_B_PASSWORD }`,
         '    rateLimitBypass: { tokenEnv: TWIN_BYPASS_TOKEN }',
         '    database: { readonlyUrlEnv: TWIN_READONLY_URL }',
         `    metricsAuth: { username: ${state.metricsAuth.username}, passwordEnv: TWIN_METRICS_PASSWORD }`,
+        ...extraLines,
         '',
       ].join('\n'),
     );
-    const { code, stdout, stderr } = await launch(['--config', config, '--target', 'twin', '--json'], {
-      TWIN_STUDENT_A_PASSWORD: 'wrong-password-a-1234',
-      TWIN_STUDENT_B_PASSWORD: 'wrong-password-b-1234',
+    return config;
+  };
+  const twinEnv = (passwords: { a: string; b: string }) => {
+    const state = sandbox!.state;
+    return {
+      TWIN_STUDENT_A_PASSWORD: passwords.a,
+      TWIN_STUDENT_B_PASSWORD: passwords.b,
       TWIN_BYPASS_TOKEN: state.rateLimitBypass.token,
       TWIN_READONLY_URL: state.db.readonlyUrl,
       TWIN_METRICS_PASSWORD: state.metricsAuth.password,
-    });
+    };
+  };
+
+  it('a wrong password makes load a FAIL row with its error code; scan, backup and monitoring still run (exit 1)', async () => {
+    const { studentA, studentB } = sandbox!.state.accounts;
+    const config = writeTwinConfig('wrong-password.yaml', [studentA.email, studentB.email]);
+    const { code, stdout, stderr } = await launch(
+      ['--config', config, '--target', 'twin', '--json'],
+      twinEnv({ a: 'wrong-password-a-1234', b: 'wrong-password-b-1234' }),
+    );
     expect(stderr).not.toContain('error[');
     const report = JSON.parse(stdout) as LaunchJson;
     expect(report.steps.map((s) => s.step)).toEqual(allSteps);
@@ -147,6 +165,26 @@ describe('preflight launch against a running sandbox: errors, skips and not-run 
     expect(code).toBe(1);
     expect(`${stdout}${stderr}`).not.toContain('wrong-password-a-1234');
     expect(JSON.parse(readFileSync(report.report, 'utf8'))).toEqual(report);
+  }, 300_000);
+
+  it('a load scenario that finds no bookable slot makes load NOT RUN with the reason (exit 1)', async () => {
+    const students = sandbox!.state.loadTestStudents;
+    const config = writeTwinConfig(
+      'no-slot.yaml',
+      [students.emails[0]!, students.emails[1]!],
+      ['    platform: { discoveryQueries: [zzzz-no-such-service] }'],
+    );
+    const others = ['search-check', 'scan', 'backup', 'monitoring'].join(',');
+    const { code, stdout, stderr } = await launch(
+      ['--config', config, '--target', 'twin', '--only', 'load', '--allow-skip', others, '--json'],
+      twinEnv({ a: students.password, b: students.password }),
+    );
+    const report = JSON.parse(stdout) as LaunchJson;
+    const load = report.steps.find((s) => s.step === 'load');
+    expect(load?.status, `${load?.summary}\n${stderr}`).toBe('not-run');
+    expect(load?.summary).toMatch(/booking-race: not run \(no bookable slot found.*platform\.slot/);
+    expect(report).toMatchObject({ ok: false, verdict: 'NOT READY', notRun: ['load'], failed: [] });
+    expect(code).toBe(1);
   }, 300_000);
 
   it('--skip backup holds the verdict at NOT READY (exit 1); --allow-skip backup accepts it (exit 0)', async () => {
