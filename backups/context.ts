@@ -38,9 +38,9 @@ export function openBackupContext(
   const storage = openStorage(storageUrl, config.backups, {
     env: context.env,
     cwd: context.cwd,
-    onRetry: (error, retry, delayMs) =>
+    onRetry: (error, retry) =>
       context.out.warn(
-        `storage: transient error (${redact(String((error as Error)?.name ?? error))}), retry ${retry} in ${delayMs} ms`,
+        `storage: ${error ? `transient error (${redact(String((error as Error)?.name ?? error))})` : 'a request failed'}, retry ${retry}`,
       ),
   });
   return {

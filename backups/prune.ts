@@ -3,6 +3,7 @@
  * M ISO weeks and K months, always the newest verified backup, and incomplete backups younger than a day (they may
  * be in progress). `applyPrune` deletes what the plan says, manifest first so a half-deleted backup is never complete.
  */
+import { isPreflightError, PreflightError } from '../src/errors.js';
 import type { CatalogEntry } from './catalog.js';
 import { MANIFEST_OBJECT } from './layout.js';
 import type { BackupStorage } from './storage/index.js';
@@ -120,14 +121,37 @@ export async function applyPrune(
   log: (message: string) => void = () => undefined,
 ): Promise<string[]> {
   const deleted: string[] = [];
+  const failed: Array<{ id: string; error: unknown }> = [];
   for (const decision of plan.decisions) {
     if (decision.action !== 'delete') continue;
     const manifests = decision.keys.filter((k) => k.endsWith(`/${MANIFEST_OBJECT}`));
     const rest = decision.keys.filter((k) => !k.endsWith(`/${MANIFEST_OBJECT}`));
-    if (manifests.length) await storage.deleteKeys(manifests);
-    await storage.deleteKeys(rest);
+    try {
+      if (manifests.length) await storage.deleteKeys(manifests);
+      await storage.deleteKeys(rest);
+    } catch (error) {
+      // the other backups are still pruned; every refusal is reported at the end
+      failed.push({ id: decision.id, error });
+      log(`could not delete ${decision.id}: ${(error as Error).message}`);
+      continue;
+    }
     deleted.push(decision.id);
     log(`deleted ${decision.id} (${decision.reasons.join('; ')})`);
+  }
+  if (failed.length > 0) {
+    const refused = failed.flatMap(({ error }) =>
+      isPreflightError(error) && Array.isArray(error.details.refused) ? error.details.refused : [],
+    );
+    throw new PreflightError(
+      'E_STORAGE',
+      `Prune deleted ${deleted.length} backup(s) but not ${failed.map((f) => f.id).join(', ')}: ${failed
+        .map((f) => (f.error as Error).message)
+        .join('; ')}`,
+      {
+        hint: 'the storage refused the deletes: check the credentials may delete (s3:DeleteObject) and any object lock',
+        details: { deleted, failed: failed.map((f) => f.id), refused },
+      },
+    );
   }
   return deleted;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSdkRetryStrategy, getRetryDelayMs, isTransientError, withRetry } from './retry.js';
+import { getRetryDelayMs, isTransientError, withRetry } from './retry.js';
 
 const policy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 300 };
 
@@ -60,25 +60,5 @@ describe('retries', () => {
       ),
     ).rejects.toThrow('refused');
     expect(refused).toBe(policy.attempts);
-  });
-
-  it('gives the AWS SDK the same policy: a delay per retry, none for client errors, none past the attempts', async () => {
-    const strategy = createSdkRetryStrategy(policy);
-    let token = await strategy.acquireInitialRetryToken('s3');
-    for (let retry = 1; retry < policy.attempts; retry++) {
-      token = await strategy.refreshRetryTokenForRetry(token, {
-        errorType: 'TRANSIENT',
-        error: new Error('x'),
-      });
-      expect(token.getRetryCount()).toBe(retry);
-      expect(token.getRetryDelay()).toBeGreaterThanOrEqual(50);
-    }
-    await expect(
-      strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT', error: new Error('last') }),
-    ).rejects.toThrow('last');
-    const fresh = await strategy.acquireInitialRetryToken('s3');
-    await expect(
-      strategy.refreshRetryTokenForRetry(fresh, { errorType: 'CLIENT_ERROR', error: new Error('403') }),
-    ).rejects.toThrow('403');
   });
 });

@@ -96,41 +96,14 @@ export async function withRetry<T>(
   }
 }
 
-interface SdkRetryToken {
-  getRetryCount(): number;
-  getRetryDelay(): number;
-}
-
-/**
- * The same policy as an AWS SDK v3 retry strategy, so every S3 request (each multipart part included, whose
- * body is a buffer the SDK can resend) is retried by our rules rather than the SDK's defaults.
- */
-export function createSdkRetryStrategy(policy: RetryPolicy, onRetry?: RetryOptions['onRetry']) {
-  const token = (count: number, delay: number): SdkRetryToken => ({
-    getRetryCount: () => count,
-    getRetryDelay: () => delay,
+/** Settles after `work` or after `ms`, whichever is first: a cleanup after a failure must not hold the run up. */
+export function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => resolve(), ms);
+    timer.unref();
+    work.then(
+      () => resolve(),
+      () => resolve(),
+    );
   });
-  return {
-    mode: 'preflight',
-    async acquireInitialRetryToken(_scope: string): Promise<SdkRetryToken> {
-      return token(0, 0);
-    },
-    async refreshRetryTokenForRetry(
-      previous: SdkRetryToken,
-      info: { error?: unknown; errorType: string },
-    ): Promise<SdkRetryToken> {
-      const retry = previous.getRetryCount() + 1;
-      const retryable =
-        info.errorType === 'TRANSIENT' ||
-        info.errorType === 'THROTTLING' ||
-        info.errorType === 'SERVER_ERROR' ||
-        isTransientError(info.error);
-      if (!retryable || retry >= policy.attempts)
-        throw info.error ?? new Error(`request failed (${info.errorType})`);
-      const delay = getRetryDelayMs(retry, policy);
-      onRetry?.(info.error, retry, delay);
-      return token(retry, delay);
-    },
-    recordSuccess(_token: SdkRetryToken): void {},
-  };
 }

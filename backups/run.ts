@@ -20,8 +20,9 @@ import {
 } from './layout.js';
 import type { BackupManifest, TableFigures } from './manifest.js';
 import { type MetricsSettings, type MetricsWriteResult, recordBackupMetrics } from './metrics.js';
+import { settleWithin } from './retry.js';
 import { exportSnapshot } from './snapshot.js';
-import type { BackupStorage } from './storage/index.js';
+import { type BackupStorage, probeStorage } from './storage/index.js';
 import { assertDumpVersion, findPgTool, splitConnectionUrl } from './tools.js';
 
 export interface RunBackupOptions {
@@ -87,6 +88,8 @@ async function dumpToStorage(
   const id = createBackupId(started);
   const dumpKey = getObjectKey(options.target, id, DUMP_OBJECT);
   const pgDump = findPgTool('pg_dump', { ...process.env, ...options.env });
+  // a storage that cannot take a tiny object (credentials, bucket, read-only directory) fails before any dump
+  await probeStorage(options.storage, options.target);
   const snapshot = await exportSnapshot(options.adminUrl);
   try {
     const pgDumpVersion = await assertDumpVersion(pgDump, snapshot.serverVersionNum, options.env);
@@ -229,7 +232,7 @@ async function dumpToStorage(
   } catch (error) {
     await snapshot.close().catch(() => undefined);
     // best effort: an unreachable store keeps the partial object, which prune removes once it is a day old
-    await options.storage.deleteKeys([dumpKey]).catch(() => undefined);
+    await settleWithin(options.storage.deleteKeys([dumpKey]), 2000);
     throw error;
   }
 }

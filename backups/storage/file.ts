@@ -2,7 +2,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
 import { PreflightError } from '../../src/errors.js';
 import type { BackupStorage, PutStreamOptions, StoredObject } from './types.js';
 
@@ -29,37 +31,96 @@ export function toStorageError(error: unknown, action: string, path: string): un
   return error;
 }
 
+const osErrorLabels: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EIO: 'input/output error',
+};
+
+/** Every failure of the storage directory as E_STORAGE naming the file:// URL and the OS error. */
+export function toFileStorageError(error: unknown, action: string, path: string): PreflightError {
+  if (error instanceof PreflightError) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const what = code
+    ? `${code} (${osErrorLabels[code] ?? 'error'})`
+    : String((error as Error)?.message ?? error);
+  return new PreflightError('E_STORAGE', `Storage ${pathToFileURL(path).href}: ${what} while ${action}`, {
+    cause: error,
+    hint:
+      code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG'
+        ? 'free space on that filesystem or point the storage elsewhere (--storage, targets.<t>.backup.storage)'
+        : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+          ? 'the storage directory must be writable by this user (check the mount and the permissions)'
+          : 'check the storage URL (--storage, targets.<t>.backup.storage)',
+    details: { osError: code },
+  });
+}
+
+/**
+ * mkdir -p that reports the real cause: Node's recursive mkdir says ENOENT where the filesystem said EROFS or
+ * EACCES, so the first missing level is created on its own to get the OS error.
+ */
+async function makeDirectory(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    let missing = path;
+    while (dirname(missing) !== missing && !(await isPresent(dirname(missing)))) missing = dirname(missing);
+    await mkdir(missing);
+    throw error;
+  }
+}
+
+const isPresent = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
 export function createFileStorage(root: string): BackupStorage {
   const pathOf = (key: string) => join(root, ...key.split('/'));
   return {
-    displayUrl: `file://${root}`,
+    displayUrl: pathToFileURL(root).href,
     async putStream(key, body, options: PutStreamOptions = {}) {
       const path = pathOf(key);
       const partial = `${path}${PARTIAL}`;
       try {
-        await mkdir(dirname(path), { recursive: true });
+        await makeDirectory(dirname(path));
         let bytes = 0;
-        body.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          options.onProgress?.(bytes);
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            bytes += chunk.length;
+            options.onProgress?.(bytes);
+            callback(null, chunk);
+          },
         });
-        await pipeline(body, createWriteStream(partial), { signal: options.signal });
+        await pipeline(body, counter, createWriteStream(partial), { signal: options.signal });
         await rename(partial, path);
       } catch (error) {
+        // the source stays drained and closed whatever failed (no unhandled 'error' from an orphaned stream)
+        if (!body.destroyed) body.destroy();
         await rm(partial, { force: true }).catch(() => undefined);
-        throw toStorageError(error, 'writing', partial);
+        throw toFileStorageError(error, 'writing', partial);
       }
     },
     async putBytes(key, data) {
       const path = pathOf(key);
       const partial = `${path}${PARTIAL}`;
       try {
-        await mkdir(dirname(path), { recursive: true });
+        await makeDirectory(dirname(path));
         await writeFile(partial, data);
         await rename(partial, path);
       } catch (error) {
         await rm(partial, { force: true }).catch(() => undefined);
-        throw toStorageError(error, 'writing', partial);
+        throw toFileStorageError(error, 'writing', partial);
       }
     },
     async getStream(key) {
@@ -67,7 +128,7 @@ export function createFileStorage(root: string): BackupStorage {
       try {
         await stat(path);
       } catch (error) {
-        throw toStorageError(error, 'reading', path);
+        throw toFileStorageError(error, 'reading', path);
       }
       return createReadStream(path);
     },
@@ -75,7 +136,7 @@ export function createFileStorage(root: string): BackupStorage {
       try {
         return await readFile(pathOf(key));
       } catch (error) {
-        throw toStorageError(error, 'reading', pathOf(key));
+        throw toFileStorageError(error, 'reading', pathOf(key));
       }
     },
     async list(prefix) {
@@ -87,7 +148,7 @@ export function createFileStorage(root: string): BackupStorage {
           entries = await readdir(dir, { withFileTypes: true });
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-          throw toStorageError(error, 'listing', dir);
+          throw toFileStorageError(error, 'listing', dir);
         }
         for (const entry of entries) {
           const full = join(dir, entry.name);
@@ -103,7 +164,13 @@ export function createFileStorage(root: string): BackupStorage {
       return out.filter((o) => o.key.startsWith(prefix)).sort((a, b) => a.key.localeCompare(b.key));
     },
     async deleteKeys(keys) {
-      for (const key of keys) await rm(pathOf(key), { force: true });
+      for (const key of keys) {
+        try {
+          await rm(pathOf(key), { force: true });
+        } catch (error) {
+          throw toFileStorageError(error, 'deleting', pathOf(key));
+        }
+      }
       // remove directories left empty (a deleted backup leaves nothing behind)
       for (const dir of new Set(keys.map((k) => dirname(pathOf(k))))) {
         try {

@@ -9,6 +9,7 @@ import { createFileStorage } from './file.js';
 import { createS3Storage } from './s3.js';
 import type { BackupStorage } from './types.js';
 
+export { probeStorage } from './probe.js';
 export type { BackupStorage, StoredObject } from './types.js';
 
 export interface OpenStorageOptions {
@@ -44,6 +45,7 @@ export function openStorage(
       forcePathStyle: backups.s3.forcePathStyle,
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
       retry: backups.retry,
+      timeoutMs: backups.storageTimeout * 1000,
       partSize: options.partSize,
       onRetry: options.onRetry,
     });

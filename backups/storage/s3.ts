@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
+  type DeleteObjectsCommandOutput,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -12,7 +13,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { PreflightError } from '../../src/errors.js';
 import { redact } from '../../src/redact.js';
-import { createSdkRetryStrategy, isTransientError, type RetryPolicy, withRetry } from '../retry.js';
+import { isTransientError, type RetryPolicy, settleWithin } from '../retry.js';
 import type { BackupStorage, PutStreamOptions, StoredObject } from './types.js';
 
 export interface S3StorageOptions {
@@ -26,6 +27,8 @@ export interface S3StorageOptions {
   retry: RetryPolicy;
   /** Multipart part size (>= 5 MiB). */
   partSize?: number;
+  /** Milliseconds one request may take with all its retries before it fails (backups.storageTimeout). */
+  timeoutMs: number;
   onRetry?: (error: unknown, retry: number, delayMs: number) => void;
 }
 
@@ -39,36 +42,74 @@ function toStorageError(error: unknown, action: string, where: string): Prefligh
     $metadata?: { httpStatusCode?: number };
   };
   const status = e.$metadata?.httpStatusCode;
-  const what = [e.name, e.code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
-  const transient = isTransientError(error);
+  const what = [e.name, e.code, status ? `HTTP ${status}` : undefined]
+    .filter((v, i, all) => v && all.indexOf(v) === i)
+    .join(', ');
+  const transient = isTransientError(error) || e.name === STORAGE_DEADLINE;
   return new PreflightError(
     'E_STORAGE',
     redact(`S3 ${action} ${where} failed${what ? ` (${what})` : ''}: ${e.message ?? String(error)}`),
     {
       cause: error,
       hint: transient
-        ? 'the storage was unreachable through every retry: check the endpoint and the network, or raise backups.retry.attempts'
+        ? 'the storage did not answer within backups.storageTimeout through every retry: check the endpoint and the network'
         : 'check the bucket name, the credentials (backups.s3.accessKeyIdEnv/secretAccessKeyEnv) and the endpoint settings',
-      details: { transient },
+      details: { transient, s3Error: e.name },
     },
   );
 }
 
+const STORAGE_DEADLINE = 'StorageDeadlineExceeded';
+
+type Next = (args: { request?: unknown }) => Promise<unknown>;
+type Middleware = (next: Next, context: { commandName?: string }) => Next;
+
+/** Rejects when `work` has not settled within `ms` (the work itself is aborted by the caller or dies with the client). */
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`${what}: no success within ${ms / 1000} s (backups.storageTimeout)`);
+      error.name = STORAGE_DEADLINE;
+      reject(error);
+    }, ms);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 export function createS3Storage(options: S3StorageOptions): BackupStorage {
+  // one retry layer: the SDK's standard strategy (its own exponential backoff with jitter and retry quota)
   const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
     credentials: options.credentials,
-    retryStrategy: createSdkRetryStrategy(options.retry, options.onRetry) as never,
+    maxAttempts: options.retry.attempts,
+    retryMode: 'standard',
     // checksums computed by the SDK's newer defaults are not understood by every S3-compatible server
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  // a total deadline per request, retries included (a multipart part is one request)
+  const deadline: Middleware = (next, context) => (args) =>
+    withDeadline(next(args), options.timeoutMs, `S3 ${String(context.commandName ?? 'request')}`);
+  client.middlewareStack.add(deadline as never, { step: 'initialize', name: 'preflightDeadline' });
+  // reports each retry the SDK makes (its amz-sdk-request header counts the attempts)
+  const reportRetry: Middleware = (next) => (args) => {
+    const header = (args.request as { headers?: Record<string, string> }).headers?.['amz-sdk-request'];
+    const attempt = Number(/attempt=(\d+)/.exec(header ?? '')?.[1] ?? 1);
+    if (attempt > 1) options.onRetry?.(undefined, attempt - 1, 0);
+    return next(args);
+  };
+  client.middlewareStack.addRelativeTo(reportRetry as never, {
+    relation: 'after',
+    toMiddleware: 'retryMiddleware',
+    name: 'preflightRetryReport',
+  });
   const fullKey = (key: string) => (options.prefix ? `${options.prefix}/${key}` : key);
   const where = (key: string) => `s3://${options.bucket}/${fullKey(key)}`;
-  const retrying = <T>(op: () => Promise<T>) =>
-    withRetry(op, { policy: options.retry, onRetry: options.onRetry });
+  const timed = () => ({ abortSignal: AbortSignal.timeout(options.timeoutMs) });
 
   return {
     displayUrl: `s3://${options.bucket}${options.prefix ? `/${options.prefix}` : ''}`,
@@ -104,7 +145,7 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
       } catch (error) {
         // the source may fail in turn once the upload gave up: report whichever failed first
         const sourceFailedFirst = sourceError;
-        await upload.abort().catch(() => undefined);
+        await settleWithin(upload.abort(), 2000);
         if (sourceFailedFirst) throw sourceFailedFirst;
         throw toStorageError(error, 'upload to', where(key));
       } finally {
@@ -113,14 +154,13 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
     },
     async putBytes(key, data) {
       try {
-        await retrying(() =>
-          client.send(
-            new PutObjectCommand({
-              Bucket: options.bucket,
-              Key: fullKey(key),
-              Body: typeof data === 'string' ? Buffer.from(data) : data,
-            }),
-          ),
+        await client.send(
+          new PutObjectCommand({
+            Bucket: options.bucket,
+            Key: fullKey(key),
+            Body: typeof data === 'string' ? Buffer.from(data) : data,
+          }),
+          timed(),
         );
       } catch (error) {
         throw toStorageError(error, 'upload to', where(key));
@@ -128,8 +168,9 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
     },
     async getStream(key) {
       try {
-        const response = await retrying(() =>
-          client.send(new GetObjectCommand({ Bucket: options.bucket, Key: fullKey(key) })),
+        // no abort signal: it would cut a long download; the deadline middleware covers the wait for the answer
+        const response = await client.send(
+          new GetObjectCommand({ Bucket: options.bucket, Key: fullKey(key) }),
         );
         return response.Body as Readable;
       } catch (error) {
@@ -138,14 +179,13 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
     },
     async getBytes(key) {
       try {
-        return await retrying(async () => {
-          const response = await client.send(
-            new GetObjectCommand({ Bucket: options.bucket, Key: fullKey(key) }),
-          );
-          return Buffer.from(
-            await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-          );
-        });
+        const response = await client.send(
+          new GetObjectCommand({ Bucket: options.bucket, Key: fullKey(key) }),
+          timed(),
+        );
+        return Buffer.from(
+          await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+        );
       } catch (error) {
         throw toStorageError(error, 'download of', where(key));
       }
@@ -156,14 +196,13 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
       const strip = options.prefix ? options.prefix.length + 1 : 0;
       try {
         do {
-          const page = await retrying(() =>
-            client.send(
-              new ListObjectsV2Command({
-                Bucket: options.bucket,
-                Prefix: fullKey(prefix),
-                ContinuationToken: token,
-              }),
-            ),
+          const page = await client.send(
+            new ListObjectsV2Command({
+              Bucket: options.bucket,
+              Prefix: fullKey(prefix),
+              ContinuationToken: token,
+            }),
+            timed(),
           );
           for (const item of page.Contents ?? []) {
             if (!item.Key) continue;
@@ -181,27 +220,47 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
       return out.sort((a, b) => a.key.localeCompare(b.key));
     },
     async deleteKeys(keys) {
+      const refused: Array<{ key: string; code: string; message: string }> = [];
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
+        let result: DeleteObjectsCommandOutput;
         try {
-          await retrying(() =>
-            client.send(
-              new DeleteObjectsCommand({
-                Bucket: options.bucket,
-                Delete: { Objects: batch.map((k) => ({ Key: fullKey(k) })), Quiet: true },
-              }),
-            ),
+          // not Quiet: the answer lists what was deleted and, in Errors, every key the server refused
+          result = await client.send(
+            new DeleteObjectsCommand({
+              Bucket: options.bucket,
+              Delete: { Objects: batch.map((k) => ({ Key: fullKey(k) })), Quiet: false },
+            }),
+            timed(),
           );
         } catch (error) {
           throw toStorageError(error, 'delete in', where(''));
         }
+        for (const e of result.Errors ?? [])
+          refused.push({
+            key: (e.Key ?? '').slice(options.prefix ? options.prefix.length + 1 : 0),
+            code: e.Code ?? 'unknown',
+            message: e.Message ?? '',
+          });
+      }
+      if (refused.length > 0) {
+        throw new PreflightError(
+          'E_STORAGE',
+          redact(
+            `S3 refused to delete ${refused.length} object(s) in ${where('')}: ${refused
+              .map((r) => `${where(r.key)} (${r.code}${r.message ? `: ${r.message}` : ''})`)
+              .join('; ')}`,
+          ),
+          {
+            hint: 'the credentials may not delete in this bucket (s3:DeleteObject), or the objects are locked (object lock, legal hold)',
+            details: { refused },
+          },
+        );
       }
     },
     async exists(key) {
       try {
-        await retrying(() =>
-          client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: fullKey(key) })),
-        );
+        await client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: fullKey(key) }), timed());
         return true;
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
