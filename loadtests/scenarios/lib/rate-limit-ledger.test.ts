@@ -26,6 +26,9 @@ describe('attributeRefusal', () => {
   it('prefers the bucket under test when limits are equal, and falls back to it without a usable header', () => {
     const bookings: Bucket = { limit: 'bookings', key: 'a@example.com' };
     expect(attributeRefusal([global, bookings], 20, configured, 'bookings')).toBe(bookings);
+    const equal = { ...configured, login_ip: 5 };
+    expect(attributeRefusal(login, 5, equal, 'login_email')).toBe(email);
+    expect(attributeRefusal(login, 5, equal, 'login_ip')).toBe(loginIp);
     expect(attributeRefusal(login, undefined, configured, 'login_ip')).toBe(loginIp);
     expect(attributeRefusal(login, 999, configured, 'login_ip')).toBe(loginIp);
   });
