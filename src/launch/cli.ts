@@ -8,11 +8,11 @@ export const registerLaunchCommands: RegisterCommands = (yargs, run) =>
     (y) =>
       y
         .usage(
-          '$0 launch [options]\n\nRuns search-check, load, scan, backup and monitoring in order and prints one verdict.\n' +
-            'A step that errors is a FAIL row and the next step still runs. READY (exit 0) only when every step ran\n' +
-            'and passed; a step skipped with --skip, or one that could not run here (NOT RUN, e.g. no database URL\n' +
-            'configured), keeps the verdict at NOT READY (exit 1) unless --allow-skip names it.\n' +
-            'The verdict names the report: .preflight/launch/<time>/launch.json.',
+          '$0 launch [options]\n\nRuns search-check, load, scan, backup and monitoring in order and prints one verdict. ' +
+            'A step that errors is a FAIL row and the next step still runs. READY (exit 0) only when every step ran ' +
+            'and passed; a step skipped with --skip, or one that could not run here (NOT RUN, e.g. backup keys not ' +
+            'configured), keeps the verdict at NOT READY (exit 1) unless --allow-skip names it. The verdict names ' +
+            'its report: .preflight/launch/<time>/launch.json.',
         )
         .option('only', {
           type: 'string',
