@@ -1,4 +1,5 @@
 /** The native engine: setup, scenarios (in this thread or on worker threads), thresholds, teardown, handleSummary. */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PreflightError } from '../../src/errors.js';
@@ -9,6 +10,7 @@ import { createEngine, type NativeEngine } from './engine-context.js';
 import type { GuardSpec } from './guard.js';
 import { closeHttpAgent } from './http-client.js';
 import { buildK6Data, type K6SummaryData, reportedTrendStats } from './k6-data.js';
+import { AbortedError } from './k6-http.js';
 import type { Metric } from './metrics.js';
 import type { ErrorTally } from './no-success.js';
 import { getScenarioNominalMs, type K6Options, type ScenarioPlan } from './options.js';
@@ -142,7 +144,7 @@ async function callWithTimeout<T>(what: string, timeoutMs: number, fn: () => T |
       }),
     ]);
   } catch (error) {
-    if (error instanceof PreflightError) throw error;
+    if (error instanceof PreflightError || error instanceof AbortedError) throw error;
     throw new PreflightError(
       'E_K6_SCRIPT',
       `${what}() failed: ${redact((error as Error)?.stack ?? String(error))}`,
@@ -198,12 +200,18 @@ export async function runNative(run: NativeRunOptions): Promise<NativeRunResult>
     validateThresholds(thresholds, engine.registry);
     main.state.tags = { ...globalTags, group: '::setup', scenario: '' };
     main.state.groupPath = '::setup';
-    const setupData =
-      typeof main.exports.setup === 'function'
-        ? await callWithTimeout('setup', toTimeoutMs(run.options.setupTimeout, 60_000), () =>
-            main.exports.setup!(),
-          )
-        : undefined;
+    let setupData: unknown;
+    try {
+      setupData =
+        typeof main.exports.setup === 'function'
+          ? await callWithTimeout('setup', toTimeoutMs(run.options.setupTimeout, 60_000), () =>
+              main.exports.setup!(),
+            )
+          : undefined;
+    } catch (error) {
+      // test.abort() in setup ends the run as aborted (no iteration starts), not as a script error
+      if (!(error instanceof AbortedError && engine.aborted)) throw error;
+    }
     const setupJson = setupData === undefined ? undefined : JSON.stringify(setupData);
     main.state.groupPath = '';
     if (run.remoteWrite && workers === 1)
