@@ -13,4 +13,5 @@ export {
   type SearchCheckReport,
   type SearchCheckThresholds,
 } from './report.js';
+export { readSearchResponse, type SearchFields } from './response.js';
 export { runSearchCheck, type SearchCheckOptions, searchCheck } from './run.js';
