@@ -32,14 +32,13 @@ interface BookingRequest {
   duration: number;
   locationType: string;
   timezone: string;
-  note: string | null;
 }
 
 function readBookingRequest(body: Record<string, unknown>, forBooking: boolean): BookingRequest {
   const errors = new FieldErrors();
   const field = (name: string) => ['body', name];
-  const { instructor_id, instructor_service_id, selected_duration, location_type, timezone, student_note } =
-    body;
+  // fields beyond the spec's (a student_note, say) are ignored, as FastAPI ignores extra fields
+  const { instructor_id, instructor_service_id, selected_duration, location_type, timezone } = body;
   if (!isUlid(instructor_id)) errors.add(field('instructor_id'), 'Input should be a ULID', 'ulid');
   if (!isUlid(instructor_service_id))
     errors.add(field('instructor_service_id'), 'Input should be a ULID', 'ulid');
@@ -56,8 +55,6 @@ function readBookingRequest(body: Record<string, unknown>, forBooking: boolean):
     errors.add(field('location_type'), `Input should be one of ${LOCATION_TYPES.join(', ')}`, 'enum');
   if (timezone !== undefined && typeof timezone !== 'string')
     errors.add(field('timezone'), 'Input should be a string', 'string_type');
-  if (student_note !== undefined && student_note !== null && typeof student_note !== 'string')
-    errors.add(field('student_note'), 'Input should be a string', 'string_type');
   errors.throwIfAny();
   return {
     instructorId: instructor_id as string,
@@ -67,7 +64,6 @@ function readBookingRequest(body: Record<string, unknown>, forBooking: boolean):
     duration: duration as number,
     locationType: (location_type as string | undefined) ?? 'online',
     timezone: (timezone as string | undefined) ?? 'America/New_York',
-    note: (student_note as string | null | undefined) ?? null,
   };
 }
 
@@ -155,8 +151,8 @@ export async function handleCreateBooking(ctx: RequestContext, app: AppContext):
       );
     const { rows } = await client.query(
       `INSERT INTO bookings (id, student_id, instructor_id, instructor_service_id, booking_date, start_time, end_time,
-         duration_minutes, location_type, timezone, hourly_rate, total_price, student_note, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'PENDING')
+         duration_minutes, location_type, timezone, hourly_rate, total_price, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'PENDING')
        RETURNING ${BOOKING_COLUMNS}`,
       [
         ulid(),
@@ -171,7 +167,6 @@ export async function handleCreateBooking(ctx: RequestContext, app: AppContext):
         request.timezone,
         rate,
         Math.round(rate * request.duration * (100 / 60)) / 100,
-        request.note,
       ],
     );
     await client.query('COMMIT');
@@ -221,7 +216,7 @@ export async function handleCancelBooking(ctx: RequestContext, app: AppContext):
   if (!isUlid(id)) throw notFound();
   const { rows } = await app.pool.query<{ status: string }>(
     `WITH target AS (SELECT id, status FROM bookings WHERE id = $1 AND (student_id = $2 OR instructor_id = $2)),
-     changed AS (UPDATE bookings b SET status = 'CANCELLED', cancelled_at = now() FROM target
+     changed AS (UPDATE bookings b SET status = 'CANCELLED' FROM target
                  WHERE b.id = target.id AND target.status IN ('PENDING', 'CONFIRMED') RETURNING b.id)
      SELECT CASE WHEN EXISTS (SELECT 1 FROM changed) THEN 'CANCELLED' ELSE target.status END AS status FROM target`,
     [id, user.id],

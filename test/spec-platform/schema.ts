@@ -86,10 +86,7 @@ CREATE TABLE bookings (
   timezone text NOT NULL,
   hourly_rate numeric(10, 2) NOT NULL,
   total_price numeric(10, 2) NOT NULL,
-  student_note text,
   status text NOT NULL CHECK (status IN ('PENDING', 'CONFIRMED', 'COMPLETED', 'CANCELLED', 'NO_SHOW')),
-  created_at timestamptz NOT NULL DEFAULT now(),
-  cancelled_at timestamptz,
   booking_span tsrange GENERATED ALWAYS AS (tsrange(booking_date + start_time, booking_date + end_time)) STORED,
   -- PENDING is left to the advisory lock and the application check, as on the platform
   CONSTRAINT bookings_no_overlap EXCLUDE USING gist (instructor_id WITH =, booking_span WITH &&)

@@ -176,6 +176,13 @@ describe('spec platform databases and cleanup', () => {
       expect(second.readonlyDatabaseUrl).toBeUndefined();
       const search = await fetch(`${second.apiBase}/search?q=piano`);
       expect(((await search.json()) as { results: unknown[] }).results.length).toBeGreaterThan(0);
+      expect((await fetch(`${second.apiBase}/ready`)).status).toBe(200);
+      // a database that refuses connections makes /ready answer 503 while /health stays up
+      await db.query('ALTER DATABASE passed_in ALLOW_CONNECTIONS false');
+      await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'passed_in'");
+      expect((await fetch(`${second.apiBase}/ready`)).status).toBe(503);
+      expect((await fetch(`${second.apiBase}/health`)).status).toBe(200);
+      await db.query('ALTER DATABASE passed_in ALLOW_CONNECTIONS true');
     } finally {
       await second.stop();
     }

@@ -416,7 +416,7 @@ describe('spec platform: bookings', () => {
     const token = await logIn(student(3));
     const created = await call('/api/v1/bookings', {
       token,
-      json: bookingBody(service, date, '10:00'),
+      json: { ...bookingBody(service, date, '10:00'), student_note: 'ignored' },
       bypass: true,
     });
     expect(created.status).toBe(201);
