@@ -52,7 +52,7 @@ describe('launch scenarios on real k6', () => {
     async () => {
       const sandbox = await startLaunchSandbox();
       try {
-        const env = buildLaunchEnv(sandbox.handle.target, 'preflight-load:k6-test', {
+        const env = buildLaunchEnv(sandbox.handle.target, '', {
           RATE: '10',
           RAMP: '2s',
           HOLD: '1s',
