@@ -63,6 +63,26 @@ describe('preflight launch (real sandbox, built CLI)', () => {
     expect(byStep.load?.summary).toMatch(/booking-race: .*(invariant|failed)/);
   }, 300_000);
 
+  it('--help teaches --skip and --allow-skip with examples', async () => {
+    const { code, stdout } = await runCli(['launch', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--skip +Skip these steps: search-check, load, scan, backup, monitoring/);
+    expect(stdout).toMatch(/--allow-skip +Steps that may be skipped or not run/);
+    expect(stdout).toContain('preflight launch --target staging --skip backup');
+    expect(stdout).toContain('--allow-skip backup --json');
+    expect(stdout).toContain('NOT READY (exit 1) unless --allow-skip names it');
+  });
+
+  it('rejects an unknown step in --allow-skip with exit 2 before starting anything', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'preflight-launch-'));
+    const { code, stderr } = await runCli(['launch', '--skip', 'backup', '--allow-skip', 'backups'], {
+      env: { PREFLIGHT_HOME: home },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('Unknown launch step "backups" in --allow-skip');
+    expect(existsSync(join(home, 'sandbox'))).toBe(false);
+  });
+
   it('rejects an unknown step with exit 2 before starting anything', async () => {
     const home = mkdtempSync(join(tmpdir(), 'preflight-launch-'));
     const { code, stderr } = await runCli(['launch', '--only', 'warp-drive'], {
