@@ -1,8 +1,9 @@
 // Acceptance against the hardened sandbox on the native engine: the launch scenarios pass, and no test booking is
-// left behind after any of them. Short durations: a few seconds per scenario.
+// left behind after any of them. Short durations: a few seconds per scenario. (rate-limit-conformance needs the
+// platform's 60 s windows: rate-limit.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../test/helpers/cli.js';
-import { type LaunchSandbox, rateLimitEnv, startLaunchSandbox } from './fixtures/sandbox.js';
+import { type LaunchSandbox, startLaunchSandbox } from './fixtures/sandbox.js';
 import { type LaunchRunResult, runLaunchScenario } from './run.js';
 
 let sandbox: LaunchSandbox;
@@ -81,20 +82,6 @@ describe('launch scenarios against the hardened sandbox (native engine)', () => 
     expect(result.invariants).toHaveLength(1);
     expect(result.invariants[0]?.ok).toBe(true);
     expect(result.cleanup.removed).toBe(1);
-    expect(await sandbox.countTestBookings()).toBe(0);
-  }, 180_000);
-
-  it('rate-limit-conformance passes: allowance, Retry-After, Remaining, concurrency and spoofing all hold', async () => {
-    const result = await run('rate-limit-conformance', rateLimitEnv);
-    expect(result.exitCode, describeFailures(result)).toBe(0);
-    const checks = result.run.summary.checks.map((c) => c.name);
-    for (const limit of ['global', 'login_ip', 'login_email', 'bookings']) {
-      expect(checks).toContain(`${limit}: allowance`);
-      expect(checks).toContain(`${limit}: retry-after honoured`);
-      expect(checks).toContain(`${limit}: holds under concurrency`);
-    }
-    expect(checks).toContain('global: spoofed IPs do not raise the allowance');
-    expect(result.run.summary.metrics.ratelimit_conformance?.values.rate).toBe(1);
     expect(await sandbox.countTestBookings()).toBe(0);
   }, 180_000);
 

@@ -1,7 +1,8 @@
 // Acceptance against weakened sandboxes: the gates must fail, naming what broke, and still leave nothing behind.
+// (rate-limit-conformance against `no-rate-limit` and `rate-limit-ip-spoof`: rate-limit.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../test/helpers/cli.js';
-import { type LaunchSandbox, rateLimitEnv, startLaunchSandbox } from './fixtures/sandbox.js';
+import { type LaunchSandbox, startLaunchSandbox } from './fixtures/sandbox.js';
 import { describeOverlap } from './invariants.js';
 import { formatLaunchReport } from './report.js';
 import { runLaunchScenario } from './run.js';
@@ -19,9 +20,6 @@ function run(sandbox: LaunchSandbox, scenario: string, env: Record<string, strin
     sampleIntervalMs: 1000,
   });
 }
-
-const failedChecks = (result: Awaited<ReturnType<typeof run>>) =>
-  result.run.summary.checks.filter((c) => c.fails > 0).map((c) => c.name);
 
 describe('sandbox weakened with double-booking and no-rate-limit', () => {
   let sandbox: LaunchSandbox;
@@ -49,41 +47,6 @@ describe('sandbox weakened with double-booking and no-rate-limit', () => {
     expect(result.cleanup.leftover).toEqual([]);
     expect(result.cleanup.created).toBeGreaterThan(0);
     expect(await sandbox.countBookingsById(result.cleanup.bookings.map((b) => b.id))).toBe(0);
-    expect(await sandbox.countTestBookings()).toBe(0);
-  }, 180_000);
-
-  it('rate-limit-conformance fails (no-rate-limit): no 429 ever comes', async () => {
-    const result = await run(sandbox, 'rate-limit-conformance', rateLimitEnv);
-    expect(result.exitCode).toBe(1);
-    const failed = failedChecks(result);
-    for (const limit of ['global', 'login_ip', 'login_email', 'bookings'])
-      expect(failed).toContain(`${limit}: allowance`);
-    expect(result.run.summary.thresholds.find((t) => t.metric === 'ratelimit_conformance')?.ok).toBe(false);
-    expect(await sandbox.countTestBookings()).toBe(0);
-  }, 180_000);
-});
-
-describe('sandbox weakened with rate-limit-ip-spoof', () => {
-  let sandbox: LaunchSandbox;
-  beforeAll(async () => {
-    sandbox = await startLaunchSandbox({ weaken: ['rate-limit-ip-spoof'] });
-  }, 180_000);
-  afterAll(async () => {
-    await sandbox?.stop();
-  });
-
-  it('rate-limit-conformance fails: rotating X-Forwarded-For / CF-Connecting-IP / X-Real-IP raises the allowance', async () => {
-    // spoofing only matters for the limits keyed by client IP
-    const result = await run(sandbox, 'rate-limit-conformance', {
-      ...rateLimitEnv,
-      RL_LIMITS: 'global,login_ip',
-    });
-    expect(result.exitCode).toBe(1);
-    const failed = failedChecks(result);
-    expect(failed).toEqual([
-      'global: spoofed IPs do not raise the allowance',
-      'login_ip: spoofed IPs do not raise the allowance',
-    ]);
     expect(await sandbox.countTestBookings()).toBe(0);
   }, 180_000);
 });
