@@ -87,7 +87,11 @@ export async function readBody(ctx: RequestContext): Promise<Buffer> {
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpProblem(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+    // the rest of the body stays unread, so this connection cannot carry another request
+    if (size > MAX_BODY_BYTES)
+      throw new HttpProblem(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', {
+        headers: { Connection: 'close' },
+      });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

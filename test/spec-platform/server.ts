@@ -212,6 +212,7 @@ export function createSpecServer(app: AppContext): Server {
   const server = createServer((req, res) => {
     void handleRequest(req, res, app);
   });
-  server.keepAliveTimeout = 5_000;
+  // longer than a client's idle pool, so a reused socket is not closed under a request
+  server.keepAliveTimeout = 65_000;
   return server;
 }
