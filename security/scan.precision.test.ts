@@ -198,4 +198,20 @@ describe('scan precision against a tiny local API', () => {
     );
     expect(run.stdout).toMatch(/FAIL: 1 probe\(s\) ended in error/);
   });
+
+  it('a booking request whose connection breaks is not resent; the scan reports the possible leftover as an error', async () => {
+    platform = await startTinyPlatform({ resetAfterFirstBooking: true });
+    const result = await runScan(planScan(targetFor(platform.url), { only: ['authz'] }));
+    const authz = result.probes[0]!;
+    expect(platform.requests.filter((r) => r === 'POST /api/v1/bookings')).toHaveLength(1);
+    expect(authz.status).toBe('error');
+    expect(authz.notes[0]).toMatch(
+      /^error: the connection broke during POST \/bookings: a test booking may exist for \w+ on \d{4}-\d\d-\d\d at \d\d:00 that the scan cannot cancel \(no id\); check and cancel it by hand$/,
+    );
+    expect(result.transientErrors).toEqual([
+      expect.stringMatching(
+        /^POST \/api\/v1\/bookings: ECONNRESET \(not resent: it must not be made twice\)$/,
+      ),
+    ]);
+  });
 });

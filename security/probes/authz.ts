@@ -21,7 +21,7 @@ import {
 import { redact } from '../../src/redact.js';
 import { formatEvidence, truncate } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
-import type { ProbeResponse } from '../http.js';
+import { isTransientSocketError, type ProbeResponse } from '../http.js';
 import { isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
 import type { RouteSpec } from '../routes.js';
 
@@ -280,24 +280,41 @@ async function createBooking(
   token: string,
   slots: Slot[],
   extra: Record<string, unknown>,
+  out: Outcome,
 ): Promise<{ created?: CreatedBooking; failure: string }> {
   const profile = context.target.platform;
   const route = profile.routes.createBooking;
+  const unknownOutcome = (slot: Slot, what: string) => {
+    out.errors.push(
+      `${what}: a test booking may exist for ${slot.instructorId} on ${slot.date} at ${slot.startTime} that the scan cannot cancel (no id); check and cancel it by hand`,
+    );
+    return { failure: what };
+  };
   let failure = 'no slot to book';
   for (const slot of slots.slice(0, 3)) {
-    const response = await context.http.send({
-      method: route.method,
-      path: route.path,
-      token,
-      json: { ...buildBookingBody(profile, slot), ...extra },
-      retry: false,
-    });
+    let response: ProbeResponse;
+    try {
+      response = await context.http.send({
+        method: route.method,
+        path: route.path,
+        token,
+        json: { ...buildBookingBody(profile, slot), ...extra },
+        retry: false,
+      });
+    } catch (error) {
+      // never resent: the server may have booked before the connection broke
+      if (!isTransientSocketError(error)) throw error;
+      return unknownOutcome(slot, `the connection broke during ${route.method} ${route.path}`);
+    }
+    if (response.status === 0) return unknownOutcome(slot, `${route.method} ${route.path} timed out`);
     if (is2xx(response)) {
       const body = safeJson(response);
       const id = readPath(body, profile.booking.idField);
       if (typeof id === 'string' && id !== '') return { created: { id, slot, body, response }, failure: '' };
-      failure = `${route.method} ${route.path} answered HTTP ${response.status} without ${profile.booking.idField}`;
-      break;
+      return unknownOutcome(
+        slot,
+        `${route.method} ${route.path} answered HTTP ${response.status} without ${profile.booking.idField}`,
+      );
     }
     failure = `${route.method} ${route.path} answered HTTP ${response.status}${response.text ? `: ${redact(truncate(response.text.replace(/\s+/g, ' '), 160))}` : ''}`;
     if (response.status !== profile.booking.conflictStatus) break;
@@ -369,7 +386,7 @@ async function checkBookings(context: ProbeContext, out: Outcome): Promise<Findi
   const prefix = getApiPrefix(context);
   const getRoute = profile.routes.getBooking;
   const cancelRoute = profile.routes.cancelBooking;
-  const made = await createBooking(context, ownerToken, slots, {});
+  const made = await createBooking(context, ownerToken, slots, {}, out);
   if (!made.created) {
     out.notRun.push(
       { check: 'BOLA', reason: `could not create a booking for studentA: ${made.failure}` },
@@ -433,7 +450,13 @@ async function checkBookings(context: ProbeContext, out: Outcome): Promise<Findi
 
   // the first booking is cancelled: its slot may be reused
   const forgedStatus = profile.booking.activeStatuses.at(-1) ?? 'CONFIRMED';
-  const forged = await createBooking(context, ownerToken, slots, { status: forgedStatus, hourly_rate: 1 });
+  const forged = await createBooking(
+    context,
+    ownerToken,
+    slots,
+    { status: forgedStatus, hourly_rate: 1 },
+    out,
+  );
   if (!forged.created) {
     out.notes.push(`booking mass assignment: a booking with extra fields was refused (${forged.failure})`);
     return findings;

@@ -17,6 +17,8 @@ export interface TinyPlatformOptions {
   discovery?: boolean;
   /** The cancel route answers 200 but leaves the booking as it was. */
   brokenCancel?: boolean;
+  /** The first booking is created, then its connection is reset instead of answered. */
+  resetAfterFirstBooking?: boolean;
 }
 
 export interface TinyPlatform extends LocalServer {
@@ -96,6 +98,7 @@ export async function startTinyPlatform(options: TinyPlatformOptions = {}): Prom
       if (!body.instructor_id) return send(422, { detail: 'missing fields' });
       const id = `01J0000000000000000000BK${String(++next).padStart(2, '0')}`;
       bookings.set(id, { owner: user, status: 'PENDING' });
+      if (options.resetAfterFirstBooking && bookings.size === 1) return req.socket.resetAndDestroy();
       return send(201, { id, status: 'PENDING' });
     }
     const booking = /^\/api\/v1\/bookings\/(\w+)(\/cancel)?$/.exec(path);
