@@ -24,8 +24,18 @@ interface LaunchJson {
 const allSteps = ['search-check', 'load', 'scan', 'backup', 'monitoring'];
 
 describe('preflight launch (real sandbox, built CLI)', () => {
-  it('starts the sandbox, passes every launch check on the hardened twin and leaves nothing running', async () => {
+  const homes: string[] = [];
+  const createHome = () => {
     const home = mkdtempSync(join(tmpdir(), 'preflight-launch-'));
+    homes.push(home);
+    return home;
+  };
+  afterAll(() => {
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('starts the sandbox, passes every launch check on the hardened twin and leaves nothing running', async () => {
+    const home = createHome();
     const { code, stdout, stderr } = await runCli(['launch', '--json'], {
       env: { PREFLIGHT_HOME: home },
       timeoutMs: 240_000,
@@ -48,7 +58,7 @@ describe('preflight launch (real sandbox, built CLI)', () => {
   }, 300_000);
 
   it('fails (exit 1) and names the broken checks on a weakened twin', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'preflight-launch-'));
+    const home = createHome();
     const { code, stdout } = await runCli(
       ['launch', '--weaken', 'nls-category-match,double-booking', '--only', 'search-check,load', '--json'],
       { env: { PREFLIGHT_HOME: home }, timeoutMs: 240_000 },
@@ -74,7 +84,7 @@ describe('preflight launch (real sandbox, built CLI)', () => {
   });
 
   it('rejects an unknown step in --allow-skip with exit 2 before starting anything', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'preflight-launch-'));
+    const home = createHome();
     const { code, stderr } = await runCli(['launch', '--skip', 'backup', '--allow-skip', 'backups'], {
       env: { PREFLIGHT_HOME: home },
     });
@@ -84,7 +94,7 @@ describe('preflight launch (real sandbox, built CLI)', () => {
   });
 
   it('rejects an unknown step with exit 2 before starting anything', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'preflight-launch-'));
+    const home = createHome();
     const { code, stderr } = await runCli(['launch', '--only', 'warp-drive'], {
       env: { PREFLIGHT_HOME: home },
     });
