@@ -1,10 +1,15 @@
-// Acceptance of rate-limit-conformance on the sandbox's real limits and 60 s windows, with the resource sampler
-// running: it passes on the hardened sandbox within a few minutes, and fails on `no-rate-limit` and on
-// `rate-limit-ip-spoof`, naming what broke.
+// Acceptance of rate-limit-conformance on the platform's real limits and 60 s windows, with the resource sampler
+// running: it passes on the hardened sandbox within a few minutes, fails on `no-rate-limit` and on
+// `rate-limit-ip-spoof` naming what broke, and on the spec-only platform (whose metrics route counts against the
+// global limit, as the spec says) only the documented client-IP spoofing fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import { type ResolvedTarget, resolveTarget } from '../../src/target.js';
 import { repoRoot } from '../../test/helpers/cli.js';
+import { type SpecPlatform, startSpecPlatform } from '../../test/spec-platform/index.js';
 import { type LaunchSandbox, startLaunchSandbox } from './fixtures/sandbox.js';
 import { type LaunchRunResult, runLaunchScenario } from './run.js';
+import { startTargetSampler } from './sampler.js';
 
 /** The platform's limits (shared/platform.md): 150/min per IP, login 20/min per IP and 5/min per email, bookings 20/min per user. */
 const specRateLimits = {
@@ -95,5 +100,67 @@ describe('rate-limit-conformance against weakened sandboxes', () => {
     } finally {
       await sandbox.stop();
     }
+  }, 400_000);
+});
+
+describe('rate-limit-conformance against the spec-only platform (test/spec-platform)', () => {
+  let platform: SpecPlatform;
+  let target: ResolvedTarget;
+  beforeAll(async () => {
+    platform = await startSpecPlatform();
+    const config = validateConfig({
+      targets: {
+        spec: {
+          baseUrl: platform.baseUrl,
+          origin: platform.frontendOrigin,
+          accounts: {
+            studentA: { email: platform.accounts.students[0]?.email, passwordEnv: 'SPEC_STUDENT_PASSWORD' },
+            studentB: { email: platform.accounts.students[1]?.email, passwordEnv: 'SPEC_STUDENT_PASSWORD' },
+          },
+          rateLimitBypass: { header: platform.bypassHeader, tokenEnv: 'SPEC_BYPASS_TOKEN' },
+        },
+      },
+    });
+    target = resolveTarget(config, 'spec', {
+      env: {
+        SPEC_STUDENT_PASSWORD: platform.accounts.students[0]?.password,
+        SPEC_BYPASS_TOKEN: platform.bypassToken,
+      },
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('only the documented client-IP spoofing fails, while a sampler polls the (rate-limited) metrics route every second', async () => {
+    // the target's sampler, polling the metrics route with the bypass header all along the run
+    const sampler = startTargetSampler(target, { intervalMs: 1000 });
+    const started = Date.now();
+    let result: LaunchRunResult;
+    try {
+      result = await runLaunchScenario({
+        scenario: 'rate-limit-conformance',
+        cwd: repoRoot,
+        engine: 'native',
+        target,
+        resultsDir: false,
+        sampleIntervalMs: 0,
+      });
+    } finally {
+      const samples = await sampler.stop();
+      expect(samples.length).toBeGreaterThan(30);
+      expect(samples.filter((s) => s.errors.length > 0)).toEqual([]);
+    }
+    console.log(
+      `rate-limit-conformance on the spec platform took ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+    expect(failedChecks(result).sort()).toEqual([
+      'global: spoofed IPs do not raise the allowance',
+      'login_ip: spoofed IPs do not raise the allowance',
+    ]);
+    const checks = checkNames(result);
+    for (const limit of ['global', 'login_ip', 'login_email', 'bookings'])
+      for (const property of ['allowance', 'holds under concurrency', 'retry-after honoured'])
+        expect(checks).toContain(`${limit}: ${property}`);
   }, 400_000);
 });
