@@ -105,16 +105,17 @@ describe('preflight launch (real sandbox, built CLI)', () => {
 });
 
 describe('preflight launch against a running sandbox: errors, skips and not-run steps', () => {
-  const home = mkdtempSync(join(tmpdir(), 'preflight-launch-running-'));
+  let home: string;
   let sandbox: SandboxHandle | undefined;
   beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'preflight-launch-running-'));
     sandbox = await startSandbox({ dir: join(home, 'sandbox') });
   }, 180_000);
   afterAll(async () => {
     try {
       await sandbox?.stop();
     } finally {
-      rmSync(home, { recursive: true, force: true });
+      if (home) rmSync(home, { recursive: true, force: true });
     }
   });
   const launch = (args: string[], env: NodeJS.ProcessEnv = {}) =>
