@@ -91,6 +91,7 @@ async function dumpToStorage(
   // a storage that cannot take a tiny object (credentials, bucket, read-only directory) fails before any dump
   await probeStorage(options.storage, options.target);
   const snapshot = await exportSnapshot(options.adminUrl);
+  let uploadFailed = false;
   try {
     const pgDumpVersion = await assertDumpVersion(pgDump, snapshot.serverVersionNum, options.env);
     log(
@@ -150,6 +151,8 @@ async function dumpToStorage(
     };
     uploaded.catch(stopDump);
     figured.catch(stopDump);
+    // a failed upload ends the run now: the counts still running in the snapshot are cancelled, not awaited
+    uploaded.catch(() => settleWithin(snapshot.cancelRunningQuery(), 5_000));
     const [dumpOutcome, uploadOutcome, figuresOutcome] = await Promise.allSettled([
       dumped,
       uploaded,
@@ -166,7 +169,10 @@ async function dumpToStorage(
         },
       );
     }
-    if (uploadOutcome.status === 'rejected') throw uploadOutcome.reason;
+    if (uploadOutcome.status === 'rejected') {
+      uploadFailed = true;
+      throw uploadOutcome.reason;
+    }
     if (figuresOutcome.status === 'rejected' || dumpOutcome.status === 'rejected') {
       const reason = figuresOutcome.status === 'rejected' ? figuresOutcome.reason : stoppedBecause;
       if (reason instanceof PreflightError) throw reason;
@@ -231,8 +237,8 @@ async function dumpToStorage(
     return { id, manifest };
   } catch (error) {
     await snapshot.close().catch(() => undefined);
-    // best effort: an unreachable store keeps the partial object, which prune removes once it is a day old
-    await settleWithin(options.storage.deleteKeys([dumpKey]), 2000);
+    // an upload that failed stored nothing; otherwise best effort, bounded (prune removes leftovers a day old)
+    if (!uploadFailed) await settleWithin(options.storage.deleteKeys([dumpKey]), 10_000);
     throw error;
   }
 }

@@ -14,6 +14,8 @@ export interface ExportedSnapshot {
   timeline: number | null;
   /** Ends the transaction (after pg_dump finished) and closes the connection. */
   close(): Promise<void>;
+  /** Cancels the query running in the snapshot (the counts after the upload failed), from a second connection. */
+  cancelRunningQuery(): Promise<void>;
 }
 
 export async function connectAdmin(url: string, applicationName = 'preflight-backup'): Promise<pg.Client> {
@@ -70,8 +72,14 @@ export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
     // the count and checksum scans run on this one backend, beside pg_dump: no parallel workers taking the
     // server's other cores from pg_dump (and from the live database)
     await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
-    const { rows } = await client.query<{ snapshot: string; database: string; version: string; num: string }>(
-      `SELECT pg_export_snapshot() AS snapshot, current_database() AS database,
+    const { rows } = await client.query<{
+      snapshot: string;
+      database: string;
+      version: string;
+      num: string;
+      pid: number;
+    }>(
+      `SELECT pg_export_snapshot() AS snapshot, current_database() AS database, pg_backend_pid() AS pid,
               current_setting('server_version') AS version, current_setting('server_version_num') AS num`,
     );
     const info = rows[0];
@@ -95,6 +103,16 @@ export async function exportSnapshot(url: string): Promise<ExportedSnapshot> {
           await client.query('COMMIT');
         } finally {
           await client.end().catch(() => undefined);
+        }
+      },
+      async cancelRunningQuery() {
+        const other = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+        other.on('error', () => undefined);
+        try {
+          await other.connect();
+          await other.query('SELECT pg_cancel_backend($1)', [info.pid]);
+        } finally {
+          await other.end().catch(() => undefined);
         }
       },
     };

@@ -13,7 +13,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { PreflightError } from '../../src/errors.js';
 import { redact } from '../../src/redact.js';
-import { isTransientError, type RetryPolicy, settleWithin } from '../retry.js';
+import { isTransientError, type RetryPolicy } from '../retry.js';
 import type { BackupStorage, PutStreamOptions, StoredObject } from './types.js';
 
 export interface S3StorageOptions {
@@ -61,21 +61,39 @@ function toStorageError(error: unknown, action: string, where: string): Prefligh
 
 const STORAGE_DEADLINE = 'StorageDeadlineExceeded';
 
-type Next = (args: { request?: unknown }) => Promise<unknown>;
+type Next = (args: { request?: unknown; input?: unknown }) => Promise<unknown>;
 type Middleware = (next: Next, context: { commandName?: string }) => Next;
 
-/** Rejects when `work` has not settled within `ms` (the work itself is aborted by the caller or dies with the client). */
-function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/** When the storage last failed without answering anything since (undefined while it answers). */
+interface FailureClock {
+  failingSince: number | undefined;
+}
+
+/**
+ * Rejects when `work` has not settled within `ms` of its start, or within `ms` of the moment the storage began
+ * failing (so a request that started during an outage does not extend it). The work itself is aborted by the
+ * caller or dies with the client.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number, what: string, clock: FailureClock): Promise<T> {
+  const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`${what}: no success within ${ms / 1000} s (backups.storageTimeout)`);
-      error.name = STORAGE_DEADLINE;
-      reject(error);
-    }, ms);
+    timer = setInterval(
+      () => {
+        const now = Date.now();
+        const since = Math.min(started, clock.failingSince ?? started);
+        if (now - since < ms) return;
+        const error = new Error(`${what}: no success within ${ms / 1000} s (backups.storageTimeout)`);
+        error.name = STORAGE_DEADLINE;
+        reject(error);
+      },
+      Math.min(250, ms),
+    );
+    // a pending request keeps the process alive on its own; the timer must not hold it after a failure
+    timer.unref();
   });
   work.catch(() => undefined);
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([work, deadline]).finally(() => clearInterval(timer));
 }
 
 export function createS3Storage(options: S3StorageOptions): BackupStorage {
@@ -93,14 +111,38 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
   });
   // a total deadline per request, retries included (a multipart part is one request)
   const deadline: Middleware = (next, context) => (args) =>
-    withDeadline(next(args), options.timeoutMs, `S3 ${String(context.commandName ?? 'request')}`);
+    withDeadline(
+      next(args),
+      options.timeoutMs,
+      `S3 ${String(context.commandName ?? 'request')}`,
+      clock,
+    ).catch((error: Error) => {
+      // a multipart upload fails as soon as one of its requests ran out of time (see putStream)
+      const key = (args as { input?: { Key?: string } }).input?.Key;
+      if (error.name === STORAGE_DEADLINE && key)
+        for (const listener of deadlineListeners) listener(key, error);
+      throw error;
+    });
+  const clock: FailureClock = { failingSince: undefined };
+  const deadlineListeners = new Set<(key: string, error: Error) => void>();
   client.middlewareStack.add(deadline as never, { step: 'initialize', name: 'preflightDeadline' });
   // reports each retry the SDK makes (its amz-sdk-request header counts the attempts)
   const reportRetry: Middleware = (next) => (args) => {
     const header = (args.request as { headers?: Record<string, string> }).headers?.['amz-sdk-request'];
     const attempt = Number(/attempt=(\d+)/.exec(header ?? '')?.[1] ?? 1);
     if (attempt > 1) options.onRetry?.(undefined, attempt - 1, 0);
-    return next(args);
+    // every attempt's outcome: an answer stops the failure clock, a failure without one starts it
+    return next(args).then(
+      (result) => {
+        clock.failingSince = undefined;
+        return result;
+      },
+      (error: { $metadata?: { httpStatusCode?: number } }) => {
+        if (error?.$metadata?.httpStatusCode === undefined) clock.failingSince ??= Date.now();
+        else clock.failingSince = undefined;
+        throw error;
+      },
+    );
   };
   client.middlewareStack.addRelativeTo(reportRetry as never, {
     relation: 'after',
@@ -139,16 +181,28 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
         sourceError = error;
         abort();
       });
+      // lib-storage waits for its other parts and its own abort before done() rejects: a part out of time ends it now
+      let onDeadline: ((key: string, error: Error) => void) | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        onDeadline = (requestKey, error) => {
+          if (requestKey === fullKey(key)) reject(error);
+        };
+        deadlineListeners.add(onDeadline);
+      });
+      const done = upload.done();
+      done.catch(() => undefined);
       try {
-        await upload.done();
+        await Promise.race([done, timedOut]);
         if (sourceError) throw sourceError;
       } catch (error) {
         // the source may fail in turn once the upload gave up: report whichever failed first
         const sourceFailedFirst = sourceError;
-        await settleWithin(upload.abort(), 2000);
+        // in the background: lib-storage aborts the multipart upload itself (a lifecycle rule removes what it cannot)
+        abort();
         if (sourceFailedFirst) throw sourceFailedFirst;
         throw toStorageError(error, 'upload to', where(key));
       } finally {
+        if (onDeadline) deadlineListeners.delete(onDeadline);
         putOptions.signal?.removeEventListener('abort', abort);
       }
     },
