@@ -20,6 +20,7 @@ import {
 export const BOOKING_LOCK_SQL = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 export const getBookingLockKey = (instructorId: string, date: string) => `booking:${instructorId}:${date}`;
 
+const WEAK_RACE_GAP_MS = 50;
 const LOCATION_TYPES = ['student_location', 'instructor_location', 'online'];
 const BOOKING_COLUMNS =
   'id, instructor_id, student_id, instructor_service_id, booking_date::text, start_time::text, end_time::text, status';
@@ -143,6 +144,8 @@ export async function handleCreateBooking(ctx: RequestContext, app: AppContext):
     }
     const problem = await findSlotProblem(client, request);
     if (problem === 'conflict') throw conflictProblem();
+    // without the lock, a short gap between check and insert lets concurrent requests show the race reliably
+    if (app.settings.weakDoubleBooking) await new Promise((resolve) => setTimeout(resolve, WEAK_RACE_GAP_MS));
     if (problem)
       throw new HttpProblem(
         422,
