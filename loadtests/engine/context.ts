@@ -60,6 +60,11 @@ export interface EngineContext {
   aborted: AbortInfo | undefined;
   /** Resolves when the test is aborted (so sleeps and waits end early). */
   abortSignal: AbortSignal;
+  /**
+   * Calls `listener` once when the test is aborted; returns what unsubscribes it. Every VU's sleep and wait
+   * registers here, so the signal itself carries one listener however many VUs run (no MaxListeners warning).
+   */
+  onAbort(listener: () => void): () => void;
   reportIterationError(error: unknown, vuId: number): void;
   testStartMs: number;
   /** Epoch ms of test start. */

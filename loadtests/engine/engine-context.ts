@@ -33,6 +33,16 @@ export function createEngine(init: EngineInit): NativeEngine {
   for (const key of init.thresholdKeys) registry.addSelector(key);
   const metrics = getBuiltinMetrics(registry);
   const controller = new AbortController();
+  const abortListeners = new Set<() => void>();
+  controller.signal.addEventListener(
+    'abort',
+    () => {
+      const listeners = [...abortListeners];
+      abortListeners.clear();
+      for (const listener of listeners) listener();
+    },
+    { once: true },
+  );
   const epoch = init.testStartEpochMs ?? Date.now();
   const start = now() - (Date.now() - epoch);
   const maxLogged = init.maxLoggedErrors ?? 10;
@@ -51,6 +61,10 @@ export function createEngine(init: EngineInit): NativeEngine {
       if (engine.aborted) return;
       engine.aborted = info;
       controller.abort();
+    },
+    onAbort(listener: () => void) {
+      abortListeners.add(listener);
+      return () => abortListeners.delete(listener);
     },
     iterationErrors: 0,
     iterationErrorTally: new IterationErrorTally(),

@@ -11,12 +11,12 @@ function waitUntil(engine: EngineContext, deadline: number): Promise<void> {
     const delay = deadline - now();
     if (delay <= 0 || engine.aborted) return resolve();
     const timer = setTimeout(done, delay);
+    const unsubscribe = engine.onAbort(done);
     function done() {
       clearTimeout(timer);
-      engine.abortSignal.removeEventListener('abort', done);
+      unsubscribe();
       resolve();
     }
-    engine.abortSignal.addEventListener('abort', done, { once: true });
   });
 }
 
@@ -27,18 +27,17 @@ async function raceDeadline(
   deadline: number,
 ): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  let unsubscribe: (() => void) | undefined;
   const timeout = new Promise<void>((resolve) => {
     if (deadline <= now() || engine.aborted) return resolve();
     timer = setTimeout(resolve, deadline - now());
-    onAbort = () => resolve();
-    engine.abortSignal.addEventListener('abort', onAbort, { once: true });
+    unsubscribe = engine.onAbort(resolve);
   });
   try {
     await Promise.race([promise, timeout]);
   } finally {
     if (timer) clearTimeout(timer);
-    if (onAbort) engine.abortSignal.removeEventListener('abort', onAbort);
+    unsubscribe?.();
   }
 }
 

@@ -77,13 +77,13 @@ function sleepFor(engine: EngineContext, vu: VuState, seconds: number): Promise<
     if (engine.aborted || vu.hardStopped) return done();
     const signal = vu.abortController.signal;
     const timer = setTimeout(finish, Math.max(0, Number(seconds) * 1000));
+    const unsubscribe = engine.onAbort(finish);
     function finish() {
       clearTimeout(timer);
-      engine.abortSignal.removeEventListener('abort', finish);
+      unsubscribe();
       signal.removeEventListener('abort', finish);
       done();
     }
-    engine.abortSignal.addEventListener('abort', finish, { once: true });
     signal.addEventListener('abort', finish, { once: true });
   });
 }

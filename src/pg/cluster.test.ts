@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ describe('throwaway PostgreSQL cluster (real server)', () => {
       await cluster.destroy();
     }
     expect(existsSync(join(dir, 'data'))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('reports a port in use', async () => {
@@ -39,18 +40,23 @@ describe('throwaway PostgreSQL cluster (real server)', () => {
       );
     } finally {
       blocker.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('names the install hint when no binaries are found', () => {
     const empty = mkdtempSync(join(tmpdir(), 'preflight-nobin-'));
-    mkdirSync(join(empty, 'bin'));
-    expect(() => findPgBinaries(join(empty, 'bin'))).toThrow(/PostgreSQL server binaries .* not found/);
     try {
-      findPgBinaries(join(empty, 'bin'));
-    } catch (error) {
-      expect((error as { code: string; hint: string }).code).toBe('E_TOOL_MISSING');
-      expect((error as { hint: string }).hint).toContain('apt-get install postgresql');
+      mkdirSync(join(empty, 'bin'));
+      expect(() => findPgBinaries(join(empty, 'bin'))).toThrow(/PostgreSQL server binaries .* not found/);
+      try {
+        findPgBinaries(join(empty, 'bin'));
+      } catch (error) {
+        expect((error as { code: string; hint: string }).code).toBe('E_TOOL_MISSING');
+        expect((error as { hint: string }).hint).toContain('apt-get install postgresql');
+      }
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
     }
   });
 });
