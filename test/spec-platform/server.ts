@@ -98,8 +98,8 @@ const hostOf = (value: string | undefined): string | undefined => {
   }
 };
 
-/** CORS for the configured origins; answers a preflight itself and returns true then. */
-function applyCors(ctx: RequestContext, app: AppContext): boolean {
+/** CORS headers for the configured origins (never `*`); returns whether the request's origin is allowed. */
+function setCorsHeaders(ctx: RequestContext, app: AppContext): boolean {
   const origin = ctx.req.headers.origin;
   ctx.res.setHeader('Vary', 'Origin');
   const allowed = origin !== undefined && app.settings.corsOrigins.includes(origin);
@@ -107,6 +107,12 @@ function applyCors(ctx: RequestContext, app: AppContext): boolean {
     ctx.res.setHeader('Access-Control-Allow-Origin', origin);
     ctx.res.setHeader('Access-Control-Allow-Credentials', 'true');
   }
+  return allowed;
+}
+
+/** Answers a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method); returns true then. */
+function answerPreflight(ctx: RequestContext, allowed: boolean): boolean {
+  const { origin } = ctx.req.headers;
   const requestedMethod = ctx.req.headers['access-control-request-method'];
   if (ctx.method !== 'OPTIONS' || origin === undefined || requestedMethod === undefined) return false;
   if (!allowed) {
@@ -191,8 +197,9 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, app: App
   if (app.settings.environment === 'production')
     for (const [name, value] of Object.entries(PRODUCTION_HEADERS)) res.setHeader(name, value);
   try {
-    if (applyCors(ctx, app)) return;
+    const corsAllowed = setCorsHeaders(ctx, app);
     if (!applyGlobalLimit(ctx, app)) return;
+    if (answerPreflight(ctx, corsAllowed)) return;
     checkCsrf(ctx, app);
     if (matches.length === 0) throw new HttpProblem(404, 'NOT_FOUND', 'Not Found');
     if (!chosen) {

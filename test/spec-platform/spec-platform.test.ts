@@ -585,7 +585,10 @@ describe('spec platform: global limit, CORS', () => {
         method: 'OPTIONS',
         headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' },
       });
-    expect((await preflight(platform.frontendOrigin)).status).toBe(200);
+    const answered = await preflight(platform.frontendOrigin);
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('access-control-allow-origin')).toBe(platform.frontendOrigin);
+    expect(answered.headers.get('x-ratelimit-limit')).toBe('150');
     expect((await preflight('https://preflight-probe.vercel.app')).status).toBe(400);
     expect(allowed.headers.get('strict-transport-security')).toBeNull();
   });
