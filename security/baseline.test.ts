@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,7 @@ describe('baseline', () => {
     const dir = mkdtempSync(join(tmpdir(), 'preflight-baseline-'));
     writeBaseline(join(dir, 'b.json'), next);
     expect(readBaseline(join(dir, 'b.json'))).toEqual(next);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('rejects entries without owner, reason or a valid date, naming the entry', () => {
@@ -70,6 +71,7 @@ describe('baseline', () => {
     );
     expect(() => readBaseline(path)).toThrow(/entries\[0\]\.owner must be a non-empty string/);
     expect(readBaseline(join(dir, 'missing.json')).entries).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('the committed security/baseline.json is valid', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -13,13 +13,17 @@ async function runCli(args: string[]) {
     err += d;
   });
   const cwd = mkdtempSync(join(tmpdir(), 'preflight-scan-usage-'));
-  const code = await main(args, {
-    cwd,
-    env: { ...process.env, PREFLIGHT_HOME: join(cwd, 'home') },
-    stdout,
-    stderr,
-  });
-  return { code, stderr: err };
+  try {
+    const code = await main(args, {
+      cwd,
+      env: { ...process.env, PREFLIGHT_HOME: join(cwd, 'home') },
+      stdout,
+      stderr,
+    });
+    return { code, stderr: err };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 }
 
 describe('preflight scan usage errors (exit 2, before any traffic)', () => {

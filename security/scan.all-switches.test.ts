@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -41,6 +41,7 @@ describe('all switches on: everything found in one scan, gating and baseline', (
   }, 180_000);
   afterAll(async () => {
     await sandbox?.close();
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
   it('finds every switch in one scan and exits 1 with --fail-on high', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -37,6 +37,7 @@ describe('preflight scan against the hardened sandbox', () => {
   }, 180_000);
   afterAll(async () => {
     await sandbox?.close();
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
   it('reports no finding of severity medium or above (zero false positives)', () => {
@@ -115,6 +116,7 @@ describe('preflight scan against the hardened sandbox', () => {
     const dir = mkdtempSync(join(tmpdir(), 'preflight-scan-dead-'));
     writeFileSync(join(dir, 'preflight.yaml'), `targets:\n  dead:\n    baseUrl: http://127.0.0.1:${port}\n`);
     const run = await runCli(['scan', '--target', 'dead'], { cwd: dir, env: { ...process.env } });
+    rmSync(dir, { recursive: true, force: true });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(
       /error\[E_TARGET_UNREACHABLE\]: Target "dead" did not answer at http:\/\/127\.0\.0\.1:\d+/,

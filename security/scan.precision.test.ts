@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -11,33 +11,40 @@ import { startTinyPlatform, type TinyPlatform } from './test/tiny-platform.js';
 import { parseXml, validateSarif } from './test/validate.js';
 
 let platform: TinyPlatform | undefined;
+const dirs: string[] = [];
 afterEach(async () => {
   await platform?.close();
   platform = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 const roles = ['studentA', 'studentB', 'instructor', 'admin'];
 const env = { ...process.env, PF_TINY_PASSWORD: 'pw' };
 
-function configFor(baseUrl: string) {
+function configFor(baseUrl: string, withAccounts = true) {
   return {
     targets: {
       tiny: {
         baseUrl,
         origin: 'https://app.example.com',
         accounts: Object.fromEntries(
-          roles.map((role) => [role, { email: `${role}@example.com`, passwordEnv: 'PF_TINY_PASSWORD' }]),
+          (withAccounts ? roles : []).map((role) => [
+            role,
+            { email: `${role}@example.com`, passwordEnv: 'PF_TINY_PASSWORD' },
+          ]),
         ),
       },
     },
   };
 }
-
-const targetFor = (baseUrl: string) =>
-  resolveTarget(validateConfig(configFor(baseUrl)), 'tiny', { env: { PF_TINY_PASSWORD: 'pw' } });
+const targetFor = (baseUrl: string, withAccounts = true) =>
+  resolveTarget(validateConfig(configFor(baseUrl, withAccounts)), 'tiny', {
+    env: { PF_TINY_PASSWORD: 'pw' },
+  });
 
 async function runCli(args: string[], baseUrl: string) {
   const cwd = mkdtempSync(join(tmpdir(), 'preflight-scan-precision-'));
+  dirs.push(cwd);
   writeFileSync(join(cwd, 'preflight.yaml'), JSON.stringify(configFor(baseUrl)));
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -213,5 +220,21 @@ describe('scan precision against a tiny local API', () => {
         /^POST \/api\/v1\/bookings: ECONNRESET \(not resent: it must not be made twice\)$/,
       ),
     ]);
+  });
+
+  it('login and me routes that do not exist give not-run entries, not AUTHN-NO-LOGIN-THROTTLE or CORS findings', async () => {
+    platform = await startTinyPlatform({
+      methodNotAllowed: ['POST /api/v1/auth/login', 'GET /api/v1/auth/me'],
+    });
+    // no accounts: the session never logs in, so only the probes' own login attempts meet the 405
+    const result = await runScan(planScan(targetFor(platform.url, false), { only: ['cors', 'authn'] }));
+    expect(result.findings.map((f) => f.ruleId)).toEqual([]);
+    const notRun = result.probes.flatMap((p) => p.notRun.map((n) => `${p.name}: ${n.check}: ${n.reason}`));
+    expect(notRun).toEqual(
+      expect.arrayContaining([
+        'cors: CORS: GET /auth/me answered HTTP 405 to every Origin: the route does not exist there (set platform.routes.me)',
+        'authn: login throttling: POST /auth/login answered HTTP 405: the route does not exist there (set platform.routes.login)',
+      ]),
+    );
   });
 });

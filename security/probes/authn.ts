@@ -4,7 +4,7 @@ import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import { mapLimit, type ProbeResponse } from '../http.js';
 import { decodeJwt, signHs256 } from '../jwt-tokens.js';
-import type { NotRun, Probe, ProbeContext } from '../probe.js';
+import { isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
 import { fillPath, isSecured } from '../routes.js';
 import { sendAttempts } from './attempts.js';
 
@@ -20,7 +20,7 @@ export const authnProbe: Probe = {
     const notRun: NotRun[] = [];
     findings.push(...(await checkSecuredRoutes(context, notRun)));
     findings.push(...(await checkUserEnumeration(context, notRun)));
-    findings.push(...(await checkLoginThrottle(context, notes)));
+    findings.push(...(await checkLoginThrottle(context, notes, notRun)));
     return { findings, notes, notRun };
   },
 };
@@ -94,14 +94,14 @@ async function checkUserEnumeration(context: ProbeContext, notRun: NotRun[]): Pr
     const wrongPassword = `preflight-wrong-${randomBytes(6).toString('hex')}`;
     known.push(
       await context.http.send({
-        method: 'POST',
+        method: context.target.platform.routes.login.method,
         path: loginPath,
         form: { [usernameField]: account.email, [passwordField]: wrongPassword },
       }),
     );
     unknown.push(
       await context.http.send({
-        method: 'POST',
+        method: context.target.platform.routes.login.method,
         path: loginPath,
         form: { [usernameField]: unknownEmail, [passwordField]: wrongPassword },
       }),
@@ -116,7 +116,7 @@ async function checkUserEnumeration(context: ProbeContext, notRun: NotRun[]): Pr
   ) {
     findings.push(
       createFinding('AUTHN-USER-ENUMERATION', {
-        method: 'POST',
+        method: context.target.platform.routes.login.method,
         path: knownFirst.path,
         key: 'response',
         detail: `Wrong password for an existing account gives HTTP ${knownFirst.status}, an unknown email HTTP ${unknownFirst.status}${knownFirst.status === unknownFirst.status ? ' with a different body' : ''}`,
@@ -135,7 +135,7 @@ async function checkUserEnumeration(context: ProbeContext, notRun: NotRun[]): Pr
   if (gap > 150 && fastestKnown > slowestUnknown * 1.5) {
     findings.push(
       createFinding('AUTHN-USER-ENUMERATION', {
-        method: 'POST',
+        method: context.target.platform.routes.login.method,
         path: knownFirst.path,
         key: 'timing',
         severity: 'low',
@@ -152,7 +152,11 @@ async function checkUserEnumeration(context: ProbeContext, notRun: NotRun[]): Pr
 }
 
 /** Wrong passwords for one made-up email, without the bypass header, until 429/lockout or the attempt budget runs out. */
-async function checkLoginThrottle(context: ProbeContext, notes: string[]): Promise<Finding[]> {
+async function checkLoginThrottle(
+  context: ProbeContext,
+  notes: string[],
+  notRun: NotRun[],
+): Promise<Finding[]> {
   const loginPath = context.target.auth.loginPath;
   const email = `preflight-bruteforce-${randomBytes(4).toString('hex')}@example.invalid`;
   const budget = context.settings.loginAttemptBudget;
@@ -160,7 +164,7 @@ async function checkLoginThrottle(context: ProbeContext, notes: string[]): Promi
     budget,
     (attempt) =>
       context.http.send({
-        method: 'POST',
+        method: context.target.platform.routes.login.method,
         path: loginPath,
         bypass: false,
         form: {
@@ -168,8 +172,19 @@ async function checkLoginThrottle(context: ProbeContext, notes: string[]): Promi
           [context.target.platform.auth.passwordField]: `preflight-wrong-${attempt}`,
         },
       }),
-    (response) => response.status === 429 || response.status === 423 || response.status === 428,
+    (response) =>
+      response.status === 429 ||
+      response.status === 423 ||
+      response.status === 428 ||
+      isMissingRoute(response),
   );
+  if (outcome.throttled && isMissingRoute(outcome.throttled.response)) {
+    notRun.push({
+      check: 'login throttling',
+      reason: `POST ${loginPath} answered HTTP ${outcome.throttled.response.status}: the route does not exist there (set platform.routes.login)`,
+    });
+    return [];
+  }
   if (outcome.throttled) {
     notes.push(
       `login throttled after ${outcome.throttled.attempt} attempts (HTTP ${outcome.throttled.response.status})`,
@@ -180,7 +195,7 @@ async function checkLoginThrottle(context: ProbeContext, notes: string[]): Promi
   if (!last) return [];
   return [
     createFinding('AUTHN-NO-LOGIN-THROTTLE', {
-      method: 'POST',
+      method: context.target.platform.routes.login.method,
       path: last.path,
       detail: `${budget} wrong passwords for one email within seconds, no 429/423/428 (documented: ${context.target.rateLimits.loginPerEmailPerMinute}/min per email, ${context.target.rateLimits.loginPerIpPerMinute}/min per IP)`,
       evidence: formatEvidence(last, {

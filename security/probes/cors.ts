@@ -2,7 +2,7 @@
 import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding, getFingerprint } from '../findings.js';
 import { mapLimit, type ProbeResponse } from '../http.js';
-import type { Probe } from '../probe.js';
+import { isMissingRoute, type Probe } from '../probe.js';
 
 export type VariantKind = 'arbitrary' | 'null' | 'lookalike' | 'loose';
 
@@ -72,6 +72,17 @@ export const corsProbe: Probe = {
     const responses = await mapLimit(variants, context.http.concurrency, (variant) =>
       context.http.send({ method: 'GET', path, origin: variant.origin }),
     );
+    if (responses.length > 0 && responses.every(isMissingRoute))
+      return {
+        findings: [],
+        notes: [],
+        notRun: [
+          {
+            check: 'CORS',
+            reason: `GET ${path} answered HTTP ${responses[0]!.status} to every Origin: the route does not exist there (set platform.routes.me)`,
+          },
+        ],
+      };
     const findings = groupCorsFindings(
       variants.map((variant, index) => judgeCorsResponse(variant, responses[index]!)),
     );
