@@ -301,8 +301,16 @@ async function measureSequence(probe: Probe): Promise<boolean> {
       `${names.remainingHeader} ${remaining[0]} -> ${remaining.at(-1)} over ${remaining.length} answers with ${names.limitHeader} ${limit}`,
     );
   } else {
+    const shown = [
+      ...new Set(
+        answers.filter((a) => !a.refusedBy && a.limitHeader !== undefined).map((a) => a.limitHeader),
+      ),
+    ];
+    const carried = shown.length
+      ? `${names.limitHeader} ${shown.join('/')} (another bucket's)`
+      : 'no rate-limit headers';
     console.log(
-      `rate-limit ${probe.name} remaining decreases: not checked (allowed answers carry no ${names.limitHeader} ${limit}: the bucket shows its headers only on its 429)`,
+      `rate-limit ${probe.name} remaining decreases: not checked (allowed answers carry ${carried}, not this bucket's ${limit})`,
     );
   }
   return refusal?.refusedBy?.limit === probe.name;
@@ -421,6 +429,7 @@ export default async function () {
       bookingsCount = b ? createBookingsProbe(b.account, b.token) : bookingsBurst;
     } else recordUntestable('bookings', 'no test student could log in');
   }
+  // with a second identity the one-at-a-time count needs no fresh window: it runs in phase 1 beside the burst
   const countInPhaseOne = (burst: Probe | undefined, count: Probe | undefined) => burst !== count;
   // the per-email test fills the login-per-IP bucket in phase 1: the per-IP limit then starts in phase 2
   const loginIpPhase = emailBurst ? 2 : 1;
