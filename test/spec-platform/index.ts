@@ -3,17 +3,13 @@
  * node:http + pg over its own throwaway PostgreSQL cluster, sharing no code with src/sandbox.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { type Cluster, createCluster } from '../../src/pg/cluster.js';
 import type { AppContext, Environment, PlatformSettings, RateLimits } from './context.js';
+import { type Cleanup, createOwnDatabase, prepareDatabase } from './database.js';
 import { createMetrics } from './metrics.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
-import { applySchema, createReadonlyRole } from './schema.js';
-import { type Account, seedDatabase } from './seed.js';
+import type { Account } from './seed.js';
 import { createSpecServer } from './server.js';
 
 export { BOOKING_LOCK_SQL, getBookingLockKey } from './routes-bookings.js';
@@ -62,7 +58,6 @@ const DEFAULT_LIMITS: RateLimits = {
   checkAvailabilityPerUser: 30,
 };
 const POOL = { size: 8, maxOverflow: 8 };
-const DATABASE = 'instainstru';
 
 const createSecret = (bytes = 24) => randomBytes(bytes).toString('base64url');
 
@@ -74,6 +69,11 @@ function validateOptions(options: SpecPlatformOptions): void {
   if (options.environment !== undefined && !environments.includes(options.environment))
     throw new Error(
       `Expected \`environment\` to be one of ${environments.join(', ')}, got \`${options.environment}\``,
+    );
+  const origin = options.frontendOrigin;
+  if (origin !== undefined && (!URL.canParse(origin) || new URL(origin).origin !== origin))
+    throw new Error(
+      `Expected \`frontendOrigin\` to be an origin like http://localhost:3000, got \`${origin}\``,
     );
   for (const [name, value] of Object.entries(options.limits ?? {}))
     if (!Number.isInteger(value) || value < 1)
@@ -90,7 +90,7 @@ async function closeServer(server: ReturnType<typeof createSpecServer>): Promise
 /** Starts the spec platform on a free loopback port; stop() removes its cluster and temporary directory. */
 export async function startSpecPlatform(options: SpecPlatformOptions = {}): Promise<SpecPlatform> {
   validateOptions(options);
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: Cleanup[] = [];
   const runCleanups = async () => {
     const failures: unknown[] = [];
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -103,60 +103,16 @@ export async function startSpecPlatform(options: SpecPlatformOptions = {}): Prom
     if (failures.length > 0) throw new AggregateError(failures, 'stopping the spec platform failed');
   };
   try {
-    let databaseUrl = options.databaseUrl;
-    let readonlyDatabaseUrl: string | undefined;
-    let dir: string | undefined;
-    const passwords = {
+    const database = options.databaseUrl
+      ? { databaseUrl: options.databaseUrl }
+      : await createOwnDatabase(cleanups, createSecret);
+    const { databaseUrl, readonlyDatabaseUrl, dir } = database;
+    const accounts = await prepareDatabase(database, {
       student: createSecret(),
       instructor: createSecret(),
       admin: createSecret(),
       unused: createSecret(),
-    };
-    if (!databaseUrl) {
-      const tempDir = mkdtempSync(join(tmpdir(), 'spec-platform-'));
-      dir = tempDir;
-      cleanups.push(() => rmSync(tempDir, { recursive: true, force: true }));
-      const cluster: Cluster = await createCluster({
-        dataDir: join(tempDir, 'pgdata'),
-        password: createSecret(),
-      });
-      cleanups.push(() => cluster.destroy());
-      const admin = new pg.Client({ connectionString: cluster.url() });
-      await admin.connect();
-      const readonlyPassword = createSecret();
-      try {
-        await admin.query(`CREATE DATABASE ${DATABASE}`);
-      } finally {
-        await admin.end();
-      }
-      databaseUrl = cluster.url(DATABASE);
-      const owner = new pg.Client({ connectionString: databaseUrl });
-      await owner.connect();
-      try {
-        await applySchema(owner);
-        await createReadonlyRole(owner, 'platform_readonly', readonlyPassword);
-      } finally {
-        await owner.end();
-      }
-      readonlyDatabaseUrl = cluster.url(DATABASE, 'platform_readonly', readonlyPassword);
-    } else {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      try {
-        await applySchema(client);
-      } finally {
-        await client.end();
-      }
-    }
-    const seedClient = new pg.Client({ connectionString: databaseUrl });
-    await seedClient.connect();
-    let accounts: SpecPlatform['accounts'];
-    try {
-      accounts = await seedDatabase(seedClient, passwords);
-    } finally {
-      await seedClient.end();
-    }
-
+    });
     const pool = new pg.Pool({
       connectionString: databaseUrl,
       max: POOL.size + POOL.maxOverflow,

@@ -53,6 +53,10 @@ describe('spec platform options', () => {
       'Expected `rateLimitWindowMs` to be an integer >= 100, got `5`',
     );
     await expect(startSpecPlatform({ environment: 'staging' as 'preview' })).rejects.toThrow('`staging`');
+    await expect(startSpecPlatform({ frontendOrigin: 'http://localhost:3000/app' })).rejects.toThrow(
+      '`frontendOrigin`',
+    );
+    await expect(startSpecPlatform({ limits: { globalPerIp: 0 } })).rejects.toThrow('`limits.globalPerIp`');
   });
 });
 
