@@ -189,3 +189,17 @@ describe('backup run + verify on file storage', () => {
     },
   );
 });
+
+describe('a target used for backups alone', () => {
+  it('needs only its database settings: no baseUrl', async () => {
+    const { validateConfig } = await import('../src/config/load.js');
+    const { resolveTarget, resolveTargetDatabase } = await import('../src/target.js');
+    const config = validateConfig({
+      targets: { vault: { database: { adminUrlEnv: 'VAULT_ADMIN_URL' } } },
+    });
+    const env = { VAULT_ADMIN_URL: 'postgresql://postgres:secret@127.0.0.1:5432/postgres' };
+    expect(resolveTargetDatabase(config, 'vault', { env }).adminUrl).toBe(env.VAULT_ADMIN_URL);
+    // everything else still asks for it, by name
+    expect(() => resolveTarget(config, 'vault', { env })).toThrow(/Target "vault" has no baseUrl/);
+  });
+});

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Handler } from '../src/cli/define.js';
 import { ExitCode } from '../src/errors.js';
 import { formatBytes, formatDuration, formatTable } from '../src/output.js';
+import { resolveTargetDatabase } from '../src/target.js';
 import { readCatalog } from './catalog.js';
 import { type BackupArgs, openBackupContext, readAgeIdentity, requireAdminUrl } from './context.js';
 import { applyPrune, planPrune } from './prune.js';
@@ -15,11 +16,12 @@ const PROGRESS_STEP = 256 * 1024 * 1024;
 export const backupRunCommand: Handler<BackupArgs> = async (argv, context) => {
   const backup = openBackupContext(argv, context);
   try {
-    const target = context.resolveTarget(backup.targetName);
+    // only the database settings: a target used for backups alone needs no baseUrl
+    const database = resolveTargetDatabase(backup.config, backup.targetName, { env: context.env });
     let nextProgress = PROGRESS_STEP;
     const result = await runBackup({
       target: backup.targetName,
-      adminUrl: requireAdminUrl(target.database.adminUrl, backup.targetName),
+      adminUrl: requireAdminUrl(database.adminUrl, backup.targetName),
       storage: backup.storage,
       recipients: backup.config.backups.ageRecipients,
       compressLevel: backup.config.backups.compressLevel,

@@ -7,6 +7,7 @@ import { createProfileForTarget } from '../monitoring/profile.js';
 import { buildGrafanaRuleGroups } from '../monitoring/rules.js';
 import type { PreflightConfig } from '../src/config/schema.js';
 import { PreflightError } from '../src/errors.js';
+import { requireBaseUrl } from '../src/target.js';
 import { MonitoringStack } from './stack.js';
 
 export const defaultOutdir = 'cdktf.out';
@@ -47,7 +48,7 @@ export function synthMonitoringApp(config: PreflightConfig, options: SynthOption
     }
     const profile = createProfileForTarget(target, config);
     const datasourceUid = getDatasourceUid(name);
-    const apiBase = `${target.baseUrl.replace(/\/+$/, '')}${target.platform.apiPrefix}`;
+    const apiBase = `${requireBaseUrl(name, target)}${target.platform.apiPrefix}`;
     const { health, ready } = target.platform.routes;
     new MonitoringStack(app, name, {
       environment: target.environment,

@@ -37,7 +37,10 @@ const isScriptPath = (scenario: string) => /[/\\]|\.(ts|js|mjs)$/.test(scenario)
 function getConfiguredHosts(context: Context): string[] {
   try {
     const { config } = context.loadConfig();
-    return Object.values(config.targets).flatMap((t) => [new URL(t.baseUrl).hostname, ...t.allowedHosts]);
+    return Object.values(config.targets).flatMap((t) => [
+      ...(t.baseUrl ? [new URL(t.baseUrl).hostname] : []),
+      ...t.allowedHosts,
+    ]);
   } catch {
     return [];
   }

@@ -79,8 +79,33 @@ function readEnv(env: NodeJS.ProcessEnv, name: string | undefined): string | und
   return value;
 }
 
+/** A target's database URLs alone: what `backup` needs, so a backups-only target may leave out `baseUrl`. */
+export function resolveTargetDatabase(
+  config: PreflightConfig,
+  name?: string,
+  options: ResolveTargetOptions = {},
+): ResolvedTarget['database'] {
+  const env = options.env ?? process.env;
+  const configured = config.targets[name ?? config.defaultTarget];
+  if (!configured) return resolveTarget(config, name, options).database;
+  return {
+    readonlyUrl: readEnv(env, configured.database.readonlyUrlEnv),
+    adminUrl: readEnv(env, configured.database.adminUrlEnv),
+  };
+}
+
+/** The target's baseUrl without a trailing slash; E_CONFIG for a backups-only target that has none. */
+export function requireBaseUrl(name: string, t: Pick<TargetConfig, 'baseUrl'>): string {
+  if (!t.baseUrl) {
+    throw new PreflightError('E_CONFIG', `Target "${name}" has no baseUrl`, {
+      hint: `set targets.${name}.baseUrl (only \`preflight backup\` works without it)`,
+    });
+  }
+  return t.baseUrl.replace(/\/+$/, '');
+}
+
 function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): ResolvedTarget {
-  const baseUrl = t.baseUrl.replace(/\/+$/, '');
+  const baseUrl = requireBaseUrl(name, t);
   const accounts: Partial<Record<AccountRole, ResolvedAccount>> = {};
   for (const [role, account] of Object.entries(t.accounts) as Array<
     [AccountRole, TargetConfig['accounts'][AccountRole]]

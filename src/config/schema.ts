@@ -31,7 +31,12 @@ const account = object(
 
 export const targetSchema = object(
   {
-    baseUrl: url({ description: 'Base URL of the API, without /api/v1' }),
+    baseUrl: optional(
+      url({
+        description:
+          'Base URL of the API, without /api/v1 (every command but `backup` needs it; a backups-only target needs only `database`)',
+      }),
+    ),
     production: boolean({
       description: 'Marks a production target: load tests then need --i-understand-this-is-production',
       default: false,
