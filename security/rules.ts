@@ -43,7 +43,7 @@ const jwtVerify =
 
 export const rules = {
   'HDR-HSTS-MISSING': {
-    title: 'Strict-Transport-Security header missing',
+    title: 'Strict-Transport-Security missing or short on an https response',
     category: 'headers',
     severity: 'medium',
     owaspApi: API8,
@@ -366,7 +366,7 @@ export const rules = {
     remediation: `Authenticate every route through one dependency that verifies exp. ${jwtVerify}`,
   },
   'AUTHN-NO-LOGIN-THROTTLE': {
-    title: 'Login has no brute-force protection',
+    title: 'Login not throttled within the attempt budget',
     category: 'authn',
     severity: 'high',
     owaspApi: API2,
@@ -468,7 +468,7 @@ export const rules = {
       'Use bound parameters for every value that reaches SQL and validate inputs with Pydantic types.',
   },
   'RATE-LIMIT-WRITE-MISSING': {
-    title: 'Write route has no rate limit',
+    title: 'Write route not throttled within its documented limit',
     category: 'resource',
     severity: 'medium',
     owaspApi: API4,
@@ -491,7 +491,7 @@ export const rules = {
       'Derive the client IP from the socket or from the one header your edge sets (uvicorn `--proxy-headers --forwarded-allow-ips=<edge ranges>`), never from arbitrary client headers.',
   },
   'BODY-SIZE-UNLIMITED': {
-    title: 'Oversized request body accepted',
+    title: 'Oversized request body not refused with 413',
     category: 'resource',
     severity: 'medium',
     owaspApi: API4,
@@ -502,7 +502,7 @@ export const rules = {
       'Limit request bodies at the proxy (client_max_body_size) or in a Starlette middleware that checks Content-Length and streams with a cap, answering 413.',
   },
   'PAGE-SIZE-UNBOUNDED': {
-    title: 'Page size is not bounded',
+    title: 'Page size above the documented maximum accepted',
     category: 'resource',
     severity: 'medium',
     owaspApi: API4,

@@ -72,7 +72,7 @@ export async function checkBodyLimit(context: ProbeContext, notRun: NotRun[]): P
     createFinding('BODY-SIZE-UNLIMITED', {
       method: response.method,
       path: response.path,
-      detail: `${routeLabel(route)} read a 1.25 MiB JSON body and answered HTTP ${response.status} instead of 413`,
+      detail: `${routeLabel(route)} answered a 1.25 MiB JSON body with HTTP ${response.status}, not 413`,
       evidence: formatEvidence(
         {
           ...response,
