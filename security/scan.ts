@@ -55,9 +55,6 @@ export interface ScanResult {
   openapiUrl: string | undefined;
 }
 
-/** Default trusted frontends of the platform (platform.md); the target's own origin is always trusted. */
-export const platformOrigins = ['https://beta.instainstru.com', 'https://app.instainstru.com'];
-
 /** Checks --only, --budget and --concurrency before anything is contacted (usage errors exit 2). */
 export function validateScanOptions(options: ScanOptions): {
   only: string[];
@@ -95,7 +92,10 @@ export function planScan(target: ResolvedTarget, options: ScanOptions = {}): Sca
     maxTokenMinutes: 60,
     jwtPublicKeyPem: undefined,
     jwtSecret: undefined,
-    trustedOrigins: [...new Set([...(target.origin ? [target.origin] : []), ...platformOrigins])],
+    // the target's own origin and the platform's frontends (platform profile)
+    trustedOrigins: [
+      ...new Set([...(target.origin ? [target.origin] : []), ...target.platform.cors.trustedOrigins]),
+    ],
     loginAttemptBudget: target.rateLimits.loginPerIpPerMinute + 5,
     sleepSeconds: 1,
     readOnly: target.production,

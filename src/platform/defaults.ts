@@ -152,6 +152,10 @@ export const defaultPlatform = {
   },
   /** Search queries that find bookable services when discovering a slot (best match of each). */
   discoveryQueries: ['piano', 'guitar', 'math tutor', 'spanish', 'yoga', 'tennis'],
+  /** Browser origins of the platform's own frontends that CORS may trust (the target's `origin` is trusted too). */
+  cors: {
+    trustedOrigins: ['https://beta.instainstru.com', 'https://app.instainstru.com'],
+  },
 };
 
 export type PlatformProfile = typeof defaultPlatform;

@@ -18,6 +18,9 @@ const groupDescriptions: Record<string, string> = {
   database: 'SQL preflight runs against the platform database (read-only URL unless noted)',
   slot: 'An explicit bookable slot (instructor id, instructor_service id, YYYY-MM-DD date, HH:MM start); used when set, else discovered through search and availability',
   discoveryQueries: 'Search queries whose best matches are tried when discovering a bookable slot',
+  cors: 'Cross-origin settings of the platform',
+  'cors.trustedOrigins':
+    "Browser origins of the platform's own frontends that CORS may trust (the scan does not report them)",
 };
 
 const routeDescriptions: Record<string, string> = {
