@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main } from '../src/cli.js';
+import { makeTempDir } from '../test/helpers/temp-dir.js';
 import { writeScript } from './test/scripts.js';
 import { startTestServer, type TestServer } from './test/server.js';
 
@@ -26,7 +26,7 @@ async function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
         done();
       },
     });
-  const cwd = mkdtempSync(join(tmpdir(), 'preflight-load-cli-'));
+  const cwd = makeTempDir('preflight-load-cli-');
   const code = await main(args, {
     cwd,
     env: { ...env, PREFLIGHT_HOME: join(cwd, '.preflight') },

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { makeTempDir } from '../test/helpers/temp-dir.js';
 import type { Finding } from './findings.js';
 import { startTestSandbox, type TestSandbox } from './test/sandbox.js';
 import { expectedRule } from './test/switches.js';
@@ -21,7 +21,7 @@ describe('all switches on: everything found in one scan, gating and baseline', (
   let run: { code: number; stdout: string; stderr: string };
   beforeAll(async () => {
     sandbox = await startTestSandbox(Object.keys(expectedRule));
-    cwd = mkdtempSync(join(tmpdir(), 'preflight-scan-all-'));
+    cwd = makeTempDir('preflight-scan-all-');
     run = await runCli(
       [
         'scan',

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { getFreePort } from '../src/net.js';
+import { makeTempDir } from '../test/helpers/temp-dir.js';
 import { isAtLeast } from './findings.js';
 import { planScan, runScan, type ScanResult } from './scan.js';
 import { startTestSandbox, type TestSandbox } from './test/sandbox.js';
@@ -33,7 +33,7 @@ describe('preflight scan against the hardened sandbox', () => {
   beforeAll(async () => {
     sandbox = await startTestSandbox([]);
     result = await runScan(planScan(sandbox.handle.target));
-    cwd = mkdtempSync(join(tmpdir(), 'preflight-scan-cwd-'));
+    cwd = makeTempDir('preflight-scan-cwd-');
   }, 180_000);
   afterAll(async () => {
     await sandbox?.close();
@@ -113,7 +113,7 @@ describe('preflight scan against the hardened sandbox', () => {
 
   it('gives exit 3 and a clear message, no stack trace, when the target does not answer', async () => {
     const port = await getFreePort();
-    const dir = mkdtempSync(join(tmpdir(), 'preflight-scan-dead-'));
+    const dir = makeTempDir('preflight-scan-dead-');
     writeFileSync(join(dir, 'preflight.yaml'), `targets:\n  dead:\n    baseUrl: http://127.0.0.1:${port}\n`);
     const run = await runCli(['scan', '--target', 'dead'], { cwd: dir, env: { ...process.env } });
     rmSync(dir, { recursive: true, force: true });

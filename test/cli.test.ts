@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 describe('preflight CLI (built bin, real subprocess)', () => {
   it('--help lists every command group with a description and the exit codes', async () => {
@@ -29,7 +29,7 @@ describe('preflight CLI (built bin, real subprocess)', () => {
   });
 
   it('an invalid config value names the key and exits 2, with --json on stdout', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'preflight-cli-'));
+    const dir = makeTempDir('preflight-cli-');
     writeFileSync(
       join(dir, 'preflight.yaml'),
       'targets:\n  staging:\n    baseUrl: https://x.example.com\n    slo: { errorRate: 7 }\n',
@@ -41,7 +41,7 @@ describe('preflight CLI (built bin, real subprocess)', () => {
   });
 
   it('the sandbox target without a running sandbox is "unreachable" (exit 3) with a hint', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'preflight-home-'));
+    const home = makeTempDir('preflight-home-');
     const { code, stderr } = await runCli(['config', 'check', '--target', 'sandbox'], {
       env: { PREFLIGHT_HOME: home },
     });

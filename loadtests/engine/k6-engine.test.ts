@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPreflightError } from '../../src/errors.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { writeScript } from '../test/scripts.js';
 import { startTestServer, type TestServer } from '../test/server.js';
 import { buildK6Command, findK6, mapK6ExitCode } from './k6-engine.js';
@@ -147,7 +147,7 @@ export default async function () { check(await http.asyncRequest('GET', __ENV.BA
 `);
 
   it('exit 99 becomes exit 1 with the normalized verdicts; the bundle is an ES module with the summary hook', async () => {
-    const record = mkdtempSync(join(tmpdir(), 'fake-k6-'));
+    const record = makeTempDir('fake-k6-');
     const result = await runScenario({
       scenario: script(),
       engine: 'k6',

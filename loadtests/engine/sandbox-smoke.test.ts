@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SandboxHandle, startSandbox } from '../../src/sandbox/index.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { writeScript } from '../test/scripts.js';
 import { runScenario } from './run.js';
 
@@ -11,7 +9,7 @@ const smokePath = fileURLToPath(new URL('../scenarios/smoke.ts', import.meta.url
 let sandbox: SandboxHandle;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ dir: mkdtempSync(join(tmpdir(), 'preflight-load-sandbox-')) });
+  sandbox = await startSandbox({ dir: makeTempDir('preflight-load-sandbox-') });
 }, 120_000);
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 /** Spreads a native run over worker threads (`--workers N`): each runs a segment, the main thread merges. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,16 +40,15 @@ export interface WorkerRun {
 let bundledWorker: Promise<string> | undefined;
 
 /** The worker entry as one self-contained ES module (works from the TypeScript sources and from dist/). */
-function getWorkerFile(): Promise<string> {
+function bundleWorker(): Promise<string> {
   bundledWorker ??= (async () => {
     const here = fileURLToPath(new URL('.', import.meta.url));
     const entry = ['worker.ts', 'worker.js'].map((f) => join(here, f)).find((f) => existsSync(f));
     if (!entry) throw new PreflightError('E_INTERNAL', `native engine worker entry not found in ${here}`);
-    const dir = mkdtempSync(join(tmpdir(), 'preflight-worker-'));
-    const outfile = join(dir, 'worker.mjs');
-    await build({
+    const result = await build({
       entryPoints: [entry],
-      outfile,
+      outfile: 'worker.mjs',
+      write: false,
       bundle: true,
       format: 'esm',
       platform: 'node',
@@ -59,10 +58,21 @@ function getWorkerFile(): Promise<string> {
         js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
       },
     });
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    return outfile;
+    const code = result.outputFiles[0]?.text;
+    if (code === undefined)
+      throw new PreflightError('E_INTERNAL', 'bundling the native engine worker gave no output');
+    return code;
   })();
   return bundledWorker;
+}
+
+/** Writes the bundled worker into a directory of its own; the run removes it when its workers have ended. */
+async function writeWorkerFile(): Promise<{ file: string; remove: () => void }> {
+  const code = await bundleWorker();
+  const dir = mkdtempSync(join(tmpdir(), 'preflight-worker-'));
+  const file = join(dir, 'worker.mjs');
+  writeFileSync(file, code);
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function mergeGroups(
@@ -93,7 +103,7 @@ function mergeGroups(
 
 /** Runs the plans on N workers and merges metrics, checks and time series into `engine`. */
 export async function runOnWorkers(run: WorkerRun): Promise<void> {
-  const file = await getWorkerFile();
+  const { file, remove: removeWorkerFile } = await writeWorkerFile();
   const needsSnapshots = run.thresholds.some((t) => t.abortOnFail);
   const states = new Map<
     number,
@@ -207,5 +217,6 @@ export async function runOnWorkers(run: WorkerRun): Promise<void> {
   } finally {
     engine.abortSignal.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
+    removeWorkerFile();
   }
 }

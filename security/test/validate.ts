@@ -1,4 +1,8 @@
-/** Test helpers: SARIF 2.1.0 schema validation (schema shipped by @microsoft/jest-sarif) and a real XML parser. */
+/**
+ * Test helpers: SARIF 2.1.0 schema validation and a real XML parser. The schema is the OASIS SARIF 2.1.0 (rtm.5)
+ * JSON schema as published on SchemaStore (its `id`), vendored unchanged beside this file
+ * (sha256 2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8).
+ */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -14,7 +18,7 @@ const Ajv04 = (require('ajv-draft-04') as { default: new (options: Record<string
 const addFormats = (require('ajv-formats') as { default: (ajv: AjvLike) => void }).default;
 
 export function loadSarifSchema(): Record<string, unknown> {
-  const path = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+  const path = new URL('./sarif-2.1.0-rtm.5.json', import.meta.url);
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 

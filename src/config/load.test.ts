@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { PreflightError } from '../errors.js';
 import { resolveTarget } from '../target.js';
 import { applyEnvOverrides, getConfigJsonSchema, loadConfig, validateConfig } from './load.js';
 
 function writeConfig(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'preflight-config-'));
+  const dir = makeTempDir('preflight-config-');
   writeFileSync(join(dir, 'preflight.yaml'), text);
   return dir;
 }
@@ -27,7 +27,7 @@ targets:
 
 describe('config', () => {
   it('works with no config file at all (built-in sandbox default)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'preflight-empty-'));
+    const dir = makeTempDir('preflight-empty-');
     const { config, path } = loadConfig({ cwd: dir, env: {} });
     expect(path).toBeUndefined();
     expect(config.defaultTarget).toBe('sandbox');

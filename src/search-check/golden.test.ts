@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import type { PreflightError } from '../errors.js';
 import { loadGoldenSet, parseGoldenSet } from './golden.js';
 
@@ -103,7 +103,7 @@ describe('golden file validation', () => {
     expect(parseError('queries:\n  - {q: piano, service: null, maxPrice: null}\n').message).toContain(
       '`catalog` must map',
     );
-    const dir = mkdtempSync(join(tmpdir(), 'golden-'));
+    const dir = makeTempDir('golden-');
     writeFileSync(join(dir, 'empty.yaml'), `${catalog}queries: []\n`);
     expect(() => loadGoldenSet(join(dir, 'empty.yaml'))).toThrow('`queries` must be a non-empty list');
     expect(() => loadGoldenSet(join(dir, 'missing.yaml'))).toThrow(/cannot be read \(ENOENT\)/);

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { main } from '../cli.js';
 import { validateConfig } from '../config/load.js';
 import { getFreePort } from '../net.js';
@@ -49,7 +49,7 @@ function capture() {
 }
 
 async function runCli(args: string[], baseUrl: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'search-check-cli-'));
+  const dir = makeTempDir('search-check-cli-');
   writeFileSync(
     join(dir, 'preflight.yaml'),
     `targets:\n  fake:\n    baseUrl: ${baseUrl}\n    origin: https://app.example.com\n    searchCheck:\n      minPrecision: 0.95\n`,
@@ -189,7 +189,7 @@ describe('preflight search-check (the CLI, in process)', () => {
 
   it('exits 2 naming the entry and field of a bad golden file', async () => {
     const fake = await startFake('service');
-    const dir = mkdtempSync(join(tmpdir(), 'golden-bad-'));
+    const dir = makeTempDir('golden-bad-');
     writeFileSync(
       join(dir, 'q.yaml'),
       'catalog:\n  Music: [piano]\nqueries:\n  - {q: piano under $80, service: piano, maxPrice: -80}\n',
