@@ -54,7 +54,7 @@ export interface VerificationRecord {
   target: string;
   verifiedAt: string;
   ok: boolean;
-  /** Recovery time by stage; prepareMs is creating the scratch database (a throwaway cluster's initdb included), restoreMs is pg_restore alone. */
+  /** Recovery time by stage; prepareMs is creating the scratch database (a throwaway cluster's initdb included, made while download and decrypt run), restoreMs is pg_restore alone; totalMs is the wall time from download to the last comparison and check. */
   rto: {
     downloadMs: number;
     decryptMs: number;

@@ -24,7 +24,7 @@ import { captureInventory, compareInventories, grantKinds, ownerKinds } from './
 import { DUMP_OBJECT, getObjectKey, VERIFICATION_OBJECT } from './layout.js';
 import type { BackupManifest, StoredObjectRecord, VerificationRecord } from './manifest.js';
 import { type MetricsSettings, type MetricsWriteResult, recordBackupMetrics } from './metrics.js';
-import { createScratchDatabase, restoreDump } from './restore.js';
+import { createScratchDatabase, restoreDump, type ScratchDatabase } from './restore.js';
 import { isTransientError, type RetryPolicy, withRetry } from './retry.js';
 import { connectAdmin } from './snapshot.js';
 import { toStorageError } from './storage/file.js';
@@ -138,6 +138,12 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
   const started = Date.now();
   const workDir = join(options.workDir, `${manifest.id}-${randomBytes(3).toString('hex')}`);
   const cleanups: Array<() => Promise<void>> = [() => rm(workDir, { recursive: true, force: true })];
+  let scratchPromise: Promise<ScratchDatabase> | undefined;
+  // dropped before the work directory (which may hold the throwaway cluster) is removed
+  const dropScratch = async () => {
+    const scratch = await scratchPromise?.catch(() => undefined);
+    if (scratch) cleanups.push(() => scratch.drop());
+  };
   try {
     try {
       await mkdir(workDir, { recursive: true });
@@ -151,6 +157,17 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
         'E_BACKUP_INTEGRITY',
         `The manifest of ${manifest.id} lists no ${DUMP_OBJECT}`,
       );
+    // the scratch database (a throwaway cluster's initdb) is made while the dump downloads and decrypts
+    const prepareStarted = Date.now();
+    scratchPromise = createScratchDatabase(
+      workDir,
+      options.intoUrl,
+      `preflight_verify_${manifest.id.replace(/[^0-9a-z]/gi, '_').toLowerCase()}_${randomBytes(2).toString('hex')}`,
+    ).then((created) => {
+      record.rto.prepareMs = elapsed(prepareStarted);
+      return created;
+    });
+    scratchPromise.catch(() => undefined);
     log(`verify ${manifest.id}: downloading ${manifest.objects.length} object(s)`);
     for (const object of manifest.objects)
       await downloadObject(options.storage, object, join(workDir, object.name), options.retry);
@@ -163,17 +180,10 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     await rm(join(workDir, DUMP_OBJECT), { force: true });
     record.rto.decryptMs = elapsed(phase);
 
-    phase = Date.now();
     log(
       `verify ${manifest.id}: restoring with pg_restore -j ${options.restoreJobs} into a ${options.intoUrl ? 'scratch database on the given server' : 'throwaway cluster'}`,
     );
-    const scratch = await createScratchDatabase(
-      workDir,
-      options.intoUrl,
-      `preflight_verify_${manifest.id.replace(/[^0-9a-z]/gi, '_').toLowerCase()}_${randomBytes(2).toString('hex')}`,
-    );
-    cleanups.push(() => scratch.drop());
-    record.rto.prepareMs = elapsed(phase);
+    const scratch = await scratchPromise;
     phase = Date.now();
     await restoreDump(dumpPath, scratch.url, options.restoreJobs, options.env);
     record.rto.restoreMs = elapsed(phase);
@@ -228,6 +238,7 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
       message: redact((error as Error)?.message ?? String(error)),
     };
     record.rto.totalMs = elapsed(started);
+    await dropScratch();
     // a wrong key says nothing about the backup: its recorded verification stays as it was
     const keyProblem = e?.details.keyProblem === true;
     await finishVerification(options, record, !keyProblem).catch(() => undefined);
@@ -237,6 +248,7 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     throw error;
   }
   record.rto.totalMs = elapsed(started);
+  await dropScratch();
   await runCleanups(cleanups).catch((cleanupError) =>
     log(`warning: cleanup failed: ${redact(String(cleanupError))}`),
   );

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:backup`: on a throwaway cluster with a pgbench database of at least 1 GB (pgbench -i -s 70),
  * compares `preflight backup run` throughput with `pg_dump` alone to /dev/null (goal: ratio >= 0.85), and
- * verify's restore time with plain `pg_restore -j 2` of the same dump (goal: ratio <= 1.2). Prints both ratios.
+ * the whole verify (download to last comparison) with plain `pg_restore -j 2` of the same dump (goal: ratio <= 1.3).
+ * Prints both ratios.
  * Options: BENCH_SCALE (default 70), BENCH_ROUNDS (default 3; the order alternates each round and the best of each is compared), BENCH_CHECKSUM
  * (hashcolumns, the default of backups.checksum; hashrecord; hashtext; md5).
  */
@@ -150,10 +151,13 @@ async function main(): Promise<void> {
         retry: defaultRetryPolicy,
       });
       if (!verified.record.ok)
-        throw new Error(`verify failed: ${JSON.stringify(verified.record.tables.mismatched)}`);
-      verifyRestoreTimes.push(verified.record.rto.restoreMs);
+        throw new Error(
+          `verify failed: ${JSON.stringify(verified.record.error ?? verified.record.tables.mismatched)}`,
+        );
+      // the whole verify: download, decrypt, scratch database, restore, every comparison and check
+      verifyRestoreTimes.push(verified.record.rto.totalMs);
       log(
-        `round ${round}: verify: restore ${formatDuration(verified.record.rto.restoreMs)} of RTO ${formatDuration(verified.record.rto.totalMs)}`,
+        `round ${round}: verify: ${formatDuration(verified.record.rto.totalMs)} (pg_restore ${formatDuration(verified.record.rto.restoreMs)})`,
       );
     };
     const runPlain = async (round: number) => {
@@ -191,6 +195,7 @@ async function main(): Promise<void> {
 
     const backupRatio = bestDump / bestBackup;
     const restoreRatio = verifyRestoreMs / plainMs;
+    const restoreGoal = 1.3;
     const mbps = (ms: number) => `${(size / 1048576 / (ms / 1000)).toFixed(1)} MiB/s`;
     const r = verified!.record.rto;
     const lines = [
@@ -199,9 +204,9 @@ async function main(): Promise<void> {
       `preflight backup run:          ${formatDuration(bestBackup)} (${mbps(bestBackup)}) [${backupTimes.map((t) => formatDuration(t)).join(', ')}]`,
       `backup throughput ratio (backup / pg_dump alone): ${backupRatio.toFixed(3)}  goal >= 0.85  ${backupRatio >= 0.85 ? 'MET' : 'NOT MET'}`,
       `verify RTO (last round) ${formatDuration(r.totalMs)}: download ${formatDuration(r.downloadMs)}, decrypt ${formatDuration(r.decryptMs)}, scratch cluster ${formatDuration(r.prepareMs)}, restore ${formatDuration(r.restoreMs)}, checks ${formatDuration(r.checksMs)}`,
-      `verify's pg_restore -j 2 (best): ${formatDuration(verifyRestoreMs)} [${verifyRestoreTimes.map((t) => formatDuration(t)).join(', ')}]`,
+      `whole verify, download to last comparison (best): ${formatDuration(verifyRestoreMs)} [${verifyRestoreTimes.map((t) => formatDuration(t)).join(', ')}]`,
       `plain pg_restore -j 2 (best):    ${formatDuration(plainMs)} [${plainTimes.map((t) => formatDuration(t)).join(', ')}]`,
-      `restore time ratio (verify's pg_restore / plain pg_restore -j 2): ${restoreRatio.toFixed(3)}  goal <= 1.2  ${restoreRatio <= 1.2 ? 'MET' : 'NOT MET'}`,
+      `restore time ratio (whole verify / plain pg_restore -j 2): ${restoreRatio.toFixed(3)}  goal <= ${restoreGoal}  ${restoreRatio <= restoreGoal ? 'MET' : 'NOT MET'}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
