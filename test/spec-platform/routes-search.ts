@@ -32,6 +32,7 @@ interface Match {
 
 const MIN_RESULTS_BEFORE_RELAXING = 5;
 const PRICE_RELAXATION = 1.25;
+const PRICE_ONLY_SCORE = 0.5;
 
 const SERVICES_SQL = `
 SELECT s.id AS service_id, s.instructor_id, s.service_catalog_id, c.name, u.first_name, u.last_name,
@@ -112,7 +113,9 @@ export async function handleSearch(ctx: RequestContext, app: AppContext): Promis
   );
   const scores = new Map<string, number>();
   for (const entry of catalog.rows) {
-    const score = scoreCatalogEntry(entry, words);
+    // a query that names only a price ("lessons under $50") may be any service
+    const score =
+      words.length === 0 && parsed.max_price !== null ? PRICE_ONLY_SCORE : scoreCatalogEntry(entry, words);
     if (score > 0) scores.set(entry.id, score);
   }
   const rows =

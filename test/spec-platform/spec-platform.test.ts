@@ -351,6 +351,24 @@ describe('spec platform: search', () => {
     expect(prices.every((p: number) => p <= 62.5)).toBe(true);
   });
 
+  it('answers a price-only query with any service under the price, and a query for no service with nothing', async () => {
+    const search = await call(`/api/v1/search?q=${encodeURIComponent('lessons under $60')}&limit=50`);
+    expect(search.body.meta.parsed).toEqual({ service_query: 'lessons', max_price: 60, location: null });
+    expect(search.body.meta.soft_filtering_used).toBe(false);
+    const catalogIds = new Set(
+      search.body.results.map(
+        (r: { best_match: { service_catalog_id: string } }) => r.best_match.service_catalog_id,
+      ),
+    );
+    expect(catalogIds.size).toBeGreaterThan(1);
+    for (const result of search.body.results)
+      expect(result.best_match.min_hourly_rate).toBeLessThanOrEqual(60);
+    const unknown = await call('/api/v1/search?q=underwater%20basket%20weaving');
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.results).toEqual([]);
+    expect(unknown.body.meta.total_results).toBe(0);
+  });
+
   it('validates q (1-500) and limit (1-50) with 422', async () => {
     expect((await call('/api/v1/search')).status).toBe(422);
     expect((await call(`/api/v1/search?q=${'a'.repeat(501)}`)).status).toBe(422);
