@@ -97,6 +97,18 @@ describe('scan precision against a tiny local API', () => {
     expect(result.transientErrors).toHaveLength(3);
   });
 
+  it('a request that fails for good inside a probe ends that probe in error; the scan completes while the target answers', async () => {
+    // 1: reachability, 2-3: OpenAPI lookups, 4: the headers probe's request, reset 3 times (the send and 2 resends)
+    platform = await startTinyPlatform({ resetRequests: [4, 5, 6], resetHow: 'rst' });
+    const result = await runScan(planScan(targetFor(platform.url), { only: ['headers'], concurrency: 1 }));
+    expect(result.probes.map((p) => [p.name, p.status])).toEqual([['headers', 'error']]);
+    expect(result.probes[0]!.notes[0]).toMatch(
+      /^probe failed: Target "tiny" did not answer at .* \(ECONNRESET\)$/,
+    );
+    // the health route was asked again and answered, so this is not an unreachable target
+    expect(platform.requests.at(-1)).toBe('GET /api/v1/health');
+  });
+
   it('a target that keeps resetting is unreachable after the bounded resends (exit 3)', async () => {
     platform = await startTinyPlatform({ resetRequests: [1, 2, 3, 4], resetHow: 'rst' });
     const run = await runCli(['--only', 'headers'], platform.url);
