@@ -185,9 +185,11 @@ export class ScanHttp {
         } catch (error) {
           if (!isTransientSocketError(error)) throw error;
           const method = (request.method ?? 'GET').toUpperCase();
-          this.shared.transientErrors.push(
-            `${method} ${new URL(url).pathname}: ${describeSocketError(error)}${request.retry === false ? ' (not resent: it must not be made twice)' : attempt < this.retries ? ' (resent)' : ' (gave up)'}`,
-          );
+          // the first 50 are listed; a target that resets more than that is named by the unreachable error anyway
+          if (this.shared.transientErrors.length < 50)
+            this.shared.transientErrors.push(
+              `${method} ${new URL(url).pathname}: ${describeSocketError(error)}${request.retry === false ? ' (not resent: it must not be made twice)' : attempt < this.retries ? ' (resent)' : ' (gave up)'}`,
+            );
           if (request.retry === false || attempt >= this.retries) throw error;
           this.shared.resent++;
           await sleep(this.retryDelayMs * 2 ** attempt);
