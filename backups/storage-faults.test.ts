@@ -187,7 +187,7 @@ describe('storage faults', () => {
     });
 
     it('stopped for good during the upload: fails within backups.storageTimeout plus 10 %, nothing complete', async () => {
-      const timeoutSeconds = 8;
+      const timeoutSeconds = 15;
       const storage = openStorage(
         `s3://${s3.bucket}/prefix`,
         makeConfig({
