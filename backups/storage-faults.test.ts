@@ -186,6 +186,24 @@ describe('storage faults', () => {
       }
     });
 
+    it('a missing bucket: E_STORAGE naming NoSuchBucket, before pg_dump starts', async () => {
+      const storage = openStorage(
+        's3://no-such-bucket/prefix',
+        makeConfig({ recipients: [keys.recipient], s3Endpoint: s3.endpoint }).backups,
+        { env: s3Env() },
+      );
+      const { note, env } = pgDumpNoting();
+      try {
+        const error = await expectStorageError(backupTo(storage, 's3nobucket', env));
+        expect(error.message).toMatch(
+          /S3 upload to s3:\/\/no-such-bucket\/prefix\/s3nobucket\/\.preflight-probe-\w+ failed \(NoSuchBucket/,
+        );
+        expect(existsSync(note)).toBe(false);
+      } finally {
+        await storage.close();
+      }
+    });
+
     it('stopped for good during the upload: fails within backups.storageTimeout plus 10 %, nothing complete', async () => {
       const timeoutSeconds = 15;
       const storage = openStorage(
