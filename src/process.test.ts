@@ -1,7 +1,9 @@
 import { executionAsyncId } from 'node:async_hooks';
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { defaults as zxDefaults } from 'zx';
 import { findTool, resolveTool, runTool, startTool, ToolError } from './process.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'bin');
@@ -72,6 +74,70 @@ describe('process helper (real subprocesses)', () => {
     setTimeout(() => void running.kill(), 100);
     const error = (await running.result.catch((e: unknown) => e)) as ToolError;
     expect(error.signal).toBe('SIGTERM');
+  });
+
+  it("leaves zx's global defaults alone: per-call options never pass through them", async () => {
+    const writes: string[] = [];
+    const store = zxDefaults as unknown as Record<string, unknown>;
+    const saved = { cwd: store.cwd, env: store.env };
+    for (const key of ['cwd', 'env'] as const) {
+      let value = store[key];
+      Object.defineProperty(store, key, {
+        configurable: true,
+        enumerable: true,
+        get: () => value,
+        set: (next: unknown) => {
+          writes.push(key);
+          value = next;
+        },
+      });
+    }
+    try {
+      const result = await runTool('sh', ['-c', 'pwd; echo "$PF_PROBE"'], {
+        cwd: '/',
+        env: { PF_PROBE: 'per-call' },
+      });
+      expect(result.stdout).toBe('/\nper-call\n');
+    } finally {
+      for (const [key, value] of Object.entries(saved))
+        Object.defineProperty(store, key, { configurable: true, enumerable: true, writable: true, value });
+    }
+    expect(writes).toEqual([]);
+  });
+
+  it('ends a tool with the killSignal option', async () => {
+    const running = startTool('sleep', ['30'], { killSignal: 'SIGINT' });
+    await running.kill();
+    const error = (await running.result.catch((e: unknown) => e)) as ToolError;
+    expect(error.signal).toBe('SIGINT');
+    expect(error.timedOut).toBe(false);
+  });
+
+  it('sends SIGKILL forceKillAfterMs after a kill the tool ignores', async () => {
+    const code = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('ready')";
+    const running = startTool(process.execPath, ['-e', code], { forceKillAfterMs: 200 });
+    await new Promise<void>((resolve) => running.stdout.once('data', () => resolve()));
+    await running.kill();
+    const error = (await running.result.catch((e: unknown) => e)) as ToolError;
+    expect(error.signal).toBe('SIGKILL');
+  });
+
+  it('ends tools when their shared AbortSignal aborts, and leaves no listener on it', async () => {
+    const controller = new AbortController();
+    const runs = Array.from({ length: 3 }, () => startTool('sleep', ['30'], { signal: controller.signal }));
+    const done = await runTool('true', [], { signal: controller.signal });
+    expect(done.exitCode).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(3);
+    controller.abort();
+    const errors = (await Promise.all(runs.map((r) => r.result.catch((e: unknown) => e)))) as ToolError[];
+    expect(errors.map((e) => e.signal)).toEqual(Array(3).fill('SIGTERM'));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects a bad timeout up front, naming the option and the value', () => {
+    expect(() => startTool('true', [], { timeoutMs: -1 })).toThrow(
+      'Expected `timeoutMs` to be a non-negative integer, got `-1`',
+    );
   });
 
   it('gives E_TOOL_MISSING with an install hint for a missing tool', () => {

@@ -5,10 +5,11 @@
  * E_TOOL_MISSING with an install hint.
  */
 import { spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { $, type ProcessPromise, type Options as ZxOptions, defaults as zxDefaults } from 'zx';
+import { ProcessPromise, type Options as ZxOptions, defaults as zxDefaults } from 'zx';
 import { PreflightError } from './errors.js';
 import { redact } from './redact.js';
 
@@ -61,8 +62,14 @@ export interface ToolRunOptions {
   /** Added to (not replacing) the current environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
   input?: string | Buffer | Readable;
+  /** Ends the tool after this long (as `kill()` does); the ToolError then says `timedOut`. */
   timeoutMs?: number;
+  /** Aborting ends the tool (as `kill()` does). */
   signal?: AbortSignal;
+  /** The signal that ends the tool on timeout, abort or `kill()` without an argument (default SIGTERM). */
+  killSignal?: NodeJS.Signals;
+  /** SIGKILL a tool still running this long after it was sent `killSignal` (default 5000; 0 never). */
+  forceKillAfterMs?: number;
   /** Run as another user (PostgreSQL refuses to run as root). */
   runAs?: RunAs;
   /** Exit codes that are not failures (the result carries them). */
@@ -203,27 +210,53 @@ export interface RunningTool {
   readonly stderr: Readable;
   /** Resolves with the result, or rejects with ToolError. */
   readonly result: Promise<ToolResult>;
+  /** Sends `signal` (default: the `killSignal` option), then SIGKILL after `forceKillAfterMs` if it still runs. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+const execPieces = Object.assign(['exec ', ' ', ''], { raw: ['exec ', ' ', ''] }) as TemplateStringsArray;
+
 /**
- * `$(options)` would run the command inside zx's AsyncLocalStorage, which (on Node 20) switches on promise hooks
- * for the rest of the process and slows every later promise, the load engine's included. zx takes its snapshot of
- * the options synchronously when the command is created, so they are set on its defaults for that one call.
+ * Creates zx's process for `exec <path> <args>` from zx's defaults plus `options`, for this call only. `$(options)`
+ * would do the same inside zx's AsyncLocalStorage, which (on Node 20 and 22) switches on promise hooks for the rest of
+ * the process and slows every later promise, the load engine's included; and setting zx's global `defaults` for the
+ * call would leak into any other zx user. So the call's snapshot of the options (what `$` builds from its defaults
+ * and hands to `ProcessPromise`) is built here and given to `ProcessPromise` directly.
  */
-function spawnWithOptions(options: Partial<ZxOptions>, path: string, args: string[]): ProcessPromise {
-  const store = zxDefaults as unknown as Record<string, unknown>;
-  const saved = new Map(Object.keys(options).map((key) => [key, store[key]]));
-  Object.assign(store, options);
-  try {
-    return $`exec ${path} ${args}`;
-  } finally {
-    for (const [key, value] of saved) store[key] = value;
+function createProcess(options: Partial<ZxOptions>, path: string, args: string[]): ProcessPromise {
+  const snapshot = {
+    ...zxDefaults,
+    ...options,
+    ac: new AbortController(),
+    ee: new EventEmitter(),
+    from: 'src/process.ts',
+    pieces: execPieces,
+    args: [path, args],
+    cmd: '',
+  };
+  // zx reads the snapshot from the executor under its (unexported) `snapshot` symbol
+  const executor = new Proxy(() => undefined, {
+    get: (target, key) =>
+      typeof key === 'symbol' && key.description === 'snapshot' ? snapshot : Reflect.get(target, key),
+  });
+  const child = new ProcessPromise(executor as ConstructorParameters<typeof ProcessPromise>[0]);
+  return child.run();
+}
+
+function checkOptions(options: ToolRunOptions): void {
+  for (const key of ['timeoutMs', 'forceKillAfterMs', 'maxBufferBytes'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0))
+      throw new PreflightError(
+        'E_INTERNAL',
+        `Expected \`${key}\` to be a non-negative integer, got \`${String(value)}\``,
+      );
   }
 }
 
 /** Starts a tool and returns at once; `result` settles when it exits. */
 export function startTool(tool: string, args: string[], options: ToolRunOptions = {}): RunningTool {
+  checkOptions(options);
   const path = resolveTool(tool, options.searchDirs);
   const name = (tool.split('/').pop() ?? tool).replace(/\.exe$/, '');
   const command = formatCommand(path, args);
@@ -239,7 +272,9 @@ export function startTool(tool: string, args: string[], options: ToolRunOptions 
     : nodeSpawn;
   const started = Date.now();
   const limit = options.maxBufferBytes ?? 8 * 1024 * 1024;
-  const child = spawnWithOptions(
+  const killSignal = options.killSignal ?? 'SIGTERM';
+  const forceKillAfterMs = options.forceKillAfterMs ?? 5000;
+  const child = createProcess(
     {
       cwd: options.cwd,
       env,
@@ -247,25 +282,52 @@ export function startTool(tool: string, args: string[], options: ToolRunOptions 
       nothrow: true,
       verbose: false,
       input: options.input,
-      signal: options.signal,
-      timeout: options.timeoutMs === undefined ? undefined : `${options.timeoutMs}ms`,
       spawn,
       store: createStore(options.stdoutTo ? 64 * 1024 : limit),
-    } as Partial<ZxOptions>,
+    },
     path,
     args,
   );
   if (options.stdoutTo) child.stdout.pipe(options.stdoutTo, { end: false });
 
+  let exited = false;
+  let timedOut = false;
+  let forceKillTimer: NodeJS.Timeout | undefined;
+  const sendSignal = async (signal: NodeJS.Signals) => {
+    if (exited) return;
+    try {
+      await child.kill(signal);
+    } catch {
+      // it exited in the meantime (zx throws, synchronously or not, when there is nothing left to kill)
+    }
+  };
+  const kill = async (signal: NodeJS.Signals = killSignal) => {
+    if (signal !== 'SIGKILL' && forceKillAfterMs > 0 && !exited && !forceKillTimer)
+      forceKillTimer = setTimeout(() => void sendSignal('SIGKILL'), forceKillAfterMs);
+    await sendSignal(signal);
+  };
+  const timeoutTimer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          void kill();
+        }, options.timeoutMs);
+  const onAbort = () => void kill();
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
   const result = (async (): Promise<ToolResult> => {
     const output = await child;
+    exited = true;
+    clearTimeout(timeoutTimer);
+    clearTimeout(forceKillTimer);
+    options.signal?.removeEventListener('abort', onAbort);
     const durationMs = Date.now() - started;
     const exitCode = output.exitCode;
     const ok = exitCode === 0 || (exitCode !== null && (options.allowExitCodes ?? []).includes(exitCode));
     if (ok)
       return { command, exitCode: exitCode ?? 0, stdout: output.stdout, stderr: output.stderr, durationMs };
-    const timedOut =
-      options.timeoutMs !== undefined && durationMs >= options.timeoutMs - 50 && output.signal !== null;
     throw new ToolError({
       tool: name,
       command,
@@ -287,9 +349,7 @@ export function startTool(tool: string, args: string[], options: ToolRunOptions 
     stdout: child.stdout,
     stderr: child.stderr,
     result,
-    async kill(signal: NodeJS.Signals = 'SIGTERM') {
-      await child.kill(signal).catch(() => undefined);
-    },
+    kill,
   };
 }
 
