@@ -57,6 +57,11 @@ export const registerBackupCommands: RegisterCommands = (yargs, run) =>
                 describe: 'Scratch directory for the download and the throwaway cluster',
               })
               .option('jobs', { type: 'number', describe: 'pg_restore -j (default backups.restoreJobs)' })
+              .option('keep-owners', {
+                type: 'boolean',
+                describe:
+                  'Restore owners and grants too and compare them (the roles must exist where it restores: use with --into)',
+              })
               .example('$0 backup verify latest --target staging', 'Prove the newest backup restores exactly')
               .example(
                 '$0 backup verify 20261125T030000Z-a1b2c3 --into postgresql://postgres@127.0.0.1:5432/postgres',

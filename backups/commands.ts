@@ -112,7 +112,7 @@ export const backupListCommand: Handler<BackupArgs & { all?: boolean }> = async 
 };
 
 export const backupVerifyCommand: Handler<
-  BackupArgs & { id?: string; into?: string; workDir?: string; jobs?: number }
+  BackupArgs & { id?: string; into?: string; workDir?: string; jobs?: number; keepOwners?: boolean }
 > = async (argv, context) => {
   const backup = openBackupContext(argv, context);
   try {
@@ -127,6 +127,7 @@ export const backupVerifyCommand: Handler<
       identity: readAgeIdentity(backup.config, context.env, context.cwd),
       workDir,
       intoUrl: argv.into,
+      keepOwners: argv.keepOwners,
       restoreJobs: argv.jobs ?? backup.config.backups.restoreJobs,
       checkDirs: backup.config.backups.checksDir
         ? [resolve(context.cwd, backup.config.backups.checksDir)]

@@ -93,8 +93,8 @@ describe('verify of an awkward database', () => {
     const { manifest } = await verify('hashcolumns', { intoUrl: shifted.url() });
     const inventory = manifest.inventory!;
     const count = (kind: (typeof inventoryKinds)[number]) => inventory[kind]?.length ?? 0;
-    for (const kind of inventoryKinds.filter((k) => k !== 'grants'))
-      expect(count(kind), kind).toBeGreaterThan(0);
+    for (const kind of inventoryKinds) expect(count(kind), kind).toBeGreaterThan(0);
+    expect(inventory.ownership).toContainEqual({ name: 'view billing.big_invoices', value: 'reporting' });
     expect(inventory.sequences).toContainEqual(
       expect.objectContaining({
         name: 'billing.invoice_no',
@@ -128,6 +128,16 @@ describe('verify of an awkward database', () => {
     const { record } = await verify(method, { intoUrl });
     expect(record.error).toBeUndefined();
     expect(record.tables.mismatched).toEqual([]);
+    expect(record.inventory?.compared.flatMap((c) => c.differences)).toEqual([]);
+    expect(record.ok).toBe(true);
+  });
+
+  it('with --keep-owners into a server that has the roles, ownership and grants are compared and match', async () => {
+    const { record } = await verify('hashcolumns', { intoUrl: db.cluster.url(), keepOwners: true });
+    expect(record.inventory?.notCompared).toEqual([]);
+    const compared = Object.fromEntries(record.inventory!.compared.map((c) => [c.kind, c]));
+    expect(compared.ownership?.total).toBeGreaterThan(0);
+    expect(compared.grants?.total).toBeGreaterThan(0);
     expect(record.inventory?.compared.flatMap((c) => c.differences)).toEqual([]);
     expect(record.ok).toBe(true);
   });
@@ -213,8 +223,21 @@ describe('verify of an awkward database', () => {
       undefined,
     ],
     ['comments', 'large object 424243', "COMMENT ON LARGE OBJECT 424243 IS 'changed'", undefined],
+    [
+      'ownership',
+      'view billing.big_invoices',
+      'ALTER VIEW billing.big_invoices OWNER TO postgres',
+      undefined,
+    ],
+    ['grants', 'table billing.invoices', 'REVOKE SELECT ON billing.invoices FROM reporting', undefined],
   ])('a restore whose %s lose or alter %s fails verify naming it', async (kind, name, sql, extra) => {
-    const { record } = await verify('hashcolumns', { intoUrl: shifted.url(), env: restoreThen(sql) });
+    // owners and grants restore only where the roles exist: the source's own cluster, with --keep-owners
+    const { record } = await verify('hashcolumns', {
+      env: restoreThen(sql),
+      ...(kind === 'ownership' || kind === 'grants'
+        ? { intoUrl: db.cluster.url(), keepOwners: true }
+        : { intoUrl: shifted.url() }),
+    });
     expect(record.ok).toBe(false);
     expect(record.error?.code).toBe('E_BACKUP_INTEGRITY');
     const compared = record.inventory?.compared.find((c) => c.kind === kind);

@@ -59,19 +59,22 @@ export async function createScratchDatabase(
   return { url: cluster.url(name), kind: 'throwaway-cluster', drop: () => cluster.destroy() };
 }
 
-/** pg_restore -j N, no owners or grants (roles of the source need not exist here), stopping at the first error. */
+/**
+ * pg_restore -j N stopping at the first error; without owners or grants (roles of the source need not exist here)
+ * unless `keepOwners`.
+ */
 export async function restoreDump(
   dumpPath: string,
   databaseUrl: string,
   jobs: number,
   env: NodeJS.ProcessEnv = process.env,
+  keepOwners = false,
 ): Promise<void> {
   const connection = splitConnectionUrl(databaseUrl);
   await runTool(
     findPgTool('pg_restore', env),
     [
-      '--no-owner',
-      '--no-privileges',
+      ...(keepOwners ? [] : ['--no-owner', '--no-privileges']),
       '--exit-on-error',
       `--jobs=${jobs}`,
       '--no-password',

@@ -40,6 +40,8 @@ export interface VerifyBackupOptions {
   /** Restore into a new database on this server instead of a throwaway cluster. */
   intoUrl?: string;
   restoreJobs: number;
+  /** Restore owners and grants too (the roles must exist there) and compare them. */
+  keepOwners?: boolean;
   /** Extra check directories besides backups/checks. */
   checkDirs?: string[];
   metrics: MetricsSettings;
@@ -185,7 +187,7 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     );
     const scratch = await scratchPromise;
     phase = Date.now();
-    await restoreDump(dumpPath, scratch.url, options.restoreJobs, options.env);
+    await restoreDump(dumpPath, scratch.url, options.restoreJobs, options.env, options.keepOwners);
     record.rto.restoreMs = elapsed(phase);
 
     phase = Date.now();
@@ -201,8 +203,8 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
       );
       if (manifest.inventory) {
         const inventory = await captureInventory(client, manifest.checksumMethod ?? 'hashtext');
-        // verify restores with --no-owner --no-privileges (roles of the source need not exist here)
-        const skipped = [...ownerKinds, ...grantKinds];
+        // by default verify restores with --no-owner --no-privileges (roles of the source need not exist here)
+        const skipped = options.keepOwners ? [] : [...ownerKinds, ...grantKinds];
         record.inventory = {
           compared: compareInventories(manifest.inventory, inventory, skipped),
           notCompared: skipped.map((kind) => ({
