@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactValue, registerSecret } from '../../src/redact.js';
-import { assertAllowedUrl, type ResolvedTarget } from '../../src/target.js';
+import type { ResolvedTarget } from '../../src/target.js';
 import type { Progress } from '../engine/native.js';
 import { type RunScenarioOptions, type RunScenarioResult, runScenario } from '../engine/run.js';
 import { analyzeBottleneck, type BottleneckReport, type Slo } from './bottleneck.js';
@@ -14,7 +14,7 @@ import { type CleanupResult, cleanupBookings } from './cleanup.js';
 import { checkBookingOverlaps, type InvariantResult } from './invariants.js';
 import { startBookingJournal } from './journal.js';
 import { assertLoadAllowed } from './safety.js';
-import { type ResourceSample, startSampler } from './sampler.js';
+import { type ResourceSample, startTargetSampler } from './sampler.js';
 
 export interface LaunchRunOptions extends RunScenarioOptions {
   /** `--i-understand-this-is-production`. */
@@ -81,18 +81,11 @@ function listTestStudents(
   return students;
 }
 
-function startTargetSampler(target: ResolvedTarget | undefined, options: LaunchRunOptions) {
+function startRunSampler(target: ResolvedTarget | undefined, options: LaunchRunOptions) {
   const interval = options.sampleIntervalMs ?? 2000;
   if (!target || interval <= 0) return undefined;
-  const metricsUrl = `${target.apiBase}${target.metricsPath}`;
-  assertAllowedUrl(target, metricsUrl);
-  return startSampler({
-    metricsUrl,
-    metricsAuth: options.metricsAuth ?? target.sandbox?.metricsAuth,
-    // the twin's read-only role cannot see other sessions' states; its admin URL can (read-only queries only)
-    databaseUrl: target.sandbox ? target.database.adminUrl : target.database.readonlyUrl,
-    intervalMs: interval,
-  });
+  // through the target's HTTP layer: host guard, and the bypass header so sampling never spends a rate limit
+  return startTargetSampler(target, { intervalMs: interval, metricsAuth: options.metricsAuth });
 }
 
 export async function runLaunchScenario(options: LaunchRunOptions): Promise<LaunchRunResult> {
@@ -125,10 +118,17 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
     testStartMs ??= Date.now() - progress.elapsedMs;
     options.onProgress?.(progress);
   };
-  const sampler = startTargetSampler(target, options);
+  const sampler = startRunSampler(target, options);
   let samples: ResourceSample[] = [];
   let run: RunScenarioResult | undefined;
-  let cleanup: CleanupResult = { method: 'none', created: 0, bookings: [], removed: 0, leftover: [], errors: [] };
+  let cleanup: CleanupResult = {
+    method: 'none',
+    created: 0,
+    bookings: [],
+    removed: 0,
+    leftover: [],
+    errors: [],
+  };
   const invariants: InvariantResult[] = [];
   try {
     run = await runScenario({ ...options, target, env, onProgress, signal: controller.signal });
@@ -138,7 +138,9 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
     try {
       // invariants first: clean-up would hide what the run broke
       if (readonlyUrl && run && target)
-        invariants.push(await checkBookingOverlaps(readonlyUrl, target.platform.database.bookingOverlapQuery));
+        invariants.push(
+          await checkBookingOverlaps(readonlyUrl, target.platform.database.bookingOverlapQuery),
+        );
     } finally {
       cleanup = await cleanupBookings(target, journal.bookings(), listTestStudents(target, env));
       await journal.stop();
