@@ -142,6 +142,40 @@ describe('verify of an awkward database', () => {
     expect(record.ok).toBe(true);
   });
 
+  it('a sequence the application advances while the backup starts verifies (pg_dump read it between our two reads)', async () => {
+    const storage = createFileStorage(join(dir, 'store-live'));
+    const { manifest } = await runBackup({
+      target: 'awkward',
+      adminUrl: db.url,
+      storage,
+      recipients: [keys.recipient],
+      compressLevel: 1,
+      metrics: {},
+      env: {
+        PREFLIGHT_PG_DUMP: join(fixturesDir, 'pg_dump-after-sql.sh'),
+        REAL_PG_DUMP: findPgClientTool('pg_dump')!,
+        REAL_PSQL: findPgClientTool('psql')!,
+        BEFORE_DUMP_SQL: "SELECT nextval('billing.invoice_no')",
+      },
+    });
+    const sequence = manifest.inventory?.sequences?.find((s) => s.name === 'billing.invoice_no');
+    expect(sequence?.value).toMatch(/^last_value (\d+),/);
+    expect(sequence?.later).toMatch(/^last_value (\d+),/);
+    const { record } = await verifyBackup({
+      target: 'awkward',
+      storage,
+      id: manifest.id,
+      identity: keys.identity,
+      workDir: join(dir, 'work'),
+      intoUrl: shifted.url(),
+      restoreJobs: 2,
+      metrics: {},
+      retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+    });
+    expect(record.inventory?.compared.flatMap((c) => c.differences)).toEqual([]);
+    expect(record.ok).toBe(true);
+  });
+
   const restoreThen = (sql: string) => ({
     PREFLIGHT_PG_RESTORE: join(fixturesDir, 'pg_restore-then-sql.sh'),
     REAL_PG_RESTORE: findPgClientTool('pg_restore')!,

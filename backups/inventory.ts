@@ -168,6 +168,19 @@ const kindQueries: Array<{ kind: InventoryKind; hashed: boolean; sql: string }> 
 ];
 
 /** Sequences' definitions and current state; read in the snapshot and again after pg_dump (see readSequenceStates). */
+const listSequenceNamesSql = `SELECT format('%I.%I', n.nspname, c.relname) AS name
+     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE ${userRelation} ORDER BY 1`;
+
+/** Every sequence's `last_value N, is_called B` now (sequences are not transactional: this is not the snapshot's). */
+export async function readAllSequenceStates(client: pg.ClientBase): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ name: string }>(listSequenceNamesSql);
+  return readSequenceStates(
+    client,
+    rows.map((r) => r.name),
+  );
+}
+
 async function listSequences(client: pg.ClientBase): Promise<InventoryItem[]> {
   const { rows } = await client.query<{ name: string; definition: string }>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS name,
@@ -265,19 +278,26 @@ export async function captureInventory(
 }
 
 /** Adds each sequence's state read after pg_dump finished, where it differs from the snapshot's read. */
-export async function recordLaterSequenceStates(
+/**
+ * Records each sequence as read before pg_dump started (`atStart`) and after it finished (read now, `later` where it
+ * differs): pg_dump read it at some moment in between, so a restored value in that range is accepted.
+ */
+export async function recordSequenceReadsAroundDump(
   client: pg.ClientBase,
   inventory: DatabaseInventory,
+  atStart: Map<string, string>,
 ): Promise<void> {
   const sequences = inventory.sequences ?? [];
-  const states = await readSequenceStates(
+  const atEnd = await readSequenceStates(
     client,
     sequences.map((s) => s.name),
   );
   for (const item of sequences) {
-    const later = states.get(item.name);
     const definition = item.value.replace(/^last_value [^,]*, is_called [^,]*/, '');
-    if (later && !item.value.startsWith(later)) item.later = `${later}${definition}`;
+    const first = atStart.get(item.name);
+    if (first) item.value = `${first}${definition}`;
+    const last = atEnd.get(item.name);
+    if (last && !item.value.startsWith(`${last},`)) item.later = `${last}${definition}`;
   }
 }
 

@@ -9,7 +9,7 @@ import { startTool } from '../src/process.js';
 import { redact } from '../src/redact.js';
 import { createDigestTap, encryptStream, getRecipientFingerprint } from './crypto.js';
 import { type ChecksumMethod, computeAllFigures } from './figures.js';
-import { captureInventory, recordLaterSequenceStates } from './inventory.js';
+import { captureInventory, readAllSequenceStates, recordSequenceReadsAroundDump } from './inventory.js';
 import {
   createBackupId,
   DUMP_OBJECT,
@@ -98,6 +98,7 @@ async function dumpToStorage(
       `backup ${id}: snapshot ${snapshot.snapshotId} of ${snapshot.database} (PostgreSQL ${snapshot.serverVersion}), pg_dump ${pgDumpVersion}`,
     );
     const connection = splitConnectionUrl(options.adminUrl);
+    const sequencesAtStart = await readAllSequenceStates(snapshot.client);
     const plain = new PassThrough({ highWaterMark: 1024 * 1024 });
     const dump = startTool(
       pgDump,
@@ -186,8 +187,8 @@ async function dumpToStorage(
     }
     const tables: TableFigures[] = figuresOutcome.value.figures;
     const inventory = figuresOutcome.value.inventory;
-    // sequences are not transactional: pg_dump read each one somewhere between the two reads
-    await recordLaterSequenceStates(snapshot.client, inventory);
+    // sequences are not transactional: pg_dump read each one somewhere between these two reads
+    await recordSequenceReadsAroundDump(snapshot.client, inventory, sequencesAtStart);
     await snapshot.close();
     const finished = options.now?.() ?? new Date();
     const manifest: BackupManifest = {
