@@ -135,6 +135,21 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
     const listed = await cli(['list', '--storage', storage, '--json']);
     expect(json(listed.stdout).backups).toEqual([expect.objectContaining({ id: ran.id, verified: 'yes' })]);
 
+    // as text: one line per kind of object besides the tables
+    const text = await cli(['verify', 'latest', '--storage', storage]);
+    expect(text.code, text.stderr).toBe(0);
+    for (const kind of [
+      'schemas',
+      'sequences',
+      'large objects',
+      'views',
+      'functions',
+      'indexes',
+      'constraints',
+    ])
+      expect(text.stdout).toMatch(new RegExp(`^${kind} (\\d+)/\\1$`, 'm'));
+    expect(text.stdout).toMatch(/^ownership: not compared \(restored with --no-owner --no-privileges\)$/m);
+
     const metrics = readFileSync(join(home, 'metrics', 'preflight_backup_sandbox.prom'), 'utf8');
     expect(
       readMetricValue(metrics, 'preflight_backup_last_success_timestamp_seconds', 'sandbox'),
