@@ -130,6 +130,7 @@ async function listColumnHashes(
 
 /** Types whose stored value is an OID of this cluster: a restore gives them new internal values but the same text. */
 const oidAliasTypes = [
+  'aclitem',
   'regclass',
   'regcollation',
   'regconfig',
