@@ -1,4 +1,6 @@
 /** The preflight.yaml schema: every key with its description and default. */
+
+import { platformSchema } from '../platform/schema.js';
 import {
   array,
   boolean,
@@ -11,7 +13,6 @@ import {
   string,
   url,
 } from './schema-kit.js';
-import { platformSchema } from '../platform/schema.js';
 
 const envName = (description: string, defaultName?: string) =>
   string({
