@@ -131,12 +131,16 @@ export class ApiClient {
   }
 
   /** Logs in with an email and password through the platform's login route; the token is undefined on failure. */
-  async loginWith(email: string, password: string): Promise<{ response: ApiResponse; token: string | undefined }> {
+  async loginWith(
+    email: string,
+    password: string,
+  ): Promise<{ response: ApiResponse; token: string | undefined }> {
     const { routes, auth } = this.target.platform;
     const response = await this.request(routes.login.method, routes.login.path, {
       form: { [auth.usernameField]: email, [auth.passwordField]: password },
     });
-    const token = response.status < 400 ? extractAccessToken(response, this.target.auth.cookieName) : undefined;
+    const token =
+      response.status < 400 ? extractAccessToken(response, this.target.auth.cookieName) : undefined;
     return { response, token };
   }
 }

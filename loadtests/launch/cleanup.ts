@@ -4,8 +4,8 @@
  * active is named in the result. Never throws: the run's own verdict must still be reported.
  */
 import pg from 'pg';
-import { fillRoutePath } from '../../src/platform/defaults.js';
 import { ApiClient } from '../../src/http.js';
+import { fillRoutePath } from '../../src/platform/defaults.js';
 import { redact } from '../../src/redact.js';
 import type { ResolvedTarget } from '../../src/target.js';
 import type { CreatedBooking } from './journal.js';
@@ -58,7 +58,8 @@ export async function cleanupBookings(
   const api = new ApiClient(target);
   const passwords = new Map(students.map((s) => [s.email, s.password]));
   const byStudent = new Map<string, CreatedBooking[]>();
-  for (const booking of bookings) byStudent.set(booking.student, [...(byStudent.get(booking.student) ?? []), booking]);
+  for (const booking of bookings)
+    byStudent.set(booking.student, [...(byStudent.get(booking.student) ?? []), booking]);
   const leftover: LeftoverBooking[] = [];
   for (const [student, own] of byStudent) {
     const password = passwords.get(student);
@@ -70,7 +71,10 @@ export async function cleanupBookings(
     }
     for (const booking of own) {
       if (!token) {
-        leftover.push({ ...booking, status: password ? 'unknown: login failed' : 'unknown: no password for its student' });
+        leftover.push({
+          ...booking,
+          status: password ? 'unknown: login failed' : 'unknown: no password for its student',
+        });
         continue;
       }
       try {
@@ -120,9 +124,13 @@ async function readStatus(api: ApiClient, token: string, id: string): Promise<st
 
 async function cancel(api: ApiClient, token: string, id: string): Promise<void> {
   const { routes } = api.target.platform;
-  await api.request(routes.cancelBooking.method, fillRoutePath(routes.cancelBooking.path, { booking_id: id, id }), {
-    token,
-  });
+  await api.request(
+    routes.cancelBooking.method,
+    fillRoutePath(routes.cancelBooking.path, { booking_id: id, id }),
+    {
+      token,
+    },
+  );
 }
 
 async function withClient<T>(url: string, name: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -136,7 +144,11 @@ async function withClient<T>(url: string, name: string, work: (client: pg.Client
   }
 }
 
-async function deleteByIds(target: ResolvedTarget, adminUrl: string, bookings: CreatedBooking[]): Promise<number> {
+async function deleteByIds(
+  target: ResolvedTarget,
+  adminUrl: string,
+  bookings: CreatedBooking[],
+): Promise<number> {
   const ids = bookings.map((b) => b.id);
   return withClient(adminUrl, 'preflight-cleanup', async (client) => {
     return (await client.query(target.platform.database.deleteBookingsByIdQuery, [ids])).rowCount ?? 0;

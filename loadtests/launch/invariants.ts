@@ -19,7 +19,10 @@ export interface InvariantResult {
  * Runs the profile's overlap query (platform.database.bookingOverlapQuery): each row is a pair of active bookings
  * of one instructor that overlap. Active = PENDING too: the platform's exclusion constraint leaves PENDING out.
  */
-export async function checkBookingOverlaps(databaseUrl: string, overlapSql: string): Promise<InvariantResult> {
+export async function checkBookingOverlaps(
+  databaseUrl: string,
+  overlapSql: string,
+): Promise<InvariantResult> {
   const client = new pg.Client({
     connectionString: databaseUrl,
     application_name: 'preflight-invariants',

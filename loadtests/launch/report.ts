@@ -1,8 +1,9 @@
 /** Terminal text of what the launch layer adds to a run (bottleneck, invariants, clean-up) and of a capacity search. */
-import { describeLeftover } from './cleanup.js';
+
 import { formatTable, type Paint } from '../../src/output.js';
 import { redact } from '../../src/redact.js';
 import type { CapacityResult } from './capacity.js';
+import { describeLeftover } from './cleanup.js';
 import { describeOverlap } from './invariants.js';
 import type { LaunchRunResult } from './run.js';
 
