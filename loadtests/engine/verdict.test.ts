@@ -112,7 +112,8 @@ export default async function () {
           '--out',
           `prometheus-rw=${promUrl}/api/v1/write`,
         ],
-        { cwd: root, allowExitCodes: [1], timeoutMs: 60_000 },
+        // tsx would leave its compile cache in the temp directory
+        { cwd: root, allowExitCodes: [1], timeoutMs: 60_000, env: { TSX_DISABLE_CACHE: '1' } },
       );
     const [healthy, failing] = await Promise.all([runner('0'), runner('1')]);
     // Each runner alone: 20 requests, so `count==40` fails; the failing one has a 50% error rate.
