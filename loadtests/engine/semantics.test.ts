@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPreflightError } from '../../src/errors.js';
 import type { ResolvedTarget } from '../../src/target.js';
@@ -304,7 +305,9 @@ export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL
     expect(verdicts.ok).toBe(true);
     const schema = JSON.parse(readFileSync(join(result.resultsDir!, 'summary.schema.json'), 'utf8'));
     const summary = JSON.parse(readFileSync(join(result.resultsDir!, 'summary.json'), 'utf8'));
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    ajvFormats.default(ajv);
+    const validate = ajv.compile(schema);
     expect(validate(summary), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...summary, status: 'maybe' })).toBe(false);
   });
