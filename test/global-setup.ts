@@ -24,7 +24,10 @@ export default function setup(): () => void {
     else process.env.TMPDIR = previous;
     const left = readdirSync(runDir);
     rmSync(runDir, { recursive: true, force: true });
-    if (left.length > 0)
+    if (left.length > 0) {
+      // vitest reports an error thrown here but keeps its exit code, so the failure is set as well
+      process.exitCode = 1;
       throw new Error(`the tests left ${left.length} entries in the temp directory: ${left.join(', ')}`);
+    }
   };
 }
