@@ -11,7 +11,8 @@ import { type LaunchSandbox, startLaunchSandbox } from './fixtures/sandbox.js';
 let sandbox: LaunchSandbox;
 
 beforeAll(async () => {
-  sandbox = await startLaunchSandbox({ poolSize: 2 });
+  // a database slow enough that two connections saturate at the rates this machine can offer
+  sandbox = await startLaunchSandbox({ poolSize: 2, queryDelayMs: 5 });
 }, 180_000);
 
 afterAll(async () => {

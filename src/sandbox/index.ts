@@ -33,6 +33,8 @@ export interface StartSandboxOptions {
   poolSize?: number;
   /** Pool acquire timeout, default 5000. */
   poolTimeoutMs?: number;
+  /** A slower database for bottleneck tests: each pooled query first holds its connection this long (default 0). */
+  queryDelayMs?: number;
   /** Default: a free port. */
   apiPort?: number;
   rateLimits?: Partial<{
@@ -137,6 +139,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   const weak = createWeaknesses(options.weaken ?? []);
   const poolSize = validatePositiveInt('poolSize', options.poolSize, 8, 1000);
   const poolTimeoutMs = validatePositiveInt('poolTimeoutMs', options.poolTimeoutMs, 5000, 600_000);
+  const queryDelayMs = options.queryDelayMs
+    ? validatePositiveInt('queryDelayMs', options.queryDelayMs, 0, 10_000)
+    : 0;
   if (options.apiPort !== undefined) {
     validatePositiveInt('apiPort', options.apiPort, 0, 65_535);
     if (await isPortInUse(options.apiPort)) {
@@ -198,6 +203,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       rateLimits: options.rateLimits as Partial<RateLimits> | undefined,
       jwtSecret: randomBytes(32),
       dummyHash: db.hashes.filler,
+      queryDelayMs,
       version: readVersion(),
       gitSha: process.env.GIT_SHA ?? 'sandbox',
     };

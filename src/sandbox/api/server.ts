@@ -24,6 +24,8 @@ export interface ApiServerOptions {
   dummyHash: string;
   version: string;
   gitSha: string;
+  /** Holds each pooled query's connection this long first (a slower database, for bottleneck tests). */
+  queryDelayMs?: number;
 }
 
 export interface ApiServer {
@@ -46,6 +48,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   // idle clients die when the database is reset or stopped; the pool replaces them
   pool.on('error', () => undefined);
+  if (options.queryDelayMs) slowDown(pool, options.queryDelayMs);
   let catalog: Promise<CatalogIndex> | undefined;
   const ctx: ApiContext = {
     pool,
@@ -111,4 +114,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
     },
   };
+}
+
+/** Every pool.query first sleeps on its connection in the database, so connections stay checked out longer. */
+function slowDown(pool: pg.Pool, delayMs: number): void {
+  const seconds = (delayMs / 1000).toFixed(3);
+  pool.query = (async (...args: Parameters<pg.Pool['query']>) => {
+    const client = await pool.connect();
+    try {
+      await client.query(`SELECT pg_sleep(${seconds})`);
+      return await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+    } finally {
+      client.release();
+    }
+  }) as unknown as pg.Pool['query'];
 }
