@@ -192,8 +192,8 @@ describe('backup run + verify on file storage', () => {
 
 describe('a target used for backups alone', () => {
   it('needs only its database settings: no baseUrl', async () => {
-    const { validateConfig } = await import('../src/config/load.js');
-    const { resolveTarget, resolveTargetDatabase } = await import('../src/target.js');
+    const { validateConfig } = await import('../src/core/config/load.js');
+    const { resolveTarget, resolveTargetDatabase } = await import('../src/core/target.js');
     const config = validateConfig({
       targets: { vault: { database: { adminUrlEnv: 'VAULT_ADMIN_URL' } } },
     });

@@ -1,5 +1,5 @@
 /** Reads what the storage holds for a target: complete backups (with a manifest), incomplete ones, and their verifications. */
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 import {
   getBackupIdTime,
   getBasePrefix,

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { redact } from '../src/redact.js';
+import { redact } from '../src/core/redact.js';
 
 export interface CheckResult {
   name: string;

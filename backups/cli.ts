@@ -1,7 +1,7 @@
 /** `preflight backup run|list|verify|prune|schedule`. */
 import type { Argv } from 'yargs';
-import type { GlobalArgs } from '../src/cli/context.js';
-import type { RegisterCommands } from '../src/cli/define.js';
+import type { GlobalArgs } from '../src/core/cli/context.js';
+import type { RegisterCommands } from '../src/core/cli/define.js';
 
 const withStorage = <T>(y: Argv<T>) =>
   y.option('storage', {

@@ -1,9 +1,9 @@
 /** Handlers of `preflight backup run|list|verify|prune|schedule`. */
 import { join, resolve } from 'node:path';
-import type { Handler } from '../src/cli/define.js';
-import { ExitCode } from '../src/errors.js';
-import { formatBytes, formatDuration, formatTable } from '../src/output.js';
-import { resolveTargetDatabase } from '../src/target.js';
+import type { Handler } from '../src/core/cli/define.js';
+import { ExitCode } from '../src/core/errors.js';
+import { formatBytes, formatDuration, formatTable } from '../src/core/output.js';
+import { resolveTargetDatabase } from '../src/core/target.js';
 import { readCatalog } from './catalog.js';
 import { type BackupArgs, openBackupContext, readAgeIdentity, requireAdminUrl } from './context.js';
 import { applyPrune, planPrune } from './prune.js';

@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Context } from '../src/cli/context.js';
-import type { PreflightConfig } from '../src/config/schema.js';
-import { PreflightError } from '../src/errors.js';
-import { getPreflightHome } from '../src/home.js';
-import { redact, registerSecret } from '../src/redact.js';
+import type { Context } from '../src/core/cli/context.js';
+import type { PreflightConfig } from '../src/core/config/schema.js';
+import { PreflightError } from '../src/core/errors.js';
+import { getPreflightHome } from '../src/core/home.js';
+import { redact, registerSecret } from '../src/core/redact.js';
 import type { MetricsSettings } from './metrics.js';
 import { type BackupStorage, openStorage } from './storage/index.js';
 

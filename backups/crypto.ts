@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 
 /** A short public fingerprint of a recipient, for the manifest. */
 export function getRecipientFingerprint(recipient: string): string {

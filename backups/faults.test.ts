@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PreflightError } from '../src/errors.js';
-import { findPgClientTool } from '../src/pg/binaries.js';
+import { PreflightError } from '../src/core/errors.js';
+import { findPgClientTool } from '../src/core/pg/binaries.js';
 import { readCatalog } from './catalog.js';
 import {
   createAgeKeys,

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPgClientTool } from '../src/pg/binaries.js';
-import { type Cluster, createCluster } from '../src/pg/cluster.js';
+import { findPgClientTool } from '../src/core/pg/binaries.js';
+import { type Cluster, createCluster } from '../src/core/pg/cluster.js';
 import {
   createAgeKeys,
   createSeededDatabase,

@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
-import { redact, redactUrl } from '../src/redact.js';
+import { redact, redactUrl } from '../src/core/redact.js';
 
 export const metricHelp = {
   preflight_backup_last_success_timestamp_seconds: 'Unix time of the last successful backup',

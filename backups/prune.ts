@@ -3,7 +3,7 @@
  * M ISO weeks and K months, always the newest verified backup, and incomplete backups younger than a day (they may
  * be in progress). `applyPrune` deletes what the plan says, manifest first so a half-deleted backup is never complete.
  */
-import { isPreflightError, PreflightError } from '../src/errors.js';
+import { isPreflightError, PreflightError } from '../src/core/errors.js';
 import type { CatalogEntry } from './catalog.js';
 import { MANIFEST_OBJECT } from './layout.js';
 import type { BackupStorage } from './storage/index.js';

@@ -1,7 +1,7 @@
 /** Restores a decrypted custom-format dump with pg_restore -j into a scratch database: a throwaway cluster, or a given server. */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createCluster } from '../src/pg/cluster.js';
+import { createCluster } from '../src/core/pg/cluster.js';
 import { runTool } from '../src/process.js';
 import { quoteIdent } from './figures.js';
 import { connectAdmin } from './snapshot.js';

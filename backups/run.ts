@@ -4,9 +4,9 @@
  * `pg_dump -Fc --snapshot` streams through age and sha256 into storage; manifest.json written last.
  */
 import { PassThrough } from 'node:stream';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 import { startTool } from '../src/process.js';
-import { redact } from '../src/redact.js';
+import { redact } from '../src/core/redact.js';
 import { createDigestTap, encryptStream, getRecipientFingerprint } from './crypto.js';
 import { type ChecksumMethod, computeAllFigures } from './figures.js';
 import { captureInventory, readAllSequenceStates, recordSequenceReadsAroundDump } from './inventory.js';

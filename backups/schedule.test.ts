@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 import { parseTimeOfDay, renderSchedule, type ScheduleOptions } from './schedule.js';
 
 const options: ScheduleOptions = {

@@ -3,7 +3,7 @@
  * with secrets taken from the platform's secret store (GitHub Actions secrets, a Kubernetes Secret, a systemd credential file).
  */
 import { stringify } from 'yaml';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 
 export type ScheduleFormat = 'github-actions' | 'k8s-cronjob' | 'systemd';
 

@@ -1,7 +1,7 @@
 /** A REPEATABLE READ transaction whose exported snapshot pg_dump shares, so recorded figures describe exactly what was dumped. */
 import pg from 'pg';
-import { PreflightError } from '../src/errors.js';
-import { redact, redactUrl } from '../src/redact.js';
+import { PreflightError } from '../src/core/errors.js';
+import { redact, redactUrl } from '../src/core/redact.js';
 import { applyStableOutputSettings } from './figures.js';
 
 export interface ExportedSnapshot {

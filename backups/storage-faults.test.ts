@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PreflightError } from '../src/errors.js';
-import { findPgClientTool } from '../src/pg/binaries.js';
+import { PreflightError } from '../src/core/errors.js';
+import { findPgClientTool } from '../src/core/pg/binaries.js';
 import { readCatalog } from './catalog.js';
 import {
   createAgeKeys,

@@ -8,8 +8,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { isPreflightError, PreflightError, runCleanups } from '../src/errors.js';
-import { redact } from '../src/redact.js';
+import { isPreflightError, PreflightError, runCleanups } from '../src/core/errors.js';
+import { redact } from '../src/core/redact.js';
 import { pickBackup, readCatalog } from './catalog.js';
 import { builtInChecksDir, listCheckFiles, runInvariantChecks } from './checks.js';
 import {

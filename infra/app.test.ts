@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkDashboardJson, checkSynthesizedStack, findLeakedSecrets } from '../monitoring/checks.js';
 import { buildDashboards } from '../monitoring/dashboards.js';
 import { createTestProfile } from '../monitoring/profile.js';
-import { validateConfig } from '../src/config/load.js';
-import { PreflightError } from '../src/errors.js';
+import { validateConfig } from '../src/core/config/load.js';
+import { PreflightError } from '../src/core/errors.js';
 import { synthMonitoringApp } from './app.js';
 
 /** A Terraform interpolation of a contact point's name. */

@@ -5,9 +5,9 @@ import { App } from 'cdktn';
 import { buildDashboards } from '../monitoring/dashboards.js';
 import { createProfileForTarget } from '../monitoring/profile.js';
 import { buildGrafanaRuleGroups } from '../monitoring/rules.js';
-import type { PreflightConfig } from '../src/config/schema.js';
-import { PreflightError } from '../src/errors.js';
-import { requireBaseUrl } from '../src/target.js';
+import type { PreflightConfig } from '../src/core/config/schema.js';
+import { PreflightError } from '../src/core/errors.js';
+import { requireBaseUrl } from '../src/core/target.js';
 import { MonitoringStack } from './stack.js';
 
 export const defaultOutdir = 'cdktf.out';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../src/cli.js';
+import { main } from '../src/app/cli.js';
 import { makeTempDir } from '../test/helpers/temp-dir.js';
 import { writeScript } from './test/scripts.js';
 import { startTestServer, type TestServer } from './test/server.js';

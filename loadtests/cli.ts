@@ -1,5 +1,5 @@
 /** `preflight load run|capacity|k6-operator|verdict|list`. */
-import type { RegisterCommands } from '../src/cli/define.js';
+import type { RegisterCommands } from '../src/core/cli/define.js';
 
 export const registerLoadCommands: RegisterCommands = (yargs, run) =>
   yargs.command('load <command>', 'Load tests: portable k6 scenarios on k6 or the built-in engine', (y) =>

@@ -1,11 +1,11 @@
 /** Handlers of `preflight load ...`. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Context } from '../src/cli/context.js';
-import type { Handler } from '../src/cli/define.js';
-import { ExitCode, PreflightError, usageError } from '../src/errors.js';
-import { formatTable } from '../src/output.js';
-import type { ResolvedTarget } from '../src/target.js';
+import type { Context } from '../src/core/cli/context.js';
+import type { Handler } from '../src/core/cli/define.js';
+import { ExitCode, PreflightError, usageError } from '../src/core/errors.js';
+import { formatTable } from '../src/core/output.js';
+import type { ResolvedTarget } from '../src/core/target.js';
 import { bundleScenario } from './engine/bundle.js';
 import { readScriptDefinitions } from './engine/native.js';
 import { buildOperatorManifests } from './engine/operator.js';

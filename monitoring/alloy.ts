@@ -3,9 +3,9 @@
  * (basic auth when configured) and Supabase's privileged endpoint (user service_role), remote-written
  * to Grafana Cloud. Every credential is read from the environment with sys.env(); none is written.
  */
-import type { PreflightConfig, TargetConfig } from '../src/config/schema.js';
-import { PreflightError } from '../src/errors.js';
-import { requireBaseUrl } from '../src/target.js';
+import type { PreflightConfig, TargetConfig } from '../src/core/config/schema.js';
+import { PreflightError } from '../src/core/errors.js';
+import { requireBaseUrl } from '../src/core/target.js';
 
 export interface AlloyOptions {
   targetName: string;

@@ -1,5 +1,5 @@
 /** `preflight monitor synth|diff|deploy|test|up|alloy`. */
-import type { RegisterCommands } from '../src/cli/define.js';
+import type { RegisterCommands } from '../src/core/cli/define.js';
 
 export const registerMonitorCommands: RegisterCommands = (yargs, run) =>
   yargs.command('monitor', 'Monitoring as code: Grafana dashboards, alerts and their proof', (y) =>

@@ -2,11 +2,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { defaultOutdir, listSynthesizedStacks, synthMonitoringApp } from '../infra/app.js';
-import type { Context } from '../src/cli/context.js';
-import type { Handler } from '../src/cli/define.js';
-import { ExitCode, PreflightError, usageError } from '../src/errors.js';
-import { formatTable } from '../src/output.js';
-import { registerSecret } from '../src/redact.js';
+import type { Context } from '../src/core/cli/context.js';
+import type { Handler } from '../src/core/cli/define.js';
+import { ExitCode, PreflightError, usageError } from '../src/core/errors.js';
+import { formatTable } from '../src/core/output.js';
+import { registerSecret } from '../src/core/redact.js';
 import { renderAlloyConfig } from './alloy.js';
 import { createProfileForTarget } from './profile.js';
 import { startLocalPrometheus } from './prometheus.js';

@@ -2,7 +2,7 @@
  * Every metric the dashboards and alerts may use, with where it comes from. The inventory checks
  * queries against what these sources really export; anything outside this catalog is an error.
  */
-import type { PlatformProfile } from '../src/platform/defaults.js';
+import type { PlatformProfile } from '../src/core/platform/defaults.js';
 
 /** Where a metric is exported: each source is scraped (or remote-written) separately. */
 export type MetricSource =

@@ -1,6 +1,6 @@
 /** What the alert and dashboard definitions are rendered for: an environment, its SLOs, and render options. */
-import type { PreflightConfig, TargetConfig } from '../src/config/schema.js';
-import { defaultPlatform, type PlatformProfile } from '../src/platform/defaults.js';
+import type { PreflightConfig, TargetConfig } from '../src/core/config/schema.js';
+import { defaultPlatform, type PlatformProfile } from '../src/core/platform/defaults.js';
 
 export type Slo = TargetConfig['slo'];
 

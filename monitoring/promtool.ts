@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 import { runTool, ToolError } from '../src/process.js';
 import { buildAlerts } from './alerts.js';
 import { createTestProfile, type MonitoringProfile } from './profile.js';

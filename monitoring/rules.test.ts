@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 import { buildAlerts } from './alerts.js';
 import { createTestProfile } from './profile.js';
 import { checkRuleFiles, checkRuleTestCoverage, getRuleTestsDir, runRuleTests } from './promtool.js';

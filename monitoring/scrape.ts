@@ -1,8 +1,8 @@
 /** Scrapes the metric sources of a target: the platform endpoint, Supabase's privileged endpoint, a Pushgateway. */
-import type { PreflightConfig } from '../src/config/schema.js';
-import { PreflightError } from '../src/errors.js';
-import { redactUrl, registerSecret } from '../src/redact.js';
-import { assertAllowedUrl, type ResolvedTarget } from '../src/target.js';
+import type { PreflightConfig } from '../src/core/config/schema.js';
+import { PreflightError } from '../src/core/errors.js';
+import { redactUrl, registerSecret } from '../src/core/redact.js';
+import { assertAllowedUrl, type ResolvedTarget } from '../src/core/target.js';
 import { type Exposition, parseExposition } from './exposition.js';
 import type { MetricSource } from './metrics.js';
 

@@ -1,6 +1,6 @@
 /** `monitor diff|deploy`: runs the cdktn CLI or Terraform on the synthesized stacks, when installed. */
 import { join, resolve } from 'node:path';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 import { findTool, installHints, runTool, ToolError } from '../src/process.js';
 
 export interface TerraformTool {

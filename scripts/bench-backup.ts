@@ -21,8 +21,8 @@ import { runBackup } from '../backups/run.js';
 import { createFileStorage } from '../backups/storage/file.js';
 import { findPgTool, splitConnectionUrl } from '../backups/tools.js';
 import { verifyBackup } from '../backups/verify.js';
-import { formatBytes, formatDuration } from '../src/output.js';
-import { createCluster } from '../src/pg/cluster.js';
+import { formatBytes, formatDuration } from '../src/core/output.js';
+import { createCluster } from '../src/core/pg/cluster.js';
 import { runTool } from '../src/process.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 70);

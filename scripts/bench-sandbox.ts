@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatDuration } from '../src/output.js';
+import { formatDuration } from '../src/core/output.js';
 import { startSandbox } from '../src/sandbox/index.js';
 
 interface AutocannonResult {

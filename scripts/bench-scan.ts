@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planScan, runScan } from '../security/scan.js';
-import { formatDuration, formatTable } from '../src/output.js';
+import { formatDuration, formatTable } from '../src/core/output.js';
 import { startSandbox } from '../src/sandbox/index.js';
 
 const MAX_SECONDS = 30;

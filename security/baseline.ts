@@ -1,7 +1,7 @@
 /** The baseline (security/baseline.json): accepted findings with owner, reason and expiry; expired entries count again. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 import type { Finding } from './findings.js';
 
 export interface BaselineEntry {

@@ -1,5 +1,5 @@
 /** `preflight scan`: the security probes. */
-import type { RegisterCommands } from '../src/cli/define.js';
+import type { RegisterCommands } from '../src/core/cli/define.js';
 
 export const registerSecurityCommands: RegisterCommands = (yargs, run) =>
   yargs.command(

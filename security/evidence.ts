@@ -1,5 +1,5 @@
 /** Turns a request/response pair into a short, redacted evidence excerpt. */
-import { redact } from '../src/redact.js';
+import { redact } from '../src/core/redact.js';
 import type { Evidence } from './findings.js';
 import type { ProbeResponse } from './http.js';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateConfig } from '../src/config/load.js';
-import { resolveTarget } from '../src/target.js';
+import { validateConfig } from '../src/core/config/load.js';
+import { resolveTarget } from '../src/core/target.js';
 import { BudgetExceededError, ScanHttp } from './http.js';
 import { planScan, runScan } from './scan.js';
 import { type LocalServer, startLocalServer } from './test/context.js';

@@ -1,8 +1,8 @@
 /** The scanner's HTTP layer: host guard on every request, a request budget, a concurrency limit, raw control of headers. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PreflightError } from '../src/errors.js';
-import { unreachable } from '../src/http.js';
-import { assertAllowedUrl, type ResolvedTarget } from '../src/target.js';
+import { PreflightError } from '../src/core/errors.js';
+import { unreachable } from '../src/core/http.js';
+import { assertAllowedUrl, type ResolvedTarget } from '../src/core/target.js';
 
 export interface ProbeRequest {
   method?: string;

@@ -1,5 +1,5 @@
 /** What every probe module receives and returns. */
-import type { ResolvedTarget } from '../src/target.js';
+import type { ResolvedTarget } from '../src/core/target.js';
 import type { Finding } from './findings.js';
 import type { ScanHttp } from './http.js';
 import type { RouteCatalog } from './routes.js';

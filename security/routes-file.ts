@@ -1,7 +1,7 @@
 /** Reads extra routes for the scan (`--routes file.yaml`): what the OpenAPI document and the built-in list do not know. */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { PreflightError } from '../src/errors.js';
+import { PreflightError } from '../src/core/errors.js';
 import type { RouteAuth, RouteParam, RouteSpec } from './routes.js';
 
 const auths: RouteAuth[] = ['none', 'user', 'student', 'instructor', 'admin'];

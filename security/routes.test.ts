@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPlatform, mergePlatform } from '../src/platform/defaults.js';
+import { defaultPlatform, mergePlatform } from '../src/core/platform/defaults.js';
 import { getBuiltinRoutes, mergeRoutes, readOpenApiRoutes } from './routes.js';
 import { parseRoutes } from './routes-file.js';
 

@@ -3,7 +3,7 @@
  * with their required query parameters), plus whatever the target's OpenAPI document and `--routes` add.
  * Nothing here names a route path: paths come from the profile.
  */
-import type { PlatformProfile, PlatformRouteName } from '../src/platform/defaults.js';
+import type { PlatformProfile, PlatformRouteName } from '../src/core/platform/defaults.js';
 import type { ScanHttp } from './http.js';
 
 export type RouteAuth = 'none' | 'user' | 'student' | 'instructor' | 'admin';

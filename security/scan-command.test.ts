@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { main } from '../src/app/cli.js';
 
 async function runCli(args: string[]) {
   const stdout = new PassThrough();

@@ -1,9 +1,9 @@
 /** Handler of `preflight scan`: plan, run, apply the baseline, write reports, gate. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Handler } from '../src/cli/define.js';
-import { ExitCode, PreflightError } from '../src/errors.js';
-import { registerSecret } from '../src/redact.js';
+import type { Handler } from '../src/core/cli/define.js';
+import { ExitCode, PreflightError } from '../src/core/errors.js';
+import { registerSecret } from '../src/core/redact.js';
 import { applyBaseline, readBaseline, updateBaseline, writeBaseline } from './baseline.js';
 import { isSeverity } from './findings.js';
 import { isPublicKeyPem } from './jwt-tokens.js';

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
+import { main } from '../src/app/cli.js';
 import { makeTempDir } from '../test/helpers/temp-dir.js';
 import type { Finding } from './findings.js';
 import { startTestSandbox, type TestSandbox } from './test/sandbox.js';

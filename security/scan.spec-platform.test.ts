@@ -1,8 +1,8 @@
 // The scan against the second, spec-only implementation of the platform (test/spec-platform): only the spec's routes
 // exist there, so every check that needs another route must say "not run", never report a finding for it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../src/config/load.js';
-import { resolveTarget } from '../src/target.js';
+import { validateConfig } from '../src/core/config/load.js';
+import { resolveTarget } from '../src/core/target.js';
 import { type SpecPlatform, startSpecPlatform } from '../test/spec-platform/index.js';
 import { isAtLeast } from './findings.js';
 import { planScan, runScan, type ScanResult } from './scan.js';

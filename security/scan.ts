@@ -1,6 +1,6 @@
 /** planScan() picks and checks what will run; runScan() runs the probes against the target and collects findings. */
-import { PreflightError } from '../src/errors.js';
-import type { ResolvedTarget } from '../src/target.js';
+import { PreflightError } from '../src/core/errors.js';
+import type { ResolvedTarget } from '../src/core/target.js';
 import { type Finding, sortFindings } from './findings.js';
 import { BudgetExceededError, ScanHttp } from './http.js';
 import { crackHmacSecret } from './jwt-tokens.js';

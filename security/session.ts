@@ -1,6 +1,6 @@
 /** Logs in as the configured test accounts (once each) through the scanner's HTTP layer. */
-import { PreflightError } from '../src/errors.js';
-import { extractAccessToken } from '../src/http.js';
+import { PreflightError } from '../src/core/errors.js';
+import { extractAccessToken } from '../src/core/http.js';
 import type { AccountRole } from '../src/sandbox/state.js';
 import type { ScanHttp } from './http.js';
 

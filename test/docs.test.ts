@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..');
 
 describe('docs stay true', () => {
-  it('docs/reference.md lists every error code of src/errors.ts', () => {
-    const source = readFileSync(join(root, 'src', 'errors.ts'), 'utf8');
+  it('docs/reference.md lists every error code of src/core/errors.ts', () => {
+    const source = readFileSync(join(root, 'src', 'core', 'errors.ts'), 'utf8');
     const union = source.slice(
       source.indexOf('export type ErrorCode'),
       source.indexOf(';', source.indexOf('export type ErrorCode')),
@@ -18,7 +18,7 @@ describe('docs stay true', () => {
     expect(missing).toEqual([]);
   });
 
-  it('README and docs name the same exit codes as src/errors.ts', () => {
+  it('README and docs name the same exit codes as src/core/errors.ts', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     for (const line of ['| 0 |', '| 1 |', '| 2 |', '| 3 |', '| 4 |']) expect(readme).toContain(line);
   });
@@ -26,7 +26,7 @@ describe('docs stay true', () => {
 
 describe('docs/configuration.md', () => {
   it('matches the schema (regenerate with `npm run docs:config`)', async () => {
-    const { renderConfigDocs } = await import('../src/config/docs.js');
+    const { renderConfigDocs } = await import('../src/core/config/docs.js');
     expect(readFileSync(join(root, 'docs', 'configuration.md'), 'utf8')).toBe(renderConfigDocs());
   });
 });

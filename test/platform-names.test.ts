@@ -24,7 +24,7 @@ const sourceExtensions = /\.(?:ts|tsx|js|mjs|cjs|json|ya?ml|sql)$/;
  * input series are the spec's names.
  */
 const allowed: Array<{ why: string; test: (path: string) => boolean }> = [
-  { why: 'the platform profile', test: (p) => p === 'src/platform/defaults.ts' },
+  { why: 'the platform profile', test: (p) => p === 'src/core/platform/defaults.ts' },
   { why: 'the sandbox plays the platform', test: (p) => p.startsWith('src/sandbox/') },
   { why: 'the spec-only platform fixture', test: (p) => p.startsWith('test/spec-platform/') },
   { why: 'test fixtures', test: (p) => p.startsWith('test/fixtures/') },
@@ -68,8 +68,8 @@ describe('every platform assumption lives in the platform profile', () => {
 
   it('the scan sees the places it allows (it reads the tree it guards)', () => {
     const scanned = listSourceFiles(root).map((f) => relative(root, f).split(sep).join('/'));
-    expect(scanned).toContain('src/platform/defaults.ts');
+    expect(scanned).toContain('src/core/platform/defaults.ts');
     expect(scanned).toContain('monitoring/dashboards.ts');
-    expect(readFileSync(join(root, 'src/platform/defaults.ts'), 'utf8')).toContain('instainstru_');
+    expect(readFileSync(join(root, 'src/core/platform/defaults.ts'), 'utf8')).toContain('instainstru_');
   });
 });

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInventory } from '../monitoring/test-run.js';
-import { validateConfig } from '../src/config/load.js';
-import { ApiClient } from '../src/http.js';
-import { buildSearchPath } from '../src/platform/discovery.js';
+import { validateConfig } from '../src/core/config/load.js';
+import { ApiClient } from '../src/core/http.js';
+import { buildSearchPath } from '../src/core/platform/discovery.js';
 import { runSearchCheck } from '../src/search-check/run.js';
-import { type ResolvedTarget, resolveTarget } from '../src/target.js';
+import { type ResolvedTarget, resolveTarget } from '../src/core/target.js';
 import { type SpecPlatform, startSpecPlatform } from './spec-platform/index.js';
 
 let platform: SpecPlatform;

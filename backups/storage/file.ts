@@ -5,7 +5,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { PreflightError } from '../../src/errors.js';
+import { PreflightError } from '../../src/core/errors.js';
 import type { BackupStorage, PutStreamOptions, StoredObject } from './types.js';
 
 const PARTIAL = '.partial';

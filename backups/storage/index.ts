@@ -1,9 +1,9 @@
 /** Opens the backup storage named by a URL: file:///path or s3://bucket/prefix. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PreflightConfig } from '../../src/config/schema.js';
-import { PreflightError } from '../../src/errors.js';
-import { registerSecret } from '../../src/redact.js';
+import type { PreflightConfig } from '../../src/core/config/schema.js';
+import { PreflightError } from '../../src/core/errors.js';
+import { registerSecret } from '../../src/core/redact.js';
 import type { RetryOptions } from '../retry.js';
 import { createFileStorage } from './file.js';
 import { createS3Storage } from './s3.js';

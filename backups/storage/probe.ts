@@ -1,6 +1,6 @@
 /** A tiny write-read-delete before a backup: a storage that cannot take one fails in seconds, before pg_dump starts. */
 import { randomBytes } from 'node:crypto';
-import { PreflightError } from '../../src/errors.js';
+import { PreflightError } from '../../src/core/errors.js';
 import { getTargetPrefix } from '../layout.js';
 import type { BackupStorage } from './types.js';
 

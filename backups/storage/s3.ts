@@ -11,8 +11,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { PreflightError } from '../../src/errors.js';
-import { redact } from '../../src/redact.js';
+import { PreflightError } from '../../src/core/errors.js';
+import { redact } from '../../src/core/redact.js';
 import { isTransientError, type RetryPolicy } from '../retry.js';
 import type { BackupStorage, PutStreamOptions, StoredObject } from './types.js';
 

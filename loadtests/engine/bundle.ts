@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { build, type Message } from 'esbuild';
-import { PreflightError } from '../../src/errors.js';
+import { PreflightError } from '../../src/core/errors.js';
 import { describeSyncHttp, syncHttpFunctions } from './k6-http.js';
 import { supportedModules } from './vu.js';
 

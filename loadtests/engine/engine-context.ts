@@ -1,5 +1,5 @@
 /** Creates the shared state of a native run (one per thread). */
-import { redact } from '../../src/redact.js';
+import { redact } from '../../src/core/redact.js';
 import { now } from './clock.js';
 import { type AbortInfo, createGroupNode, type EngineContext, getBuiltinMetrics } from './context.js';
 import { createUrlGuard, type GuardSpec } from './guard.js';

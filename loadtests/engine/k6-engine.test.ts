@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPreflightError } from '../../src/errors.js';
+import { isPreflightError } from '../../src/core/errors.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { writeScript } from '../test/scripts.js';
 import { startTestServer, type TestServer } from '../test/server.js';

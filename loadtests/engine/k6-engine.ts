@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PreflightError } from '../../src/errors.js';
+import { PreflightError } from '../../src/core/errors.js';
 import { findTool, startTool, ToolError } from '../../src/process.js';
 import { reportedTrendStats } from './k6-data.js';
 import { readK6JsonSeries } from './k6-json.js';

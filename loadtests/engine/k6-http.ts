@@ -1,5 +1,5 @@
 /** The `k6/http` module of the native engine: asynchronous requests with k6's params, response, metrics and tags. */
-import { PreflightError } from '../../src/errors.js';
+import { PreflightError } from '../../src/core/errors.js';
 import type { EngineContext } from './context.js';
 import { parseDuration } from './duration.js';
 import { findRawHeader, parseRawHeaders, type RawResponse, sendRequest } from './http-client.js';

@@ -2,8 +2,8 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PreflightError } from '../../src/errors.js';
-import { redact } from '../../src/redact.js';
+import { PreflightError } from '../../src/core/errors.js';
+import { redact } from '../../src/core/redact.js';
 import { now } from './clock.js';
 import type { AbortInfo } from './context.js';
 import { createEngine, type NativeEngine } from './engine-context.js';

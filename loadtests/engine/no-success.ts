@@ -2,7 +2,7 @@
  * "No green on nothing": a run whose every iteration threw, or whose HTTP calls made no successful request,
  * fails whatever its thresholds say. Iteration errors are tallied by message so the report can show them.
  */
-import { redact } from '../../src/redact.js';
+import { redact } from '../../src/core/redact.js';
 import type { NormalizedMetric } from './normalize.js';
 
 export interface ErrorTally {

@@ -4,7 +4,7 @@
  * Each runner pod tags its samples `runner=<pod name>` (downward API), so `load verdict` can combine runners.
  */
 import { stringify } from 'yaml';
-import { usageError } from '../../src/errors.js';
+import { usageError } from '../../src/core/errors.js';
 import { defaultRemoteTrendStats } from './remote-write.js';
 
 export interface OperatorInput {

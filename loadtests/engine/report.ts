@@ -1,5 +1,5 @@
 /** Terminal rendering: live progress lines and the end-of-run tables. */
-import { formatDuration, formatTable, type Paint } from '../../src/output.js';
+import { formatDuration, formatTable, type Paint } from '../../src/core/output.js';
 import type { Progress } from './native.js';
 import type { RunSummary } from './summary.js';
 

@@ -1,7 +1,7 @@
 /** Writes results/<run-id>/: summary.json (+ schema), timeseries.json, thresholds.json. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { redactValue } from '../../src/redact.js';
+import { redactValue } from '../../src/core/redact.js';
 import { type RunSummary, runSummarySchema } from './summary.js';
 import type { SeriesPoint } from './timeseries.js';
 

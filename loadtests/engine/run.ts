@@ -4,9 +4,9 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { PreflightError } from '../../src/errors.js';
-import { registerSecret } from '../../src/redact.js';
-import type { ResolvedTarget } from '../../src/target.js';
+import { PreflightError } from '../../src/core/errors.js';
+import { registerSecret } from '../../src/core/redact.js';
+import type { ResolvedTarget } from '../../src/core/target.js';
 import { assertNativeSupport, bundleScenario } from './bundle.js';
 import { createGuardSpec } from './guard.js';
 import { findK6, runK6 } from './k6-engine.js';

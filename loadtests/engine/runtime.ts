@@ -1,6 +1,6 @@
 /** Runs scenarios on VUs in this thread: the VU pool, iterations with k6's metrics, the six executors. */
 import type vm from 'node:vm';
-import { isPreflightError } from '../../src/errors.js';
+import { isPreflightError } from '../../src/core/errors.js';
 import { now } from './clock.js';
 import type { EngineContext } from './context.js';
 import { runExecutor } from './executors.js';

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import vm from 'node:vm';
-import { PreflightError } from '../../src/errors.js';
-import { redact } from '../../src/redact.js';
+import { PreflightError } from '../../src/core/errors.js';
+import { redact } from '../../src/core/redact.js';
 import { now } from './clock.js';
 import { type EngineContext, getGroupNode } from './context.js';
 import { AbortedError, createHttpModule } from './k6-http.js';

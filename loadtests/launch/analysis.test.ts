@@ -1,6 +1,6 @@
 // The pure parts of the launch layer: SLO parsing, the exposition reader and the bottleneck analysis.
 import { describe, expect, it } from 'vitest';
-import { isPreflightError } from '../../src/errors.js';
+import { isPreflightError } from '../../src/core/errors.js';
 import type { SeriesPoint } from '../engine/timeseries.js';
 import { analyzeBottleneck, nameKneeBottleneck, type StepEvidence } from './bottleneck.js';
 import { parseExposition, sumOf } from './exposition.js';

@@ -4,7 +4,7 @@
  * of a scenario that honours CAPACITY_RATE / CAPACITY_DURATION (see loadtests/scenarios/lib/profile.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PreflightError } from '../../src/errors.js';
+import { PreflightError } from '../../src/core/errors.js';
 import { median, nameKneeBottleneck, POOL_PRESSURE_PERCENT, type StepEvidence } from './bottleneck.js';
 import { type LaunchRunOptions, runLaunchScenario } from './run.js';
 import { meetsClause, observeClause, parseSlo, type SloClause, toBottleneckSlo } from './slo.js';

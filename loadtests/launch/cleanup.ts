@@ -4,10 +4,10 @@
  * active is named in the result. Never throws: the run's own verdict must still be reported.
  */
 import pg from 'pg';
-import { ApiClient } from '../../src/http.js';
-import { fillRoutePath } from '../../src/platform/defaults.js';
-import { redact } from '../../src/redact.js';
-import type { ResolvedTarget } from '../../src/target.js';
+import { ApiClient } from '../../src/core/http.js';
+import { fillRoutePath } from '../../src/core/platform/defaults.js';
+import { redact } from '../../src/core/redact.js';
+import type { ResolvedTarget } from '../../src/core/target.js';
 import type { CreatedBooking } from './journal.js';
 
 export interface LeftoverBooking {

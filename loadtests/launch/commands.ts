@@ -1,6 +1,6 @@
 /** `preflight load capacity <scenario> --slo ...`. */
-import type { Handler } from '../../src/cli/define.js';
-import { usageError } from '../../src/errors.js';
+import type { Handler } from '../../src/core/cli/define.js';
+import { usageError } from '../../src/core/errors.js';
 import { parseEnvFlags } from '../commands.js';
 import type { EngineChoice } from '../engine/run.js';
 import { searchCapacity } from './capacity.js';

@@ -1,7 +1,7 @@
 /** Basic auth of a target's metrics endpoint: the sandbox's comes from its state, a configured target's from the config. */
-import type { Context } from '../../src/cli/context.js';
-import { registerSecret } from '../../src/redact.js';
-import type { ResolvedTarget } from '../../src/target.js';
+import type { Context } from '../../src/core/cli/context.js';
+import { registerSecret } from '../../src/core/redact.js';
+import type { ResolvedTarget } from '../../src/core/target.js';
 
 export function resolveMetricsAuth(context: Context, target: ResolvedTarget | undefined) {
   if (!target || target.sandbox) return undefined;

@@ -3,8 +3,8 @@
 // `rate-limit-ip-spoof` naming what broke, and on the spec-only platform (whose metrics route counts against the
 // global limit, as the spec says) only the documented client-IP spoofing fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
-import { type ResolvedTarget, resolveTarget } from '../../src/target.js';
+import { validateConfig } from '../../src/core/config/load.js';
+import { type ResolvedTarget, resolveTarget } from '../../src/core/target.js';
 import { repoRoot } from '../../test/helpers/cli.js';
 import { type SpecPlatform, startSpecPlatform } from '../../test/spec-platform/index.js';
 import { type LaunchSandbox, startLaunchSandbox } from './fixtures/sandbox.js';

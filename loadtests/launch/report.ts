@@ -1,7 +1,7 @@
 /** Terminal text of what the launch layer adds to a run (bottleneck, invariants, clean-up) and of a capacity search. */
 
-import { formatTable, type Paint } from '../../src/output.js';
-import { redact } from '../../src/redact.js';
+import { formatTable, type Paint } from '../../src/core/output.js';
+import { redact } from '../../src/core/redact.js';
 import type { CapacityResult } from './capacity.js';
 import { describeLeftover } from './cleanup.js';
 import { describeOverlap } from './invariants.js';

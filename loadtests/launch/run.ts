@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { redactValue, registerSecret } from '../../src/redact.js';
-import type { ResolvedTarget } from '../../src/target.js';
+import { redactValue, registerSecret } from '../../src/core/redact.js';
+import type { ResolvedTarget } from '../../src/core/target.js';
 import type { Progress } from '../engine/native.js';
 import { type RunScenarioOptions, type RunScenarioResult, runScenario } from '../engine/run.js';
 import { analyzeBottleneck, type BottleneckReport, type Slo } from './bottleneck.js';

@@ -1,6 +1,6 @@
 /** Production safety: load reaches a production target only with an explicit acknowledgement. */
-import { PreflightError } from '../../src/errors.js';
-import type { ResolvedTarget } from '../../src/target.js';
+import { PreflightError } from '../../src/core/errors.js';
+import type { ResolvedTarget } from '../../src/core/target.js';
 
 export const PRODUCTION_FLAG = '--i-understand-this-is-production';
 

@@ -3,9 +3,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
-import { defaultPlatform } from '../../src/platform/defaults.js';
-import { resolveTarget } from '../../src/target.js';
+import { validateConfig } from '../../src/core/config/load.js';
+import { defaultPlatform } from '../../src/core/platform/defaults.js';
+import { resolveTarget } from '../../src/core/target.js';
 import { startSampler, startTargetSampler } from './sampler.js';
 
 /** A platform exporting its pool and in-flight metrics under other names. */

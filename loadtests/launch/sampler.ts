@@ -5,10 +5,10 @@
  * through its host guard with its rate-limit bypass header: the sampler must not spend the budget under test.
  */
 import pg from 'pg';
-import { ApiClient } from '../../src/http.js';
-import { defaultPlatform, type PlatformProfile } from '../../src/platform/defaults.js';
-import { redact } from '../../src/redact.js';
-import type { ResolvedTarget } from '../../src/target.js';
+import { ApiClient } from '../../src/core/http.js';
+import { defaultPlatform, type PlatformProfile } from '../../src/core/platform/defaults.js';
+import { redact } from '../../src/core/redact.js';
+import type { ResolvedTarget } from '../../src/core/target.js';
 import { maxOf, parseExposition, sumOf } from './exposition.js';
 
 export interface PoolReading {

@@ -1,5 +1,5 @@
 /** `--slo "p(95)<300,rate<0.01"`: latency clauses on http_req_duration, `rate` on http_req_failed. */
-import { PreflightError } from '../../src/errors.js';
+import { PreflightError } from '../../src/core/errors.js';
 import type { RunSummary } from '../engine/summary.js';
 
 export interface SloClause {

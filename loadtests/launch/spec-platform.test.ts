@@ -3,8 +3,8 @@
 // configures a real target: a preflight.yaml target with passwords and database URLs from the environment.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
-import { type ResolvedTarget, resolveTarget } from '../../src/target.js';
+import { validateConfig } from '../../src/core/config/load.js';
+import { type ResolvedTarget, resolveTarget } from '../../src/core/target.js';
 import { repoRoot } from '../../test/helpers/cli.js';
 import { type SpecPlatform, startSpecPlatform } from '../../test/spec-platform/index.js';
 import { formatLaunchReport } from './report.js';

@@ -4,7 +4,7 @@
 import { check, fail, sleep } from 'k6';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
-import { readBestMatches } from '../../src/platform/discovery.js';
+import { readBestMatches } from '../../src/core/platform/discovery.js';
 import { cancelBooking, readBookingId, recordBooking } from './lib/bookings.js';
 import { platform, routePath } from './lib/platform.js';
 import { thinkTime } from './lib/profile.js';

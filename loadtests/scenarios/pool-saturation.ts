@@ -4,7 +4,7 @@
 // threshold stops a run that has clearly fallen over.
 import { check } from 'k6';
 import http from 'k6/http';
-import { buildAvailabilityPath, buildInstructorsPath } from '../../src/platform/discovery.js';
+import { buildAvailabilityPath, buildInstructorsPath } from '../../src/core/platform/discovery.js';
 import { platform } from './lib/platform.js';
 import { buildArrivalScenario } from './lib/profile.js';
 import { pickRandom, searchBookable } from './lib/slots.js';

@@ -1,7 +1,7 @@
 // Smoke: the platform's public routes once per VU, with checks and thresholds. Portable: runs on k6 and on the native engine.
 import { check, group, sleep } from 'k6';
 import http from 'k6/http';
-import { buildSearchPath, readPath } from '../../src/platform/discovery.js';
+import { buildSearchPath, readPath } from '../../src/core/platform/discovery.js';
 import { platform, routePath } from './lib/platform.js';
 import { apiBase } from './lib/target.js';
 

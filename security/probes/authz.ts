@@ -5,8 +5,8 @@
  * `platform.slot`); every booking a probe creates is cancelled through the profile's cancel route and read back: one
  * left active is an error of the scan. Changed profile fields are restored in `finally`.
  */
-import { runCleanups } from '../../src/errors.js';
-import { fillRoutePath } from '../../src/platform/defaults.js';
+import { runCleanups } from '../../src/core/errors.js';
+import { fillRoutePath } from '../../src/core/platform/defaults.js';
 import {
   buildAvailabilityPath,
   buildBookingBody,
@@ -17,8 +17,8 @@ import {
   readFreeStarts,
   readPath,
   type Slot,
-} from '../../src/platform/discovery.js';
-import { redact } from '../../src/redact.js';
+} from '../../src/core/platform/discovery.js';
+import { redact } from '../../src/core/redact.js';
 import { formatEvidence, truncate } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import { isTransientSocketError, type ProbeResponse } from '../http.js';

@@ -1,5 +1,5 @@
 /** Headers and transport: HSTS, nosniff, CSP/frame-ancestors, Referrer-Policy, no-store on authenticated responses, banners, TLS. */
-import { isLoopbackHost } from '../../src/net.js';
+import { isLoopbackHost } from '../../src/core/net.js';
 import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import type { ProbeResponse } from '../http.js';

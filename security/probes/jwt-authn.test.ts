@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmbeddedJWK, jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultPlatform } from '../../src/platform/defaults.js';
+import { defaultPlatform } from '../../src/core/platform/defaults.js';
 import { decodeJwt, hmacSignature } from '../jwt-tokens.js';
 import { getBuiltinRoutes, type RouteSpec } from '../routes.js';
 import { createLocalContext, type LocalServer, startLocalServer } from '../test/context.js';

@@ -4,7 +4,7 @@
  * answers 404/405 or data that cannot be found makes a check "not run", never a finding.
  */
 import { randomBytes } from 'node:crypto';
-import { readPath } from '../../src/platform/discovery.js';
+import { readPath } from '../../src/core/platform/discovery.js';
 import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import type { ProbeResponse } from '../http.js';

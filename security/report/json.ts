@@ -1,5 +1,5 @@
 /** The JSON report: everything, secrets redacted. */
-import { redactValue } from '../../src/redact.js';
+import { redactValue } from '../../src/core/redact.js';
 import { countBySeverity, type ScanReport } from './model.js';
 
 export function toJsonReport(report: ScanReport) {

@@ -2,7 +2,7 @@
  * JUnit XML: one suite per probe, one test case per finding (failure at or above --fail-on), a passing case for clean
  * probes, a skipped case per check that did not run (with the reason) and per baselined finding.
  */
-import { redact } from '../../src/redact.js';
+import { redact } from '../../src/core/redact.js';
 import { isAtLeast } from '../findings.js';
 import type { ScanReport } from './model.js';
 

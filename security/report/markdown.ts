@@ -1,7 +1,7 @@
 /** A Markdown summary for pull-request comments. */
 
-import { formatDuration } from '../../src/output.js';
-import { redact } from '../../src/redact.js';
+import { formatDuration } from '../../src/core/output.js';
+import { redact } from '../../src/core/redact.js';
 import { severities } from '../findings.js';
 import { countBySeverity, type ScanReport } from './model.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPaint } from '../../src/output.js';
+import { createPaint } from '../../src/core/output.js';
 import { applyBaseline } from '../baseline.js';
 import { createFinding } from '../findings.js';
 import type { ScanResult } from '../scan.js';

@@ -2,7 +2,7 @@
  * SARIF 2.1.0 for GitHub code scanning: one rule per catalog entry with help text and security-severity,
  * results with relative URIs (the target named in the message) and partialFingerprints.
  */
-import { redact } from '../../src/redact.js';
+import { redact } from '../../src/core/redact.js';
 import type { Finding, Severity } from '../findings.js';
 import { listRules } from '../rules.js';
 import type { ScanReport } from './model.js';

@@ -1,5 +1,5 @@
 /** The terminal report: findings grouped by severity, then probe notes and the gate. */
-import { formatDuration, formatTable, type Paint } from '../../src/output.js';
+import { formatDuration, formatTable, type Paint } from '../../src/core/output.js';
 import { severities } from '../findings.js';
 import { countBySeverity, isExpiredMatch, type ScanReport } from './model.js';
 

@@ -1,7 +1,7 @@
 /** Writes the requested report files into the output directory. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PreflightError } from '../../src/errors.js';
+import { PreflightError } from '../../src/core/errors.js';
 import { toJsonReport } from './json.js';
 import { toJunit } from './junit.js';
 import { toMarkdown } from './markdown.js';

@@ -1,7 +1,7 @@
 /** Test helper: a probe context for a tiny local HTTP server (a real target resolved from a real config). */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { validateConfig } from '../../src/config/load.js';
-import { resolveTarget } from '../../src/target.js';
+import { validateConfig } from '../../src/core/config/load.js';
+import { resolveTarget } from '../../src/core/target.js';
 import { ScanHttp } from '../http.js';
 import type { ProbeContext } from '../probe.js';
 import type { RouteSpec } from '../routes.js';

@@ -1,5 +1,5 @@
 /** `preflight sandbox up|down|status|reset`. */
-import type { RegisterCommands } from '../cli/define.js';
+import type { RegisterCommands } from '../core/cli/define.js';
 import { weaknessNames } from './weaknesses.js';
 
 export const registerSandboxCommands: RegisterCommands = (yargs, run) =>

@@ -4,13 +4,13 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { Context } from '../cli/context.js';
-import type { Handler } from '../cli/define.js';
-import { ExitCode, PreflightError } from '../errors.js';
-import { getSandboxDir } from '../home.js';
-import { isPortInUse } from '../net.js';
-import { formatDuration, formatTable } from '../output.js';
-import { stopCluster } from '../pg/cluster.js';
+import type { Context } from '../core/cli/context.js';
+import type { Handler } from '../core/cli/define.js';
+import { ExitCode, PreflightError } from '../core/errors.js';
+import { getSandboxDir } from '../core/home.js';
+import { isPortInUse } from '../core/net.js';
+import { formatDuration, formatTable } from '../core/output.js';
+import { stopCluster } from '../core/pg/cluster.js';
 import { resetDatabase } from './database.js';
 import { clearStaleSandbox, isApiAnswering, startSandbox } from './index.js';
 import {

@@ -1,7 +1,7 @@
 /** The twin's PostgreSQL: a throwaway cluster, the `instainstru` database, its roles, schema and seed, and a template for fast resets. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Cluster, createCluster } from '../pg/cluster.js';
+import { type Cluster, createCluster } from '../core/pg/cluster.js';
 import {
   APP_ROLE,
   DATABASE_NAME,

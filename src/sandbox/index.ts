@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PreflightError, runCleanups } from '../errors.js';
-import { getSandboxDir } from '../home.js';
-import { getFreePort, isPortInUse } from '../net.js';
-import { stopCluster } from '../pg/cluster.js';
-import { type ResolvedTarget, resolveSandboxTarget } from '../target.js';
+import { PreflightError, runCleanups } from '../core/errors.js';
+import { getSandboxDir } from '../core/home.js';
+import { getFreePort, isPortInUse } from '../core/net.js';
+import { stopCluster } from '../core/pg/cluster.js';
+import { type ResolvedTarget, resolveSandboxTarget } from '../core/target.js';
 import type { RateLimits } from './api/context.js';
 import { startApiServer } from './api/server.js';
 import { createRandomSecret, provisionDatabase, resetDatabase } from './database.js';

@@ -1,6 +1,6 @@
 // Configurable limits and failure modes: custom rate limits, login lockout, per-user booking limit, pool size, DB down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopCluster } from '../pg/cluster.js';
+import { stopCluster } from '../core/pg/cluster.js';
 import { findOpenSlot, startTestSandbox, type TestSandbox } from './fixtures/sandbox.js';
 
 let sandbox: TestSandbox;

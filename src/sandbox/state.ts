@@ -1,7 +1,7 @@
 /** The running sandbox's state file (.preflight/sandbox/state.json): how every command finds the twin. */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getSandboxDir } from '../home.js';
+import { getSandboxDir } from '../core/home.js';
 
 export type AccountRole = 'studentA' | 'studentB' | 'instructor' | 'admin';
 

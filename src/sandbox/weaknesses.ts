@@ -1,5 +1,5 @@
 /** The sandbox's weakness switches: hardened is the default; each switch re-creates one known flaw for a gate to find. */
-import { PreflightError } from '../errors.js';
+import { PreflightError } from '../core/errors.js';
 
 export interface Weakness {
   name: string;

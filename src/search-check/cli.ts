@@ -1,5 +1,5 @@
 /** `preflight search-check`: the search precision gate. */
-import type { RegisterCommands } from '../cli/define.js';
+import type { RegisterCommands } from '../core/cli/define.js';
 
 export const registerSearchCheckCommands: RegisterCommands = (yargs, run) =>
   yargs.command(

@@ -1,6 +1,6 @@
 /** The `preflight search-check` handler: resolve the target, run the check, print the table or JSON. */
 import { resolve } from 'node:path';
-import type { Handler } from '../cli/define.js';
+import type { Handler } from '../core/cli/define.js';
 import { formatReport } from './report.js';
 import { searchCheck } from './run.js';
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
-import type { PreflightError } from '../errors.js';
+import type { PreflightError } from '../core/errors.js';
 import { loadGoldenSet, parseGoldenSet } from './golden.js';
 
 const catalog = 'catalog:\n  Music: [piano, guitar]\n  Tutoring: [math, {name: SAT prep, aliases: [SAT]}]\n';

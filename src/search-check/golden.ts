@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { PreflightError } from '../errors.js';
+import { PreflightError } from '../core/errors.js';
 import { type CatalogIndex, createCatalogIndex } from './catalog.js';
 
 export interface GoldenQuery {

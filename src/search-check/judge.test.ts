@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPlatform } from '../platform/defaults.js';
+import { defaultPlatform } from '../core/platform/defaults.js';
 import { createCatalogIndex } from './catalog.js';
 import type { GoldenQuery } from './golden.js';
 import { judgeSearchResponse } from './judge.js';

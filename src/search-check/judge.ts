@@ -1,5 +1,5 @@
 /** Judges one search response against its golden query: a pure function, no I/O. */
-import { defaultPlatform } from '../platform/defaults.js';
+import { defaultPlatform } from '../core/platform/defaults.js';
 import { type CatalogIndex, normalizeServiceName } from './catalog.js';
 import { type GoldenQuery, loadGoldenSet } from './golden.js';
 import type { SearchFields, SearchResponse, SearchResult } from './response.js';

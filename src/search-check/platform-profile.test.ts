@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateConfig } from '../config/load.js';
-import { resolveTarget } from '../target.js';
+import { validateConfig } from '../core/config/load.js';
+import { resolveTarget } from '../core/target.js';
 import { type FakeSearchMode, type FakeSearchServer, startFakeSearchServer } from './fake-search-server.js';
 import { runSearchCheck } from './run.js';
 

@@ -1,5 +1,5 @@
 /** Turns per-query judgements into the search-check report: rates, thresholds, failing queries, table. */
-import { formatTable, type Paint } from '../output.js';
+import { formatTable, type Paint } from '../core/output.js';
 import type { QueryJudgement } from './judge.js';
 
 export interface SearchCheckThresholds {

@@ -1,6 +1,6 @@
 /** Reads a search answer through the field names of the target's platform profile (`platform.search.*Field`). */
-import type { PlatformProfile } from '../platform/defaults.js';
-import { readPath } from '../platform/discovery.js';
+import type { PlatformProfile } from '../core/platform/defaults.js';
+import { readPath } from '../core/platform/discovery.js';
 
 export type SearchFields = PlatformProfile['search'];
 

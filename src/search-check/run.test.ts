@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
-import { main } from '../cli.js';
-import { validateConfig } from '../config/load.js';
-import { getFreePort } from '../net.js';
-import { resolveTarget } from '../target.js';
+import { main } from '../app/cli.js';
+import { validateConfig } from '../core/config/load.js';
+import { getFreePort } from '../core/net.js';
+import { resolveTarget } from '../core/target.js';
 import { type FakeSearchMode, type FakeSearchServer, startFakeSearchServer } from './fake-search-server.js';
 import { runSearchCheck, searchCheck } from './run.js';
 

@@ -1,8 +1,8 @@
 /** `preflight search-check` as plain async functions: run the golden queries against a target and judge them. */
-import { ExitCode, PreflightError } from '../errors.js';
-import { ApiClient, type ApiResponse } from '../http.js';
-import { fillRoutePath } from '../platform/defaults.js';
-import type { ResolvedTarget } from '../target.js';
+import { ExitCode, PreflightError } from '../core/errors.js';
+import { ApiClient, type ApiResponse } from '../core/http.js';
+import { fillRoutePath } from '../core/platform/defaults.js';
+import type { ResolvedTarget } from '../core/target.js';
 import { defaultGoldenPath, type GoldenQuery, loadGoldenSet } from './golden.js';
 import { judgeSearchResponse } from './judge.js';
 import { buildReport, type SearchCheckReport, type SearchCheckThresholds } from './report.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createCluster } from '../../src/pg/cluster.js';
+import { createCluster } from '../../src/core/pg/cluster.js';
 import { applySchema, createReadonlyRole } from './schema.js';
 import { type SeededAccounts, type SeedPasswords, seedDatabase } from './seed.js';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPortInUse } from '../../src/net.js';
+import { isPortInUse } from '../../src/core/net.js';
 import { BOOKING_LOCK_SQL, getBookingLockKey, type SpecPlatform, startSpecPlatform } from './index.js';
 
 let platform: SpecPlatform;

@@ -1,6 +1,6 @@
 // The read-only browse flow: search, then one result's availability (soak and spike run it).
 import { check, sleep } from 'k6';
-import { readBestMatches } from '../../../src/platform/discovery.js';
+import { readBestMatches } from '../../../src/core/platform/discovery.js';
 import { platform } from './platform.js';
 import { thinkTime } from './profile.js';
 import { pickTier, readWeights, search } from './search.js';

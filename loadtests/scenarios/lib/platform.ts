@@ -5,7 +5,7 @@ import {
   fillRoutePath,
   mergePlatform,
   type PlatformProfile,
-} from '../../../src/platform/defaults.js';
+} from '../../../src/core/platform/defaults.js';
 
 export type { PlatformProfile };
 

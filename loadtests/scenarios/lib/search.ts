@@ -1,7 +1,7 @@
 // Natural-language search traffic in four tiers, picked by weight; every request is tagged with its tier.
 import { check } from 'k6';
 import http from 'k6/http';
-import { buildSearchPath, readPath } from '../../../src/platform/discovery.js';
+import { buildSearchPath, readPath } from '../../../src/core/platform/discovery.js';
 import { platform } from './platform.js';
 import { apiBase, buildHeaders, readJson } from './target.js';
 

@@ -11,7 +11,7 @@ import {
   readConfiguredSlot,
   readFreeStarts,
   type Slot,
-} from '../../../src/platform/discovery.js';
+} from '../../../src/core/platform/discovery.js';
 import { platform } from './platform.js';
 import { apiBase, buildHeaders, readJson } from './target.js';
 

@@ -1,11 +1,11 @@
 /** The `preflight` CLI: yargs wiring only; every command lives in its capability folder and is imported lazily. */
 import yargs, { type Argv } from 'yargs';
-import { type ContextOptions, createContext, type GlobalArgs } from './cli/context.js';
-import type { Handler, Run } from './cli/define.js';
+import { type ContextOptions, createContext, type GlobalArgs } from '../core/cli/context.js';
+import type { Handler, Run } from '../core/cli/define.js';
 import { commandRegistrations } from './commands.js';
-import { ExitCode, PreflightError } from './errors.js';
-import { createOutput, createPaint } from './output.js';
-import { redact } from './redact.js';
+import { ExitCode, PreflightError } from '../core/errors.js';
+import { createOutput, createPaint } from '../core/output.js';
+import { redact } from '../core/redact.js';
 
 /** Runs the CLI with the given arguments and returns the process exit code. */
 export async function main(argv: string[], options: ContextOptions = {}): Promise<number> {

@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/helpers/cli.js';
-import { getFreePort } from '../net.js';
-import { type Cluster, createCluster } from '../pg/cluster.js';
+import { runCli } from '../../../test/helpers/cli.js';
+import { getFreePort } from '../../core/net.js';
+import { type Cluster, createCluster } from '../../core/pg/cluster.js';
 import type { DoctorReport } from './checks.js';
 
 const work = mkdtempSync(join(tmpdir(), 'doctor-test-'));

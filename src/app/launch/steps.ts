@@ -2,10 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { PreflightConfig } from '../config/schema.js';
-import { formatBytes, formatDuration, type Output } from '../output.js';
-import { registerSecret } from '../redact.js';
-import type { ResolvedTarget } from '../target.js';
+import type { PreflightConfig } from '../../core/config/schema.js';
+import { formatBytes, formatDuration, type Output } from '../../core/output.js';
+import { registerSecret } from '../../core/redact.js';
+import type { ResolvedTarget } from '../../core/target.js';
 
 /** `not-run`: the step ran but its capability could not check (nothing configured, a probe that could not finish). */
 export type StepStatus = 'pass' | 'fail' | 'skip' | 'not-run';
@@ -37,7 +37,7 @@ const searchCheckStep: LaunchStep = {
   name: 'search-check',
   describe: 'natural-language search precision over the golden query set',
   async run({ target, out }) {
-    const { runSearchCheck } = await import('../search-check/index.js');
+    const { runSearchCheck } = await import('../../search-check/index.js');
     const report = await runSearchCheck(target, { onProgress: (m) => out.info(m) });
     const rate = report.summary.constraintSatisfactionRate;
     const precision = rate === null ? 'n/a' : `${(rate * 100).toFixed(1)}%`;
@@ -52,10 +52,10 @@ const securityStep: LaunchStep = {
   name: 'scan',
   describe: 'security probes (OWASP API Top 10), failing on high or critical findings',
   async run({ target, out, workDir }) {
-    const { planScan, runScan } = await import('../../security/scan.js');
-    const { applyBaseline, readBaseline, DEFAULT_BASELINE_PATH } = await import('../../security/baseline.js');
-    const { buildReport, countBySeverity } = await import('../../security/report/model.js');
-    const { writeReports } = await import('../../security/report/write.js');
+    const { planScan, runScan } = await import('../../../security/scan.js');
+    const { applyBaseline, readBaseline, DEFAULT_BASELINE_PATH } = await import('../../../security/baseline.js');
+    const { buildReport, countBySeverity } = await import('../../../security/report/model.js');
+    const { writeReports } = await import('../../../security/report/write.js');
     const result = await runScan(planScan(target), (m) => out.info(m));
     const baselinePath = resolve(DEFAULT_BASELINE_PATH);
     const baseline = readBaseline(baselinePath);
@@ -97,7 +97,7 @@ const monitoringStep: LaunchStep = {
   describe:
     'alert rules checked and unit-tested with promtool; every dashboard and alert query checked against what the target exports',
   async run({ target, out, config, env }) {
-    const { runMonitorTest } = await import('../../monitoring/test-run.js');
+    const { runMonitorTest } = await import('../../../monitoring/test-run.js');
     const result = await runMonitorTest({ config, env, target, log: (m) => out.info(m) });
     const failed = result.steps.filter((s) => !s.ok);
     const summary = failed.length
@@ -111,10 +111,10 @@ const backupStep: LaunchStep = {
   name: 'backup',
   describe: 'an encrypted backup of the database, then a verified restore that compares exact contents',
   async run({ target, out, workDir, config, env }) {
-    const { runBackup } = await import('../../backups/run.js');
-    const { verifyBackup } = await import('../../backups/verify.js');
-    const { openStorage } = await import('../../backups/storage/index.js');
-    const { defaultRetryPolicy } = await import('../../backups/retry.js');
+    const { runBackup } = await import('../../../backups/run.js');
+    const { verifyBackup } = await import('../../../backups/verify.js');
+    const { openStorage } = await import('../../../backups/storage/index.js');
+    const { defaultRetryPolicy } = await import('../../../backups/retry.js');
     const adminUrl = target.database.adminUrl;
     let storageUrl = target.backup.storage;
     let recipients = config.backups.ageRecipients;
@@ -183,7 +183,7 @@ function createLoadStep(name: string, describe: string, scenarios: string[]): La
     name,
     describe,
     async run({ target, out, workDir }) {
-      const { runLaunchScenario } = await import('../../loadtests/launch/run.js');
+      const { runLaunchScenario } = await import('../../../loadtests/launch/run.js');
       const parts: string[] = [];
       const details: unknown[] = [];
       let failed = false;

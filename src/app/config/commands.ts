@@ -1,14 +1,14 @@
 /** Handlers of `preflight config`. */
-import type { Handler } from '../cli/define.js';
-import { ExitCode } from '../errors.js';
-import { redactValue } from '../redact.js';
-import { getConfigJsonSchema } from './load.js';
+import type { Handler } from '../../core/cli/define.js';
+import { ExitCode } from '../../core/errors.js';
+import { redactValue } from '../../core/redact.js';
+import { getConfigJsonSchema } from '../../core/config/load.js';
 import {
   findMissingSecrets,
   formatExportHint,
   listSecretReferences,
   type MissingSecret,
-} from './secret-env.js';
+} from '../../core/config/secret-env.js';
 
 export const configCommand: Handler<{ action: 'check' | 'schema' }> = async (argv, context) => {
   if (argv.action === 'schema') {

@@ -1,8 +1,8 @@
 /** Checks of the configured target: API health, database reachability, and whether pg_dump can dump its server. */
 import pg from 'pg';
-import { ApiClient } from '../http.js';
-import { redact } from '../redact.js';
-import type { ResolvedTarget } from '../target.js';
+import { ApiClient } from '../../core/http.js';
+import { redact } from '../../core/redact.js';
+import type { ResolvedTarget } from '../../core/target.js';
 import { type DoctorCheck, readMajor } from './checks.js';
 
 export interface TargetCheckOptions {

@@ -8,7 +8,7 @@ import { getSandboxDir } from './home.js';
 import { isLoopbackHost } from './net.js';
 import type { PlatformProfile } from './platform/defaults.js';
 import { registerSecret } from './redact.js';
-import { type AccountRole, readSandboxState, type SandboxState } from './sandbox/state.js';
+import { type AccountRole, readSandboxState, type SandboxState } from '../sandbox/state.js';
 
 export interface ResolvedAccount {
   email: string;

@@ -1,5 +1,5 @@
 /** `preflight config check|schema`. */
-import type { RegisterCommands } from '../cli/define.js';
+import type { RegisterCommands } from '../../core/cli/define.js';
 
 export const registerConfigCommands: RegisterCommands = (yargs, run) =>
   yargs.command(

@@ -1,5 +1,5 @@
 /** The `preflight doctor` handler. */
-import type { Handler } from '../cli/define.js';
+import type { Handler } from '../../core/cli/define.js';
 import { formatDoctorReport } from './format.js';
 import { runDoctor } from './run.js';
 

@@ -4,13 +4,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Handler } from '../cli/define.js';
-import { ExitCode, PreflightError, runCleanups } from '../errors.js';
-import { getPreflightHome } from '../home.js';
-import { formatDuration, formatTable, type Paint } from '../output.js';
-import { redactValue } from '../redact.js';
-import { readSandboxState } from '../sandbox/state.js';
-import { SANDBOX_TARGET } from '../target.js';
+import type { Handler } from '../../core/cli/define.js';
+import { ExitCode, PreflightError, runCleanups } from '../../core/errors.js';
+import { getPreflightHome } from '../../core/home.js';
+import { formatDuration, formatTable, type Paint } from '../../core/output.js';
+import { redactValue } from '../../core/redact.js';
+import { readSandboxState } from '../../sandbox/state.js';
+import { SANDBOX_TARGET } from '../../core/target.js';
 import {
   decideVerdict,
   formatVerdict,
@@ -124,7 +124,7 @@ async function useSandbox(
     out.info(`launch: using the running sandbox at ${running.state.baseUrl}`);
     return;
   }
-  const { startSandbox } = await import('../sandbox/index.js');
+  const { startSandbox } = await import('../../sandbox/index.js');
   out.info('launch: starting the sandbox (PostgreSQL + API twin)...');
   const sandbox = await startSandbox({ weaken: argv.weaken, log: (m) => out.info(`  ${m}`) });
   cleanups.push(() => sandbox.stop());

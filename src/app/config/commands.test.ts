@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/helpers/cli.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'config-check-test-'));
 /** Only what a test sets is seen: no config from the environment, the default-named secrets unset. */

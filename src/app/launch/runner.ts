@@ -1,6 +1,6 @@
 /** Runs the planned launch steps one after another: a step that throws becomes a FAIL row and the next step still runs. */
-import { isPreflightError, PreflightError } from '../errors.js';
-import { redact } from '../redact.js';
+import { isPreflightError, PreflightError } from '../../core/errors.js';
+import { redact } from '../../core/redact.js';
 import type { LaunchStep, StepContext, StepStatus } from './steps.js';
 
 /** A launch step as planned from --only/--skip/--allow-skip. */

@@ -1,5 +1,5 @@
 /** The doctor table: one row per check, a fix hint under every problem. */
-import { formatTable, type Paint } from '../output.js';
+import { formatTable, type Paint } from '../../core/output.js';
 import type { CheckStatus, DoctorReport } from './checks.js';
 
 export function formatDoctorReport(report: DoctorReport, paint: Paint): string {

@@ -42,7 +42,7 @@ export function renderConfigDocs(): string {
   return [
     '# preflight.yaml',
     '',
-    'Generated from `src/config/schema.ts` by `npm run docs:config`; a test fails when this page and the schema differ.',
+    'Generated from `src/core/config/schema.ts` by `npm run docs:config`; a test fails when this page and the schema differ.',
     '',
     'The file is optional: without it the built-in `sandbox` target is used. Secrets are never written here: keys ending',
     'in `Env` name the environment variable that holds the secret. Any key can be overridden from the environment with',

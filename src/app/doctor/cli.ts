@@ -1,5 +1,5 @@
 /** `preflight doctor`: is everything preflight needs installed, and does the target answer? */
-import type { RegisterCommands } from '../cli/define.js';
+import type { RegisterCommands } from '../../core/cli/define.js';
 
 export const registerDoctorCommands: RegisterCommands = (yargs, run) =>
   yargs.command(

@@ -1,5 +1,5 @@
 /** What a doctor check is, and the exit code a set of checks adds up to. */
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../core/errors.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'missing';
 

@@ -1,9 +1,9 @@
 /** `preflight doctor` as a plain async function: every check, then the exit code they add up to. */
-import type { LoadedConfig } from '../config/load.js';
-import type { PreflightConfig } from '../config/schema.js';
-import { findMissingSecrets, listSecretReferences } from '../config/secret-env.js';
-import { isPreflightError } from '../errors.js';
-import type { ResolvedTarget } from '../target.js';
+import type { LoadedConfig } from '../../core/config/load.js';
+import type { PreflightConfig } from '../../core/config/schema.js';
+import { findMissingSecrets, listSecretReferences } from '../../core/config/secret-env.js';
+import { isPreflightError } from '../../core/errors.js';
+import type { ResolvedTarget } from '../../core/target.js';
 import { type DoctorCheck, type DoctorReport, decideExitCode } from './checks.js';
 import { checkNode, checkOptionalTools, checkPgBinaries } from './local-tools.js';
 import { checkTarget } from './target-checks.js';

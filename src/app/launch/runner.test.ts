@@ -1,10 +1,10 @@
 // The launch step runner as a plain function, with fake steps (plain objects standing in for the capabilities).
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../config/load.js';
-import { PreflightError } from '../errors.js';
-import { createOutput } from '../output.js';
-import { registerSecret } from '../redact.js';
-import { resolveTarget } from '../target.js';
+import { validateConfig } from '../../core/config/load.js';
+import { PreflightError } from '../../core/errors.js';
+import { createOutput } from '../../core/output.js';
+import { registerSecret } from '../../core/redact.js';
+import { resolveTarget } from '../../core/target.js';
 import { decideVerdict, formatVerdict, planSteps, runLaunchSteps, type StepReport } from './runner.js';
 import type { LaunchStep, StepContext, StepResult } from './steps.js';
 

@@ -1,5 +1,5 @@
 /** `preflight launch`. */
-import type { RegisterCommands } from '../cli/define.js';
+import type { RegisterCommands } from '../../core/cli/define.js';
 
 export const registerLaunchCommands: RegisterCommands = (yargs, run) =>
   yargs.command(

@@ -1,8 +1,8 @@
 /** Checks of what is installed here: Node, the PostgreSQL binaries, optional tools. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findPgBinaries, findPgClientTool, readToolVersion } from '../pg/binaries.js';
-import { findTool, installHints, runTool } from '../process.js';
+import { findPgBinaries, findPgClientTool, readToolVersion } from '../../core/pg/binaries.js';
+import { findTool, installHints, runTool } from '../../process.js';
 import { type DoctorCheck, readMajor } from './checks.js';
 
 /** PostgreSQL binaries doctor lists; all come with the server package and are required. */

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir } from '../../test/helpers/temp-dir.js';
+import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { PreflightError } from '../errors.js';
 import { resolveTarget } from '../target.js';
 import { applyEnvOverrides, getConfigJsonSchema, loadConfig, validateConfig } from './load.js';
