@@ -4,7 +4,17 @@
  * so equal data gives equal figures.
  */
 import type pg from 'pg';
-import type { TableFigures } from './manifest.js';
+
+/** A table's row count and order-independent checksum, recorded in the manifest and compared after a restore. */
+export interface TableFigures {
+  schema: string;
+  table: string;
+  rows: number;
+  /** Sum over every row of a 64-bit hash of the row (its `method`), as a decimal string: order-independent. */
+  checksum: string;
+  /** How this table's checksum was computed (hashcolumns and hashrecord fall back to hashtext for types without a hash function). */
+  method?: ChecksumMethod;
+}
 
 /** Session settings that fix every type's text output (timestamps, floats, bytea, intervals, money). */
 export const stableOutputSettings: Record<string, string> = {

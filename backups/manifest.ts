@@ -1,16 +1,9 @@
 /** The manifest written last beside every backup (its presence marks the backup complete) and the verification record. */
-import type { ChecksumMethod } from './figures.js';
-import type { DatabaseInventory, InventoryComparison, InventoryKind } from './inventory.js';
+import type { ChecksumMethod, TableFigures } from './figures.js';
 
-export interface TableFigures {
-  schema: string;
-  table: string;
-  rows: number;
-  /** Sum over every row of a 64-bit hash of the row (its `method`), as a decimal string: order-independent. */
-  checksum: string;
-  /** How this table's checksum was computed (hashcolumns and hashrecord fall back to hashtext for types without a hash function). */
-  method?: ChecksumMethod;
-}
+export type { TableFigures };
+
+import type { DatabaseInventory, InventoryComparison, InventoryKind } from './inventory.js';
 
 export interface StoredObjectRecord {
   name: string;

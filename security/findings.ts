@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import { getRule, type RuleId } from './rules.js';
 
-export const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof severities)[number];
+import { type Severity, severities } from './severity.js';
+
+export { type Severity, severities };
 export type Confidence = 'certain' | 'firm' | 'tentative';
 
 export interface Evidence {

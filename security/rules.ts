@@ -1,5 +1,5 @@
 /** The rule catalog: every finding a probe can report, with its OWASP/CWE mapping and a FastAPI/Starlette remediation. */
-import type { Severity } from './findings.js';
+import type { Severity } from './severity.js';
 
 export interface Rule {
   title: string;

@@ -1,7 +1,7 @@
 /** Logs in as the configured test accounts (once each) through the scanner's HTTP layer. */
 import { PreflightError } from '../src/core/errors.js';
 import { extractAccessToken } from '../src/core/http.js';
-import type { AccountRole } from '../src/sandbox/state.js';
+import type { AccountRole } from '../src/core/target.js';
 import type { ScanHttp } from './http.js';
 
 export class Session {

@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { type ContextOptions, createContext, type GlobalArgs } from '../core/cli/context.js';
 import type { Handler, Run } from '../core/cli/define.js';
 import { commandRegistrations } from './commands.js';
+import './targets.js';
 import { ExitCode, PreflightError } from '../core/errors.js';
 import { createOutput, createPaint } from '../core/output.js';
 import { redact } from '../core/redact.js';

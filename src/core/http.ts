@@ -1,7 +1,6 @@
 /** The shared HTTP client for talking to a target: host guard, Origin, bypass header, login, clear unreachable errors. */
 import { PreflightError } from './errors.js';
-import type { AccountRole } from '../sandbox/state.js';
-import { assertAllowedUrl, type ResolvedTarget } from './target.js';
+import { type AccountRole, assertAllowedUrl, type ResolvedTarget } from './target.js';
 
 export interface ApiRequest {
   query?: Record<string, string | number | undefined>;

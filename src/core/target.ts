@@ -1,14 +1,24 @@
-/** Resolves a named target from the config (or the built-in sandbox) into what commands use, secrets read from the environment. */
+/**
+ * Resolves a named target from the config (or a built-in target the app registers, such as the sandbox) into what
+ * commands use, secrets read from the environment.
+ */
 
-import { validateConfig } from './config/load.js';
 import type { PreflightConfig, TargetConfig } from './config/schema.js';
 import { readSecretEnv } from './config/secret-env.js';
 import { PreflightError } from './errors.js';
-import { getSandboxDir } from './home.js';
 import { isLoopbackHost } from './net.js';
 import type { PlatformProfile } from './platform/defaults.js';
 import { registerSecret } from './redact.js';
-import { type AccountRole, readSandboxState, type SandboxState } from '../sandbox/state.js';
+
+export type AccountRole = 'studentA' | 'studentB' | 'instructor' | 'admin';
+
+/** What a built-in local target (the sandbox) adds: load-test students and its metrics endpoint's basic auth. */
+export interface LocalTargetInfo {
+  /** The process that serves it. */
+  pid?: number;
+  loadTestStudents?: { emails: string[]; password: string };
+  metricsAuth?: { username: string; password: string };
+}
 
 export interface ResolvedAccount {
   email: string;
@@ -41,11 +51,23 @@ export interface ResolvedTarget {
   searchCheck: TargetConfig['searchCheck'];
   backup: TargetConfig['backup'];
   grafana: TargetConfig['grafana'];
-  /** Set for the built-in sandbox target. */
-  sandbox: SandboxState | undefined;
+  /** Set for a built-in local target (the sandbox): traffic then stays on loopback. */
+  sandbox: LocalTargetInfo | undefined;
 }
 
 export const SANDBOX_TARGET = 'sandbox';
+
+/** Resolves a built-in target (one not defined in preflight.yaml). */
+export type BuiltinTargetResolver = (
+  options: ResolveTargetOptions & { env: NodeJS.ProcessEnv },
+) => ResolvedTarget;
+
+const builtinTargets = new Map<string, BuiltinTargetResolver>();
+
+/** Registers a built-in target; the app registers the sandbox (core knows no capability). */
+export function registerBuiltinTarget(name: string, resolver: BuiltinTargetResolver): void {
+  builtinTargets.set(name, resolver);
+}
 
 export interface ResolveTargetOptions {
   env?: NodeJS.ProcessEnv;
@@ -61,15 +83,15 @@ export function resolveTarget(
   const env = options.env ?? process.env;
   const targetName = name ?? config.defaultTarget;
   const configured = config.targets[targetName];
-  if (targetName === SANDBOX_TARGET && !configured)
-    return resolveSandboxTarget(options.sandboxDir ?? getSandboxDir(env));
+  const builtin = builtinTargets.get(targetName);
+  if (builtin && !configured) return builtin({ ...options, env });
   if (!configured) {
-    const known = [SANDBOX_TARGET, ...Object.keys(config.targets)].join(', ');
+    const known = [...new Set([...builtinTargets.keys(), ...Object.keys(config.targets)])].join(', ');
     throw new PreflightError('E_CONFIG', `Unknown target "${targetName}"`, {
       hint: `use one of: ${known} (targets are defined under \`targets:\` in preflight.yaml)`,
     });
   }
-  return fromConfig(targetName, configured, env);
+  return createTargetFromConfig(targetName, configured, env);
 }
 
 /** A secret named by the config: undefined when unset or blank (`config check` and `doctor` name those variables). */
@@ -104,7 +126,12 @@ export function requireBaseUrl(name: string, t: Pick<TargetConfig, 'baseUrl'>): 
   return t.baseUrl.replace(/\/+$/, '');
 }
 
-function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): ResolvedTarget {
+/** A target from its configuration (secrets read from `env`). */
+export function createTargetFromConfig(
+  name: string,
+  t: TargetConfig,
+  env: NodeJS.ProcessEnv,
+): ResolvedTarget {
   const baseUrl = requireBaseUrl(name, t);
   const accounts: Partial<Record<AccountRole, ResolvedAccount>> = {};
   for (const [role, account] of Object.entries(t.accounts) as Array<
@@ -142,44 +169,6 @@ function fromConfig(name: string, t: TargetConfig, env: NodeJS.ProcessEnv): Reso
     backup: t.backup,
     grafana: t.grafana,
     sandbox: undefined,
-  };
-}
-
-/** The built-in sandbox target, read from the running sandbox's state file. */
-export function resolveSandboxTarget(sandboxDir = getSandboxDir()): ResolvedTarget {
-  const found = readSandboxState(sandboxDir);
-  if (!found?.alive) {
-    throw new PreflightError(
-      'E_TARGET_UNREACHABLE',
-      `The sandbox is not running${found ? ' (stale state file)' : ''}`,
-      {
-        hint: 'start it with `preflight sandbox up --detach`',
-      },
-    );
-  }
-  const s = found.state;
-  for (const account of Object.values(s.accounts)) registerSecret(account.password);
-  registerSecret(s.rateLimitBypass.token);
-  registerSecret(s.loadTestStudents?.password);
-  registerSecret(s.metricsAuth?.password);
-  const defaults = validateConfig({ targets: { sandbox: { baseUrl: s.baseUrl } } }).targets.sandbox!;
-  const accounts: Partial<Record<AccountRole, ResolvedAccount>> = {};
-  for (const [role, a] of Object.entries(s.accounts) as Array<
-    [AccountRole, SandboxState['accounts'][AccountRole]]
-  >) {
-    accounts[role] = { email: a.email, password: a.password, passwordEnv: undefined };
-  }
-  return {
-    ...fromConfig(
-      SANDBOX_TARGET,
-      { ...defaults, environment: 'sandbox', auth: { ...defaults.auth, style: 'bearer' } },
-      {},
-    ),
-    accounts,
-    origin: s.origin,
-    rateLimitBypass: s.rateLimitBypass,
-    database: { readonlyUrl: s.db.readonlyUrl, adminUrl: s.db.adminUrl },
-    sandbox: s,
   };
 }
 

@@ -9,7 +9,7 @@ import { PreflightError, runCleanups } from '../core/errors.js';
 import { getSandboxDir } from '../core/home.js';
 import { getFreePort, isPortInUse } from '../core/net.js';
 import { stopCluster } from '../core/pg/cluster.js';
-import { type ResolvedTarget, resolveSandboxTarget } from '../core/target.js';
+import type { ResolvedTarget } from '../core/target.js';
 import type { RateLimits } from './api/context.js';
 import { startApiServer } from './api/server.js';
 import { createRandomSecret, provisionDatabase, resetDatabase } from './database.js';
@@ -22,6 +22,7 @@ import {
   type SandboxState,
   writeSandboxState,
 } from './state.js';
+import { resolveSandboxTarget } from './target.js';
 import { createWeaknesses } from './weaknesses.js';
 
 export interface StartSandboxOptions {

@@ -3,7 +3,9 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { getSandboxDir } from '../core/home.js';
 
-export type AccountRole = 'studentA' | 'studentB' | 'instructor' | 'admin';
+import type { AccountRole } from '../core/target.js';
+
+export type { AccountRole };
 
 export interface SandboxAccount {
   email: string;

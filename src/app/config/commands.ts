@@ -48,7 +48,7 @@ export const configCommand: Handler<{ action: 'check' | 'schema' }> = async (arg
   if (target) {
     const shown = {
       ...target,
-      sandbox: target.sandbox ? { pid: target.sandbox.pid, baseUrl: target.sandbox.baseUrl } : undefined,
+      sandbox: target.sandbox ? { pid: target.sandbox.pid, baseUrl: target.baseUrl } : undefined,
     };
     context.out.result({ ...summary, missingSecrets, target: redactValue(shown) });
     context.out.print(`${file} is valid.${secrets}\n${JSON.stringify(redactValue(shown), null, 2)}`);
