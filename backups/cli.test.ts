@@ -10,7 +10,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runTool } from '../src/process.js';
+import { runTool } from '../src/core/process.js';
 import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
 import { runCli } from '../test/helpers/cli.js';
 import { applyStableOutputSettings, computeAllFigures } from './figures.js';

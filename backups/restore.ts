@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createCluster } from '../src/core/pg/cluster.js';
-import { runTool } from '../src/process.js';
+import { runTool } from '../src/core/process.js';
 import { quoteIdent } from './figures.js';
 import { connectAdmin } from './snapshot.js';
 import { findPgTool, splitConnectionUrl } from './tools.js';

@@ -5,7 +5,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { PreflightError } from '../src/core/errors.js';
-import { startTool } from '../src/process.js';
+import { startTool } from '../src/core/process.js';
 import { redact } from '../src/core/redact.js';
 import { createDigestTap, encryptStream, getRecipientFingerprint } from './crypto.js';
 import { type ChecksumMethod, computeAllFigures } from './figures.js';

@@ -1,7 +1,7 @@
 /** pg_dump and pg_restore: found next to the PostgreSQL binaries, overridable (PREFLIGHT_PG_DUMP / PREFLIGHT_PG_RESTORE) for fault injection. */
 import { PreflightError } from '../src/core/errors.js';
 import { findPgClientTool } from '../src/core/pg/binaries.js';
-import { resolveTool, runTool } from '../src/process.js';
+import { resolveTool, runTool } from '../src/core/process.js';
 import { registerSecret } from '../src/core/redact.js';
 
 export function findPgTool(

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PreflightError, runCleanups } from '../src/core/errors.js';
 import { getFreePort, isPortInUse } from '../src/core/net.js';
-import { type RunningTool, startTool } from '../src/process.js';
+import { type RunningTool, startTool } from '../src/core/process.js';
 import type { MonitoringProfile } from './profile.js';
 import { renderPrometheusRules } from './rules.js';
 import type { MetricsEndpoint } from './scrape.js';

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { PreflightError } from '../src/core/errors.js';
-import { runTool, ToolError } from '../src/process.js';
+import { runTool, ToolError } from '../src/core/process.js';
 import { buildAlerts } from './alerts.js';
 import { createTestProfile, type MonitoringProfile } from './profile.js';
 import { renderPrometheusRules } from './rules.js';

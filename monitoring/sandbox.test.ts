@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgeKeys } from '../backups/fixtures/support.js';
 import { validateConfig } from '../src/core/config/load.js';
 import { getFreePort } from '../src/core/net.js';
-import { type RunningTool, startTool } from '../src/process.js';
+import { type RunningTool, startTool } from '../src/core/process.js';
 import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
 import { binPath, runCli } from '../test/helpers/cli.js';
 import { getAlertRuleState, type LocalPrometheus, startLocalPrometheus } from './prometheus.js';

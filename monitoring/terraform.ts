@@ -1,7 +1,7 @@
 /** `monitor diff|deploy`: runs the cdktn CLI or Terraform on the synthesized stacks, when installed. */
 import { join, resolve } from 'node:path';
 import { PreflightError } from '../src/core/errors.js';
-import { findTool, installHints, runTool, ToolError } from '../src/process.js';
+import { findTool, installHints, runTool, ToolError } from '../src/core/process.js';
 
 export interface TerraformTool {
   kind: 'cdktn' | 'terraform';

@@ -23,7 +23,7 @@ import { findPgTool, splitConnectionUrl } from '../backups/tools.js';
 import { verifyBackup } from '../backups/verify.js';
 import { formatBytes, formatDuration } from '../src/core/output.js';
 import { createCluster } from '../src/core/pg/cluster.js';
-import { runTool } from '../src/process.js';
+import { runTool } from '../src/core/process.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 70);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startTool } from '../src/process.js';
+import { startTool } from '../src/core/process.js';
 
 const { runScenario } = (await import(
   new URL('../dist/loadtests/engine/run.js', import.meta.url).href

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PreflightError } from '../../src/core/errors.js';
-import { findTool, startTool, ToolError } from '../../src/process.js';
+import { findTool, startTool, ToolError } from '../../src/core/process.js';
 import { reportedTrendStats } from './k6-data.js';
 import { readK6JsonSeries } from './k6-json.js';
 import { createK6ErrorCounter } from './k6-log.js';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/app/cli.js';
 import { getFreePort } from '../../src/core/net.js';
-import { type RunningTool, runTool, startTool } from '../../src/process.js';
+import { type RunningTool, runTool, startTool } from '../../src/core/process.js';
 import { writeScript } from '../test/scripts.js';
 import { startTestServer, type TestServer } from '../test/server.js';
 import { pushSeries } from './remote-write.js';

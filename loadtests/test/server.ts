@@ -66,7 +66,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 /** The same kind of server in its own process, so engine stalls and server stalls stay independent. */
 export async function startServerProcess(): Promise<{ url: string; close(): Promise<void> }> {
-  const { startTool } = await import('../../src/process.js');
+  const { startTool } = await import('../../src/core/process.js');
   const code = `
 const http = require('node:http');
 const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); });

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTool } from '../../src/process.js';
+import { runTool } from '../../src/core/process.js';
 
 /** A self-signed certificate for 127.0.0.1 valid for `days` days. */
 export async function makeCertificate(days: number): Promise<{ key: string; cert: string }> {

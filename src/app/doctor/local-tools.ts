@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPgBinaries, findPgClientTool, readToolVersion } from '../../core/pg/binaries.js';
-import { findTool, installHints, runTool } from '../../process.js';
+import { findTool, installHints, runTool } from '../../core/process.js';
 import { type DoctorCheck, readMajor } from './checks.js';
 
 /** PostgreSQL binaries doctor lists; all come with the server package and are required. */

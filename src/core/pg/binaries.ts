@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PreflightError } from '../errors.js';
-import { findTool } from '../../process.js';
+import { findTool } from '../process.js';
 
 export interface PgBinaries {
   bindir: string;

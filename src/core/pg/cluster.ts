@@ -7,7 +7,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { dirname, join, resolve } from 'node:path';
 import { PreflightError } from '../errors.js';
 import { getFreePort } from '../net.js';
-import { type RunAs, runTool } from '../../process.js';
+import { type RunAs, runTool } from '../process.js';
 import { findPgBinaries, type PgBinaries } from './binaries.js';
 
 export interface ClusterOptions {

@@ -10,8 +10,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ProcessPromise, type Options as ZxOptions, defaults as zxDefaults } from 'zx';
-import { PreflightError } from './core/errors.js';
-import { redact } from './core/redact.js';
+import { PreflightError } from './errors.js';
+import { redact } from './redact.js';
 
 /** Names for exit codes that tools document. */
 export const knownExitCodes: Record<string, Record<number, string>> = {
@@ -229,7 +229,7 @@ function createProcess(options: Partial<ZxOptions>, path: string, args: string[]
     ...options,
     ac: new AbortController(),
     ee: new EventEmitter(),
-    from: 'src/process.ts',
+    from: 'src/core/process.ts',
     pieces: execPieces,
     args: [path, args],
     cmd: '',
