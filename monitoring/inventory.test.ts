@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAlerts } from './alerts.js';
 import { buildDashboards } from './dashboards.js';
-import { parseExposition } from './exposition.js';
 import {
   createBackupRegistry,
   createPlatformRegistry,
@@ -136,24 +135,6 @@ describe('metric inventory against live prom-client servers', () => {
     ]);
     expect(outcome.exported.platform).toBeUndefined();
     expect(outcome.failures[0]!.message).toContain('HTTP 401');
-  });
-});
-
-describe('exposition parsing', () => {
-  it('reads histogram samples, labels and declared families without samples', () => {
-    const exposition = parseExposition(
-      [
-        '# TYPE a_seconds histogram',
-        'a_seconds_bucket{le="0.25",method="GET"} 1',
-        'a_seconds_count{method="GET"} 1',
-        '# TYPE b_total counter',
-        '# TYPE c counter',
-      ].join('\n'),
-    );
-    expect(exposition.get('a_seconds_bucket')?.values.get('le')).toEqual(new Set(['0.25']));
-    expect(exposition.get('a_seconds_sum')?.observed).toBe(false);
-    expect(exposition.get('b_total')?.observed).toBe(false);
-    expect(exposition.has('c_total')).toBe(true);
   });
 });
 

@@ -4,9 +4,9 @@
  * the panel or alert; what cannot be checked here (k6 remote-write, a source not scraped) is listed.
  */
 
+import type { Exposition } from '../src/core/exposition.js';
 import type { AlertDefinition } from './alerts.js';
 import type { DashboardDefinition } from './dashboards.js';
-import type { Exposition } from './exposition.js';
 import { findMetricSpec, type MetricSource, type MetricSpec, scrapeLabels } from './metrics.js';
 import { readQueryReferences } from './promql.js';
 import type { RecordingRule } from './slo.js';

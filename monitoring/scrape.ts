@@ -1,9 +1,9 @@
 /** Scrapes the metric sources of a target: the platform endpoint, Supabase's privileged endpoint, a Pushgateway. */
 import type { PreflightConfig } from '../src/core/config/schema.js';
 import { PreflightError } from '../src/core/errors.js';
+import { type Exposition, parseFamilies } from '../src/core/exposition.js';
 import { redactUrl, registerSecret } from '../src/core/redact.js';
 import { assertAllowedUrl, type ResolvedTarget } from '../src/core/target.js';
-import { type Exposition, parseExposition } from './exposition.js';
 import type { MetricSource } from './metrics.js';
 
 export interface MetricsEndpoint {
@@ -99,7 +99,7 @@ export async function scrapeEndpoint(endpoint: MetricsEndpoint, timeoutMs = 10_0
       },
     );
   }
-  return parseExposition(text);
+  return parseFamilies(text);
 }
 
 export interface ScrapeOutcome {
@@ -171,5 +171,5 @@ export async function readPrometheusSeries(
       .join(',');
     return `${name}{${block}} 1`;
   });
-  return parseExposition(lines.join('\n'));
+  return parseFamilies(lines.join('\n'));
 }

@@ -1,9 +1,8 @@
-// The pure parts of the launch layer: SLO parsing, the exposition reader and the bottleneck analysis.
+// The pure parts of the launch layer: SLO parsing and the bottleneck analysis (the exposition reader is tested in src/core/exposition.test.ts).
 import { describe, expect, it } from 'vitest';
 import { isPreflightError } from '../../src/core/errors.js';
 import type { SeriesPoint } from '../engine/timeseries.js';
 import { analyzeBottleneck, nameKneeBottleneck, type StepEvidence } from './bottleneck.js';
-import { parseExposition, sumOf } from './exposition.js';
 import type { ResourceSample } from './sampler.js';
 import { meetsClause, parseSlo } from './slo.js';
 
@@ -51,29 +50,6 @@ describe('parseSlo', () => {
     }
     expect(isPreflightError(error) && error.code).toBe('E_USAGE');
     expect((error as Error).message).toContain('`p95 under 300`');
-  });
-});
-
-describe('parseExposition', () => {
-  it('reads samples with labels and sums series', () => {
-    const samples = parseExposition(
-      [
-        '# HELP shop_db_pool_usage_percent Share of the pool in use',
-        '# TYPE shop_db_pool_usage_percent gauge',
-        'shop_db_pool_usage_percent{pool_name="default"} 100',
-        'shop_http_requests_in_progress{method="GET",endpoint="/api/v1/search"} 3',
-        'shop_http_requests_in_progress{method="POST",endpoint="/api/v1/bookings"} 2',
-        'shop_http_request_duration_seconds_bucket{le="+Inf",endpoint="a\\"b"} 7',
-      ].join('\n'),
-    );
-    expect(samples[0]).toEqual({
-      name: 'shop_db_pool_usage_percent',
-      labels: { pool_name: 'default' },
-      value: 100,
-    });
-    expect(sumOf(samples, 'shop_http_requests_in_progress')).toBe(5);
-    expect(samples[3]?.labels).toEqual({ le: '+Inf', endpoint: 'a"b' });
-    expect(sumOf(samples, 'missing')).toBeUndefined();
   });
 });
 

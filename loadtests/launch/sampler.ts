@@ -5,11 +5,11 @@
  * through its host guard with its rate-limit bypass header: the sampler must not spend the budget under test.
  */
 import pg from 'pg';
+import { maxOf, parseSamples, sumOf } from '../../src/core/exposition.js';
 import { ApiClient } from '../../src/core/http.js';
 import { defaultPlatform, type PlatformProfile } from '../../src/core/platform/defaults.js';
 import { redact } from '../../src/core/redact.js';
 import type { ResolvedTarget } from '../../src/core/target.js';
-import { maxOf, parseExposition, sumOf } from './exposition.js';
 
 export interface PoolReading {
   usagePercent: number;
@@ -75,7 +75,7 @@ async function fetchExposition(url: string, options: SamplerOptions): Promise<st
 
 async function readMetrics(url: string, options: SamplerOptions) {
   const names = options.metricNames ?? options.target?.platform.metrics ?? defaultPlatform.metrics;
-  const samples = parseExposition(await fetchExposition(url, options));
+  const samples = parseSamples(await fetchExposition(url, options));
   const usage = maxOf(samples, names.poolUsagePercent);
   return {
     pool:
