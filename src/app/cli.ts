@@ -13,7 +13,6 @@ export async function main(argv: string[], options: ContextOptions = {}): Promis
   let exitCode: number = ExitCode.ok;
   const stderr = options.stderr ?? process.stderr;
   const stdout = options.stdout ?? process.stdout;
-  const wantsJson = argv.includes('--json');
 
   const run: Run = (load) => async (parsed) => {
     const args = parsed as GlobalArgs;
@@ -22,7 +21,13 @@ export async function main(argv: string[], options: ContextOptions = {}): Promis
       const handler = (await load()) as Handler<unknown>;
       exitCode = await handler(args, context);
     } catch (error) {
-      exitCode = reportError(error, { json: args.json, verbose: args.verbose, stdout, stderr });
+      exitCode = reportError(error, {
+        json: args.json,
+        verbose: args.verbose,
+        color: args.color,
+        stdout,
+        stderr,
+      });
     }
   };
 
@@ -87,21 +92,50 @@ export async function main(argv: string[], options: ContextOptions = {}): Promis
     });
     if (helpShown) return ExitCode.ok;
   } catch (error) {
-    return reportError(error, { json: wantsJson, verbose: argv.includes('--verbose'), stdout, stderr });
+    // yargs failed before any handler saw parsed options (unknown command or option, bad value)
+    return reportError(error, { ...scanGlobalFlags(argv), stdout, stderr });
   }
   return exitCode;
+}
+
+/**
+ * The global flags of a command line that yargs rejected: the ONE pre-scan, used only to report a usage error
+ * (as JSON with --json). Parsed by yargs too (without commands or strict mode), so `--json=true`, `--no-color`
+ * and `--verbose false` mean what they mean everywhere else; handlers get the flags from the full parse.
+ */
+export function scanGlobalFlags(argv: string[]): Pick<GlobalArgs, 'json' | 'verbose' | 'color'> {
+  try {
+    const flags = yargs(argv)
+      .help(false)
+      .version(false)
+      .exitProcess(false)
+      .fail(false)
+      .options({
+        json: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        color: { type: 'boolean', default: true },
+      })
+      .parseSync();
+    return { json: flags.json, verbose: flags.verbose, color: flags.color };
+  } catch {
+    return { json: false, verbose: false, color: true };
+  }
 }
 
 interface ReportOptions {
   json: boolean;
   verbose: boolean;
+  /** False with --no-color; colour also needs a terminal and no NO_COLOR. */
+  color?: boolean;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
 
 /** Prints an error for people (or as JSON) and returns its exit code. */
 export function reportError(error: unknown, options: ReportOptions): number {
-  const paint = createPaint(Boolean((options.stderr as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR);
+  const paint = createPaint(
+    options.color !== false && Boolean((options.stderr as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR,
+  );
   if (error instanceof PreflightError) {
     if (options.json) {
       createOutput({ json: true, stdout: options.stdout }).result({
