@@ -1,7 +1,7 @@
 // The pure parts of the launch layer: SLO parsing and the bottleneck analysis (the exposition reader is tested in src/core/exposition.test.ts).
 import { describe, expect, it } from 'vitest';
 import { isPreflightError } from '../../src/core/errors.js';
-import type { SeriesPoint } from '../engine/timeseries.js';
+import type { SeriesPoint } from '../engine/metrics/timeseries.js';
 import { analyzeBottleneck, nameKneeBottleneck, type StepEvidence } from './bottleneck.js';
 import type { ResourceSample } from './sampler.js';
 import { meetsClause, parseSlo } from './slo.js';

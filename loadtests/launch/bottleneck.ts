@@ -2,7 +2,7 @@
  * Aligns resource samples with the client's per-second series and names the first resource to saturate, e.g.
  * "DB pool usage 100% from 240 req/s; p95 over 300 ms from 250 req/s". Pure: data in, report out.
  */
-import type { SeriesPoint } from '../engine/timeseries.js';
+import type { SeriesPoint } from '../engine/metrics/timeseries.js';
 import type { ResourceSample } from './sampler.js';
 
 export interface Slo {

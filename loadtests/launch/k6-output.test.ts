@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../test/helpers/cli.js';
-import { assertNativeSupport, bundleScenario } from '../engine/bundle.js';
-import { findK6 } from '../engine/k6-engine.js';
+import { findK6 } from '../engine/k6/k6-engine.js';
 import { runScenario } from '../engine/run.js';
+import { assertNativeSupport, bundleScenario } from '../engine/scenario/bundle.js';
 import { startLaunchSandbox } from './fixtures/sandbox.js';
 import { buildLaunchEnv } from './run.js';
 

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactValue, registerSecret } from '../../src/core/redact.js';
 import type { ResolvedTarget } from '../../src/core/target.js';
-import type { Progress } from '../engine/native.js';
+import type { Progress } from '../engine/native/native.js';
 import { type RunScenarioOptions, type RunScenarioResult, runScenario } from '../engine/run.js';
 import { analyzeBottleneck, type BottleneckReport, type Slo } from './bottleneck.js';
 import { type CleanupResult, cleanupBookings } from './cleanup.js';

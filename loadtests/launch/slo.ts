@@ -1,6 +1,6 @@
 /** `--slo "p(95)<300,rate<0.01"`: latency clauses on http_req_duration, `rate` on http_req_failed. */
 import { PreflightError } from '../../src/core/errors.js';
-import type { RunSummary } from '../engine/summary.js';
+import type { RunSummary } from '../engine/summary/summary.js';
 
 export interface SloClause {
   source: string;

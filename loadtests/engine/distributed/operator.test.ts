@@ -1,9 +1,9 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { bundleScenario } from './bundle.js';
+import { bundleScenario } from '../scenario/bundle.js';
+import { resolveScenarioPath } from '../scenario/find-scenario.js';
 import { buildOperatorManifests } from './operator.js';
-import { resolveScenarioPath } from './scenarios.js';
 
 // The required fields and types of k6-operator's TestRun CRD (config/crd/bases/k6.io_testruns.yaml,
 // grafana/k6-operator): spec requires parallelism (int32) and script; script.configMap requires name;

@@ -4,8 +4,8 @@
  * Each runner pod tags its samples `runner=<pod name>` (downward API), so `load verdict` can combine runners.
  */
 import { stringify } from 'yaml';
-import { usageError } from '../../src/core/errors.js';
-import { defaultRemoteTrendStats } from './remote-write.js';
+import { usageError } from '../../../src/core/errors.js';
+import { defaultRemoteTrendStats } from '../outputs/remote-write.js';
 
 export interface OperatorInput {
   /** The ES module bundle (with runner tags). */

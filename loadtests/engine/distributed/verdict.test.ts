@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/app/cli.js';
-import { getFreePort } from '../../src/core/net.js';
-import { type RunningTool, runTool, startTool } from '../../src/core/process.js';
-import { writeScript } from '../test/scripts.js';
-import { startTestServer, type TestServer } from '../test/server.js';
-import { pushSeries } from './remote-write.js';
+import { main } from '../../../src/app/cli.js';
+import { getFreePort } from '../../../src/core/net.js';
+import { type RunningTool, runTool, startTool } from '../../../src/core/process.js';
+import { writeScript } from '../../test/scripts.js';
+import { startTestServer, type TestServer } from '../../test/server.js';
+import { pushSeries } from '../outputs/remote-write.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cliEntry = join(root, 'loadtests/test/cli-entry.ts');
 
 let server: TestServer;

@@ -6,12 +6,12 @@
  * percentiles are a count-weighted estimate between the smallest and largest series value; a verdict that
  * holds for the whole range is exact, otherwise it is marked approximate.
  */
-import { PreflightError } from '../../src/core/errors.js';
-import { redactUrl } from '../../src/core/redact.js';
-import { builtinMetrics, parseSelector } from './metrics.js';
-import type { MetricDefinition } from './native.js';
-import { getStatSuffix } from './remote-write.js';
-import { compare, type Threshold } from './thresholds.js';
+import { PreflightError } from '../../../src/core/errors.js';
+import { redactUrl } from '../../../src/core/redact.js';
+import { builtinMetrics, parseSelector } from '../metrics/registry.js';
+import { compare, type Threshold } from '../metrics/thresholds.js';
+import type { MetricDefinition } from '../native/native.js';
+import { getStatSuffix } from '../outputs/remote-write.js';
 
 export interface VerdictResult {
   metric: string;

@@ -3,14 +3,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeCertificate } from '../../test/helpers/certificate.js';
-import {
-  closeHttpAgent,
-  findRawHeader,
-  parseRawHeaders,
-  type RawRequest,
-  sendRequest,
-} from './http-client.js';
+import { makeCertificate } from '../../../test/helpers/certificate.js';
+import { closeHttpAgent, findRawHeader, parseRawHeaders, type RawRequest, sendRequest } from './client.js';
 
 const servers: Array<HttpServer | TcpServer> = [];
 const sockets = new Set<Socket>();

@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { now } from './clock.js';
+import { now } from '../native/clock.js';
 
 export interface Timings {
   duration: number;

@@ -1,9 +1,9 @@
 /** k6's end-of-test data (the shape handleSummary receives in k6 0.4x, and in 1.x with --summary-mode=legacy). */
 import { createHash } from 'node:crypto';
-import type { GroupNode } from './context.js';
-import type { MetricRegistry } from './metrics.js';
-import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from './sinks.js';
-import type { ThresholdResult } from './thresholds.js';
+import type { MetricRegistry } from '../metrics/registry.js';
+import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from '../metrics/sinks.js';
+import type { ThresholdResult } from '../metrics/thresholds.js';
+import type { GroupNode } from '../native/context.js';
 
 export interface K6Check {
   name: string;

@@ -2,15 +2,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PreflightError } from '../../src/core/errors.js';
-import { findTool, startTool, ToolError } from '../../src/core/process.js';
+import { PreflightError } from '../../../src/core/errors.js';
+import { findTool, startTool, ToolError } from '../../../src/core/process.js';
+import type { SeriesPoint } from '../metrics/timeseries.js';
+import { defaultRemoteTrendStats } from '../outputs/remote-write.js';
+import type { ErrorTally } from '../summary/no-success.js';
 import { reportedTrendStats } from './k6-data.js';
 import { readK6JsonSeries } from './k6-json.js';
 import { createK6ErrorCounter } from './k6-log.js';
-import type { ErrorTally } from './no-success.js';
 import { type NormalizedData, normalizeK6Data } from './normalize.js';
-import { defaultRemoteTrendStats } from './remote-write.js';
-import type { SeriesPoint } from './timeseries.js';
 
 /** Finds k6: $K6_BIN, then PATH. */
 export function findK6(env: NodeJS.ProcessEnv = process.env): string | undefined {

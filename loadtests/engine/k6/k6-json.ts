@@ -2,8 +2,8 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import * as hdr from 'hdr-histogram-js';
-import { createHistogram } from './sinks.js';
-import { type RawBucket, type SeriesPoint, TimeSeriesMerger } from './timeseries.js';
+import { createHistogram } from '../metrics/sinks.js';
+import { type RawBucket, type SeriesPoint, TimeSeriesMerger } from '../metrics/timeseries.js';
 
 interface Bucket {
   reqs: number;

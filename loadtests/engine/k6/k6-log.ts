@@ -2,8 +2,8 @@
  * Reads k6's log (its stderr) for iteration exceptions: k6 logs each one at level error with
  * `source=stacktrace`, and its end-of-test summary has no count of them.
  */
-import { redact } from '../../src/core/redact.js';
-import { type ErrorTally, IterationErrorTally } from './no-success.js';
+import { redact } from '../../../src/core/redact.js';
+import { type ErrorTally, IterationErrorTally } from '../summary/no-success.js';
 
 const goEscape = /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g;
 const simpleEscapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\' };

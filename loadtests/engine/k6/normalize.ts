@@ -7,7 +7,7 @@
  *   checks in `checks.ordered_checks`, groups and scenarios as maps;
  * - `summary-export`: the `--summary-export` file, whose threshold booleans are inverted (true = failed).
  */
-import { PreflightError } from '../../src/core/errors.js';
+import { PreflightError } from '../../../src/core/errors.js';
 
 export type SummaryShape = 'legacy' | 'report' | 'summary-export';
 

@@ -1,5 +1,5 @@
 /** The metric registry: k6's built-in metrics, custom metrics, sub-metrics for threshold selectors, per-series sinks for remote write. */
-import { usageError } from '../../src/core/errors.js';
+import { usageError } from '../../../src/core/errors.js';
 import { createSink, type MetricType, type Sink } from './sinks.js';
 
 export type Tags = Record<string, string>;

@@ -1,8 +1,8 @@
 /** k6 thresholds: `p(95)<300`, `avg<200`, `rate<0.01`, `count>100`, sub-metric selectors, abortOnFail with delayAbortEval. */
-import { usageError } from '../../src/core/errors.js';
-import { parseDuration } from './duration.js';
-import type { MetricRegistry } from './metrics.js';
-import type { ThresholdsOption } from './options.js';
+import { usageError } from '../../../src/core/errors.js';
+import { parseDuration } from '../scenario/duration.js';
+import type { ThresholdsOption } from '../scenario/options.js';
+import type { MetricRegistry } from './registry.js';
 import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from './sinks.js';
 
 export interface Threshold {

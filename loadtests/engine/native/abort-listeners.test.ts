@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { expect, it } from 'vitest';
-import { writeScript } from '../test/scripts.js';
-import { runScenario } from './run.js';
+import { writeScript } from '../../test/scripts.js';
+import { runScenario } from '../run.js';
 
 it('runs 12 sleeping VUs without piling abort listeners on the shared signal (no MaxListeners warning)', async () => {
   const warnings: Error[] = [];

@@ -1,7 +1,7 @@
 /** What the native runtime shares between VUs: metrics, checks tree, guard, environment, abort. */
-import type { Metric, MetricRegistry, Tags } from './metrics.js';
-import type { K6Options } from './options.js';
-import type { TimeSeriesRecorder } from './timeseries.js';
+import type { Metric, MetricRegistry, Tags } from '../metrics/registry.js';
+import type { TimeSeriesRecorder } from '../metrics/timeseries.js';
+import type { K6Options } from '../scenario/options.js';
 
 export interface CheckCount {
   name: string;

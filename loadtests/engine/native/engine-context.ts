@@ -1,12 +1,12 @@
 /** Creates the shared state of a native run (one per thread). */
-import { redact } from '../../src/core/redact.js';
+import { redact } from '../../../src/core/redact.js';
+import { MetricRegistry } from '../metrics/registry.js';
+import { TimeSeriesRecorder } from '../metrics/timeseries.js';
+import type { K6Options } from '../scenario/options.js';
+import { describeIterationError, IterationErrorTally } from '../summary/no-success.js';
+import { createUrlGuard, type GuardSpec } from '../target/host-guard.js';
 import { now } from './clock.js';
 import { type AbortInfo, createGroupNode, type EngineContext, getBuiltinMetrics } from './context.js';
-import { createUrlGuard, type GuardSpec } from './guard.js';
-import { MetricRegistry } from './metrics.js';
-import { describeIterationError, IterationErrorTally } from './no-success.js';
-import type { K6Options } from './options.js';
-import { TimeSeriesRecorder } from './timeseries.js';
 
 export interface EngineInit {
   scriptPath: string;

@@ -2,30 +2,30 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PreflightError } from '../../src/core/errors.js';
-import { redact } from '../../src/core/redact.js';
-import { now } from './clock.js';
-import type { AbortInfo } from './context.js';
-import { createEngine, type NativeEngine } from './engine-context.js';
-import type { GuardSpec } from './guard.js';
-import { closeHttpAgent } from './http-client.js';
-import { buildK6Data, type K6SummaryData, reportedTrendStats } from './k6-data.js';
-import { AbortedError } from './k6-http.js';
-import type { Metric } from './metrics.js';
-import type { ErrorTally } from './no-success.js';
-import { getScenarioNominalMs, type K6Options, type ScenarioPlan } from './options.js';
-import { type RemoteWriteConfig, startRemoteWrite } from './remote-write.js';
-import { getInitialVus, runScenarios, VuPool } from './runtime.js';
-import { getScenarioStatKeys, getScenarioStats, type ScenarioStats } from './scenario-stats.js';
-import type { MetricType } from './sinks.js';
+import { PreflightError } from '../../../src/core/errors.js';
+import { redact } from '../../../src/core/redact.js';
+import { closeHttpAgent } from '../http/client.js';
+import { buildK6Data, type K6SummaryData, reportedTrendStats } from '../k6/k6-data.js';
+import type { Metric } from '../metrics/registry.js';
+import type { MetricType } from '../metrics/sinks.js';
 import {
   evaluateThresholds,
   parseThresholds,
   type Threshold,
   type ThresholdResult,
   validateThresholds,
-} from './thresholds.js';
-import { type SeriesPoint, TimeSeriesMerger } from './timeseries.js';
+} from '../metrics/thresholds.js';
+import { type SeriesPoint, TimeSeriesMerger } from '../metrics/timeseries.js';
+import { type RemoteWriteConfig, startRemoteWrite } from '../outputs/remote-write.js';
+import { getScenarioNominalMs, type K6Options, type ScenarioPlan } from '../scenario/options.js';
+import type { ErrorTally } from '../summary/no-success.js';
+import { getScenarioStatKeys, getScenarioStats, type ScenarioStats } from '../summary/scenario-stats.js';
+import type { GuardSpec } from '../target/host-guard.js';
+import { now } from './clock.js';
+import type { AbortInfo } from './context.js';
+import { createEngine, type NativeEngine } from './engine-context.js';
+import { AbortedError } from './modules/k6-http.js';
+import { getInitialVus, runScenarios, VuPool } from './run-scenarios.js';
 import { compileScript, createVu, type ScriptExports, type Vu } from './vu.js';
 import { runOnWorkers } from './workers.js';
 

@@ -1,11 +1,11 @@
 /** Runs scenarios on VUs in this thread: the VU pool, iterations with k6's metrics, the six executors. */
 import type vm from 'node:vm';
-import { isPreflightError } from '../../src/core/errors.js';
+import { isPreflightError } from '../../../src/core/errors.js';
+import type { ScenarioPlan } from '../scenario/options.js';
 import { now } from './clock.js';
 import type { EngineContext } from './context.js';
-import { runExecutor } from './executors.js';
-import { AbortedError } from './k6-http.js';
-import type { ScenarioPlan } from './options.js';
+import { runExecutor } from './executors/run-executor.js';
+import { AbortedError } from './modules/k6-http.js';
 import { createVu, type Vu } from './vu.js';
 
 /** Hands out VUs; creates them on demand (k6 initializes arrival-rate VUs beyond preAllocatedVUs mid-test too). */

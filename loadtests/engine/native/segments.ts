@@ -1,5 +1,5 @@
 /** Splits scenarios across worker threads (like k6 execution segments): VUs, iterations and rates by share. */
-import type { ScenarioPlan } from './options.js';
+import type { ScenarioPlan } from '../scenario/options.js';
 
 /** Worker `index` of `count`'s share of an integer total (shares sum to the total). */
 export function getShare(total: number, index: number, count: number): number {

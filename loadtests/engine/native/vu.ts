@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import vm from 'node:vm';
-import { PreflightError } from '../../src/core/errors.js';
-import { redact } from '../../src/core/redact.js';
+import { PreflightError } from '../../../src/core/errors.js';
+import { redact } from '../../../src/core/redact.js';
+import type { Metric, Tags } from '../metrics/registry.js';
+import type { MetricType } from '../metrics/sinks.js';
 import { now } from './clock.js';
 import { type EngineContext, getGroupNode } from './context.js';
-import { AbortedError, createHttpModule } from './k6-http.js';
-import type { Metric, Tags } from './metrics.js';
-import type { MetricType } from './sinks.js';
+import { AbortedError, createHttpModule } from './modules/k6-http.js';
 import { createVuState, type VuState } from './vu-state.js';
 
 export interface ScriptExports {

@@ -1,14 +1,14 @@
 /** Worker-thread entry of the native engine: runs its segment of the scenarios and reports to the main thread. */
 import { parentPort, workerData } from 'node:worker_threads';
+import { closeHttpAgent } from '../http/client.js';
+import { type RemoteWriteConfig, startRemoteWrite } from '../outputs/remote-write.js';
+import type { K6Options, ScenarioPlan } from '../scenario/options.js';
+import type { ErrorTally } from '../summary/no-success.js';
+import type { GuardSpec } from '../target/host-guard.js';
 import { now } from './clock.js';
 import type { AbortInfo, GroupNode } from './context.js';
 import { createEngine } from './engine-context.js';
-import type { GuardSpec } from './guard.js';
-import { closeHttpAgent } from './http-client.js';
-import type { ErrorTally } from './no-success.js';
-import type { K6Options, ScenarioPlan } from './options.js';
-import { type RemoteWriteConfig, startRemoteWrite } from './remote-write.js';
-import { getInitialVus, runScenarios, VuPool } from './runtime.js';
+import { getInitialVus, runScenarios, VuPool } from './run-scenarios.js';
 import { compileScript } from './vu.js';
 
 export interface WorkerInput {

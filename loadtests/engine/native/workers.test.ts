@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeScript } from '../test/scripts.js';
-import { startTestServer, type TestServer } from '../test/server.js';
-import { planScenario } from './options.js';
-import { runScenario } from './run.js';
+import { writeScript } from '../../test/scripts.js';
+import { startTestServer, type TestServer } from '../../test/server.js';
+import { runScenario } from '../run.js';
+import { planScenario } from '../scenario/options.js';
 import { getShare, segmentPlan } from './segments.js';
 
 let server: TestServer;

@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import { PreflightError } from '../../src/core/errors.js';
+import { PreflightError } from '../../../src/core/errors.js';
+import type { MetricSnapshot } from '../metrics/registry.js';
+import type { Threshold } from '../metrics/thresholds.js';
+import type { RawBucket, TimeSeriesMerger } from '../metrics/timeseries.js';
+import type { RemoteWriteConfig } from '../outputs/remote-write.js';
+import type { K6Options, ScenarioPlan } from '../scenario/options.js';
+import type { GuardSpec } from '../target/host-guard.js';
 import { now } from './clock.js';
 import type { GroupNode } from './context.js';
 import type { NativeEngine } from './engine-context.js';
-import type { GuardSpec } from './guard.js';
-import type { MetricSnapshot } from './metrics.js';
-import type { K6Options, ScenarioPlan } from './options.js';
-import type { RemoteWriteConfig } from './remote-write.js';
 import { segmentPlan } from './segments.js';
-import type { Threshold } from './thresholds.js';
-import type { RawBucket, TimeSeriesMerger } from './timeseries.js';
 import type { WorkerInput, WorkerMessage } from './worker.js';
 
 export interface WorkerRun {

@@ -4,10 +4,10 @@
  * (p99, p95, avg, med, min, max, count; time values in seconds). Tags become labels (`url` is dropped).
  */
 import { compress } from 'snappyjs';
-import { redactUrl } from '../../src/core/redact.js';
-import type { MetricRegistry } from './metrics.js';
+import { redactUrl } from '../../../src/core/redact.js';
+import type { MetricRegistry } from '../metrics/registry.js';
+import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from '../metrics/sinks.js';
 import { encodeWriteRequest, type PromSeries } from './protobuf.js';
-import { CounterSink, GaugeSink, RateSink, type Sink, TrendSink } from './sinks.js';
 
 export interface RemoteWriteConfig {
   url: string;

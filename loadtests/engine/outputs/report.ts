@@ -1,7 +1,7 @@
 /** Terminal rendering: live progress lines and the end-of-run tables. */
-import { formatDuration, formatTable, type Paint } from '../../src/core/output.js';
-import type { Progress } from './native.js';
-import type { RunSummary } from './summary.js';
+import { formatDuration, formatTable, type Paint } from '../../../src/core/output.js';
+import type { Progress } from '../native/native.js';
+import type { RunSummary } from '../summary/summary.js';
 
 const ms = (v: number | undefined) =>
   v === undefined ? '-' : v < 10 ? `${v.toFixed(2)} ms` : `${Math.round(v)} ms`;

@@ -1,9 +1,9 @@
 /** Writes results/<run-id>/: summary.json (+ schema), timeseries.json, thresholds.json. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { redactValue } from '../../src/core/redact.js';
-import { type RunSummary, runSummarySchema } from './summary.js';
-import type { SeriesPoint } from './timeseries.js';
+import { redactValue } from '../../../src/core/redact.js';
+import type { SeriesPoint } from '../metrics/timeseries.js';
+import { type RunSummary, runSummarySchema } from '../summary/summary.js';
 
 /** A sortable, readable run id: 20261125T172200Z-smoke-ab12. */
 export function createRunId(script: string, date = new Date()): string {

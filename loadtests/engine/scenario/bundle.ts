@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { build, type Message } from 'esbuild';
-import { PreflightError } from '../../src/core/errors.js';
-import { describeSyncHttp, syncHttpFunctions } from './k6-http.js';
-import { supportedModules } from './vu.js';
+import { PreflightError } from '../../../src/core/errors.js';
+import { describeSyncHttp, syncHttpFunctions } from '../native/modules/k6-http.js';
+import { supportedModules } from '../native/vu.js';
 
 export interface BundleResult {
   /** ES module for `k6 run`. */

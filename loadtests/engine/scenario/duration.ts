@@ -1,5 +1,5 @@
 /** k6 duration strings ("1m30s", "500ms", "2h") to milliseconds. */
-import { usageError } from '../../src/core/errors.js';
+import { usageError } from '../../../src/core/errors.js';
 
 const unitMs: Record<string, number> = {
   ms: 1,

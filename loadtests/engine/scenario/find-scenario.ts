@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PreflightError } from '../../src/core/errors.js';
+import { PreflightError } from '../../../src/core/errors.js';
 
 /** The preflight package root (holds package.json named "preflight"). */
 export function getPackageRoot(): string {

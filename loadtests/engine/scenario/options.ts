@@ -1,5 +1,5 @@
 /** k6 options -> a normalized list of scenarios (k6's shortcut rules: iterations, duration, stages, scenarios). */
-import { usageError } from '../../src/core/errors.js';
+import { usageError } from '../../../src/core/errors.js';
 import { parseDuration } from './duration.js';
 
 export type ExecutorName =

@@ -2,8 +2,8 @@
  * "No green on nothing": a run whose every iteration threw, or whose HTTP calls made no successful request,
  * fails whatever its thresholds say. Iteration errors are tallied by message so the report can show them.
  */
-import { redact } from '../../src/core/redact.js';
-import type { NormalizedMetric } from './normalize.js';
+import { redact } from '../../../src/core/redact.js';
+import type { NormalizedMetric } from '../k6/normalize.js';
 
 export interface ErrorTally {
   message: string;

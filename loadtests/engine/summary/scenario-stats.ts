@@ -1,7 +1,7 @@
 /** Per-scenario figures for the end-of-run table (sub-metrics by `scenario` tag). */
-import type { MetricRegistry } from './metrics.js';
-import type { ScenarioPlan } from './options.js';
-import { CounterSink, RateSink, TrendSink } from './sinks.js';
+import type { MetricRegistry } from '../metrics/registry.js';
+import { CounterSink, RateSink, TrendSink } from '../metrics/sinks.js';
+import type { ScenarioPlan } from '../scenario/options.js';
 
 export interface ScenarioStats {
   name: string;

@@ -1,13 +1,13 @@
 /** preflight's engine-independent run summary (results/<run-id>/summary.json) and its JSON Schema. */
 
-import type { ErrorTally } from './no-success.js';
 import type {
   NormalizedCheck,
   NormalizedData,
   NormalizedMetric,
   NormalizedThreshold,
   SummaryShape,
-} from './normalize.js';
+} from '../k6/normalize.js';
+import type { ErrorTally } from './no-success.js';
 import type { ScenarioStats } from './scenario-stats.js';
 
 /** `no-success`: every iteration threw, or the script's HTTP calls made no successful request. */

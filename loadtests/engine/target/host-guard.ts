@@ -1,7 +1,7 @@
 /** The host guard of a run: a target's allowed hosts, or loopback (plus config-allowed hosts) for raw scripts. */
-import { PreflightError } from '../../src/core/errors.js';
-import { isLoopbackHost } from '../../src/core/net.js';
-import { assertAllowedUrl, type ResolvedTarget } from '../../src/core/target.js';
+import { PreflightError } from '../../../src/core/errors.js';
+import { isLoopbackHost } from '../../../src/core/net.js';
+import { assertAllowedUrl, type ResolvedTarget } from '../../../src/core/target.js';
 
 /** Serializable (it crosses into worker threads). */
 export interface GuardSpec {

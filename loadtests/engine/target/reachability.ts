@@ -1,7 +1,7 @@
 /** Checks that a target answers TCP before load starts (exit 3 when it does not). */
 import { connect } from 'node:net';
-import { PreflightError } from '../../src/core/errors.js';
-import { redactUrl } from '../../src/core/redact.js';
+import { PreflightError } from '../../../src/core/errors.js';
+import { redactUrl } from '../../../src/core/redact.js';
 
 export async function assertReachable(baseUrl: string, timeoutMs = 5000): Promise<void> {
   const url = new URL(baseUrl);

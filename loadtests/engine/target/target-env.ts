@@ -1,6 +1,6 @@
 /** What a scenario learns about its target through __ENV (k6 and native alike). Secrets are registered for redaction. */
-import { registerSecret } from '../../src/core/redact.js';
-import type { ResolvedTarget } from '../../src/core/target.js';
+import { registerSecret } from '../../../src/core/redact.js';
+import type { ResolvedTarget } from '../../../src/core/target.js';
 
 const roleEnv: Record<string, string> = {
   studentA: 'STUDENT_A',

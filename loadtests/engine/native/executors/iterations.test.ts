@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeScript } from '../test/scripts.js';
-import { startTestServer, type TestServer } from '../test/server.js';
-import { runScenario } from './run.js';
+import { writeScript } from '../../../test/scripts.js';
+import { startTestServer, type TestServer } from '../../../test/server.js';
+import { runScenario } from '../../run.js';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,9 +1,10 @@
 /** k6's six executors on the native engine, with startTime, gracefulStop, gracefulRampDown and dropped iterations. */
-import { now } from './clock.js';
-import type { EngineContext } from './context.js';
-import type { ScenarioPlan, Stage } from './options.js';
-import { assignVu, type IterationCounter, runIteration, type VuPool } from './runtime.js';
-import type { Vu } from './vu.js';
+
+import type { ScenarioPlan, Stage } from '../../scenario/options.js';
+import { now } from '../clock.js';
+import type { EngineContext } from '../context.js';
+import { assignVu, type IterationCounter, runIteration, type VuPool } from '../run-scenarios.js';
+import type { Vu } from '../vu.js';
 
 /** Resolves at `deadline` (performance.now ms) or when the test is aborted. */
 function waitUntil(engine: EngineContext, deadline: number): Promise<void> {

@@ -1,10 +1,10 @@
 /** The `k6/http` module of the native engine: asynchronous requests with k6's params, response, metrics and tags. */
-import { PreflightError } from '../../src/core/errors.js';
-import type { EngineContext } from './context.js';
-import { parseDuration } from './duration.js';
-import { findRawHeader, parseRawHeaders, type RawResponse, sendRequest } from './http-client.js';
-import type { Tags } from './metrics.js';
-import type { VuState } from './vu-state.js';
+import { PreflightError } from '../../../../src/core/errors.js';
+import { findRawHeader, parseRawHeaders, type RawResponse, sendRequest } from '../../http/client.js';
+import type { Tags } from '../../metrics/registry.js';
+import { parseDuration } from '../../scenario/duration.js';
+import type { EngineContext } from '../context.js';
+import type { VuState } from '../vu-state.js';
 
 interface Params {
   headers?: Record<string, string>;
