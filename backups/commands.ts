@@ -243,11 +243,8 @@ export const backupScheduleCommand: Handler<
     image: argv.image,
   });
   // the template holds variable NAMES only (never values), and redaction would mangle `SECRET_ACCESS_KEY: ${{ ... }}`
-  const output = context.out.json
-    ? `${JSON.stringify({ ok: true, format: argv.format, target: targetName, at: argv.at, content }, null, 2)}\n`
-    : content.endsWith('\n')
-      ? content
-      : `${content}\n`;
-  process.stdout.write(output);
+  context.out.artifact(content, {
+    json: { ok: true, format: argv.format, target: targetName, at: argv.at, content },
+  });
   return ExitCode.ok;
 };

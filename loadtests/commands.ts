@@ -169,9 +169,7 @@ export const loadOperatorCommand: Handler<OperatorArgs> = async (argv, context) 
       context.out.print(
         `verdict: preflight load verdict --prometheus <prometheus base URL> --testid ${testid} ${argv.scenario}`,
       );
-  } else if (!context.out.json) {
-    process.stdout.write(`${manifests.yaml.configMap}---\n${manifests.yaml.testRun}`);
-  }
+  } else context.out.artifact(`${manifests.yaml.configMap}---\n${manifests.yaml.testRun}`);
   context.out.result({ ok: true, testid, testRun: manifests.testRun, configMap: manifests.configMap });
   return ExitCode.ok;
 };

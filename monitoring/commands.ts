@@ -203,10 +203,9 @@ export const alloyCommand: Handler<AlloyArgs> = async (argv, context) => {
     writeFileSync(file, text);
     context.out.result({ ok: true, file });
     context.out.print(`wrote ${relative(context.cwd, file)}`);
-  } else if (context.out.json) {
-    context.out.result({ ok: true, config: text });
   } else {
-    process.stdout.write(text);
+    context.out.result({ ok: true, config: text });
+    context.out.artifact(text);
   }
   return ExitCode.ok;
 };

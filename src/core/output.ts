@@ -15,6 +15,13 @@ export interface Output {
   print(text: string): void;
   /** The machine-readable result (stdout, only with --json). */
   result(value: unknown): void;
+  /**
+   * A generated artifact (GitHub workflow, Alloy config, JSON Schema, manifests) on stdout, RAW: not redacted, since
+   * templates hold variable names (`${{ secrets.X }}`) that redaction would mangle, never secret values. Without
+   * --json the text (a final newline added if missing); with --json only `options.json` (raw JSON), else nothing:
+   * stdout then carries the JSON result only.
+   */
+  artifact(text: string, options?: { json?: unknown }): void;
   paint: Paint;
 }
 
@@ -76,6 +83,10 @@ export function createOutput(options: OutputOptions = {}): Output {
     },
     result(value) {
       if (json) stdout.write(`${JSON.stringify(redactValue(value), null, 2)}\n`);
+    },
+    artifact(text, options) {
+      if (!json) stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      else if (options?.json !== undefined) stdout.write(`${JSON.stringify(options.json, null, 2)}\n`);
     },
     paint: createPaint(color),
   };

@@ -70,12 +70,9 @@ export function describeSandbox(state: SandboxState, extra: Record<string, unkno
 
 function writeSummary(context: Context, state: SandboxState, extra: Record<string, unknown>): void {
   const summary = describeSandbox(state, extra);
-  if (context.args.json) {
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    return;
-  }
   const rows = Object.entries(state.accounts).map(([role, a]) => [role, a.email, a.password]);
-  process.stdout.write(
+  // an artifact (raw): the throwaway local sandbox's connection details ARE the result, credentials included
+  context.out.artifact(
     [
       `Sandbox running at ${state.baseUrl} (pid ${state.pid})`,
       `  API base:      ${summary.apiBase}`,
@@ -88,8 +85,8 @@ function writeSummary(context: Context, state: SandboxState, extra: Record<strin
       `  Load students: ${state.loadTestStudents.emails.length} (${state.loadTestStudents.emails[0]} ...), password ${state.loadTestStudents.password}`,
       '',
       formatTable(['account', 'email', 'password'], rows),
-      '',
     ].join('\n'),
+    { json: summary },
   );
 }
 

@@ -1,7 +1,5 @@
 /** Handlers of `preflight config`. */
 import type { Handler } from '../../core/cli/define.js';
-import { ExitCode } from '../../core/errors.js';
-import { redactValue } from '../../core/redact.js';
 import { getConfigJsonSchema } from '../../core/config/load.js';
 import {
   findMissingSecrets,
@@ -9,10 +7,13 @@ import {
   listSecretReferences,
   type MissingSecret,
 } from '../../core/config/secret-env.js';
+import { ExitCode } from '../../core/errors.js';
+import { redactValue } from '../../core/redact.js';
 
 export const configCommand: Handler<{ action: 'check' | 'schema' }> = async (argv, context) => {
   if (argv.action === 'schema') {
-    process.stdout.write(`${JSON.stringify(getConfigJsonSchema(), null, 2)}\n`);
+    const schema = getConfigJsonSchema();
+    context.out.artifact(JSON.stringify(schema, null, 2), { json: schema });
     return ExitCode.ok;
   }
   const { config, path } = context.loadConfig();
