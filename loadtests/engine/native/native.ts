@@ -25,8 +25,9 @@ import { now } from './clock.js';
 import type { AbortInfo } from './context.js';
 import { createEngine, type NativeEngine } from './engine-context.js';
 import { AbortedError } from './modules/k6-http.js';
-import { getInitialVus, runScenarios, VuPool } from './run-scenarios.js';
+import { runScenarios } from './run-scenarios.js';
 import { compileScript, createVu, type ScriptExports, type Vu } from './vu.js';
+import { getInitialVus, VuPool } from './vu-pool.js';
 import { runOnWorkers } from './workers.js';
 
 export interface Progress {

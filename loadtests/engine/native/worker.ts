@@ -8,8 +8,9 @@ import type { GuardSpec } from '../target/host-guard.js';
 import { now } from './clock.js';
 import type { AbortInfo, GroupNode } from './context.js';
 import { createEngine } from './engine-context.js';
-import { getInitialVus, runScenarios, VuPool } from './run-scenarios.js';
+import { runScenarios } from './run-scenarios.js';
 import { compileScript } from './vu.js';
+import { getInitialVus, VuPool } from './vu-pool.js';
 
 export interface WorkerInput {
   index: number;
