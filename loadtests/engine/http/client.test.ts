@@ -4,7 +4,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeCertificate } from '../../../test/helpers/certificate.js';
-import { closeHttpAgent, findRawHeader, parseRawHeaders, type RawRequest, sendRequest } from './client.js';
+import { sendRequest } from './client.js';
+import type { RawRequest } from './exchange.js';
+import { findRawHeader, parseRawHeaders } from './parser.js';
+import { closeHttpAgent } from './pool.js';
 
 const servers: Array<HttpServer | TcpServer> = [];
 const sockets = new Set<Socket>();

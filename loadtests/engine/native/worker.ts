@@ -1,6 +1,6 @@
 /** Worker-thread entry of the native engine: runs its segment of the scenarios and reports to the main thread. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { closeHttpAgent } from '../http/client.js';
+import { closeHttpAgent } from '../http/pool.js';
 import { type RemoteWriteConfig, startRemoteWrite } from '../outputs/remote-write.js';
 import type { K6Options, ScenarioPlan } from '../scenario/options.js';
 import type { ErrorTally } from '../summary/no-success.js';

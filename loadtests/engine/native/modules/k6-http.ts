@@ -1,6 +1,8 @@
 /** The `k6/http` module of the native engine: asynchronous requests with k6's params, response, metrics and tags. */
 import { PreflightError } from '../../../../src/core/errors.js';
-import { findRawHeader, parseRawHeaders, type RawResponse, sendRequest } from '../../http/client.js';
+import { sendRequest } from '../../http/client.js';
+import type { RawResponse } from '../../http/exchange.js';
+import { findRawHeader, parseRawHeaders } from '../../http/parser.js';
 import type { Tags } from '../../metrics/registry.js';
 import { parseDuration } from '../../scenario/duration.js';
 import type { EngineContext } from '../context.js';
