@@ -7,10 +7,10 @@ import { findTool, startTool, ToolError } from '../../../src/core/process.js';
 import type { SeriesPoint } from '../metrics/timeseries.js';
 import { defaultRemoteTrendStats } from '../outputs/remote-write.js';
 import type { ErrorTally } from '../summary/no-success.js';
-import { reportedTrendStats } from './k6-data.js';
 import { readK6JsonSeries } from './k6-json.js';
 import { createK6ErrorCounter } from './k6-log.js';
 import { type NormalizedData, normalizeK6Data } from './normalize.js';
+import { reportedTrendStats } from './summary-data.js';
 
 /** Finds k6: $K6_BIN, then PATH. */
 export function findK6(env: NodeJS.ProcessEnv = process.env): string | undefined {

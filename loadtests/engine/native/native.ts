@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { PreflightError } from '../../../src/core/errors.js';
 import { redact } from '../../../src/core/redact.js';
 import { closeHttpAgent } from '../http/pool.js';
-import { buildK6Data, type K6SummaryData, reportedTrendStats } from '../k6/k6-data.js';
+import { buildK6Data, type K6SummaryData, reportedTrendStats } from '../k6/summary-data.js';
 import type { Metric } from '../metrics/registry.js';
 import type { MetricType } from '../metrics/sinks.js';
 import {

@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { build, type Message } from 'esbuild';
 import { PreflightError } from '../../../src/core/errors.js';
 import { describeSyncHttp, syncHttpFunctions } from '../native/modules/k6-http.js';
-import { supportedModules } from '../native/vu.js';
+import { supportedModules } from '../native/modules/k6-modules.js';
 
 export interface BundleResult {
   /** ES module for `k6 run`. */
