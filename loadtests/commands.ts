@@ -5,6 +5,7 @@ import type { Context } from '../src/core/cli/context.js';
 import type { Handler } from '../src/core/cli/define.js';
 import { ExitCode, PreflightError, usageError } from '../src/core/errors.js';
 import { formatTable } from '../src/core/output.js';
+import { onInterrupt } from '../src/core/signals.js';
 import type { ResolvedTarget } from '../src/core/target.js';
 import { buildOperatorManifests } from './engine/distributed/operator.js';
 import { evaluateFromPrometheus } from './engine/distributed/verdict.js';
@@ -73,12 +74,10 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
     throw usageError(`Expected \`--workers\` to be a positive integer, got \`${argv.workers}\``);
   }
   const controller = new AbortController();
-  const onSignal = () => {
-    out.warn('interrupted: stopping iterations, then teardown and summary (Ctrl-C again to force)');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
+  const interrupt = onInterrupt(controller, {
+    onFirst: () =>
+      out.warn('interrupted: stopping iterations, then teardown and summary (Ctrl-C again to force)'),
+  });
   const tty = Boolean((process.stderr as NodeJS.WriteStream).isTTY);
   let lastPrinted = 0;
   try {
@@ -127,7 +126,7 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
     });
     return launch.exitCode;
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    interrupt.dispose();
   }
 };
 

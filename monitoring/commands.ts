@@ -7,6 +7,7 @@ import type { Handler } from '../src/core/cli/define.js';
 import { ExitCode, PreflightError, usageError } from '../src/core/errors.js';
 import { formatTable } from '../src/core/output.js';
 import { registerSecret } from '../src/core/redact.js';
+import { waitForInterrupt } from '../src/core/signals.js';
 import { renderAlloyConfig } from './alloy.js';
 import { createProfileForTarget } from './profile.js';
 import { startLocalPrometheus } from './prometheus.js';
@@ -168,12 +169,12 @@ export const upCommand: Handler<UpArgs> = async (argv, context) => {
       `Prometheus on ${prometheus.url} scrapes ${endpoints.map((e) => e.source).join(', ')} of "${target.name}" with the generated rules.\n` +
         `Alerts: ${prometheus.url}/alerts   Ctrl-C stops it.`,
     );
-    await new Promise<void>((resolveStop) => {
-      const stop = () => resolveStop();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      prometheus.process.result.then(stop, stop);
-    });
+    const interrupt = waitForInterrupt();
+    try {
+      await Promise.race([interrupt.received, prometheus.process.result.catch(() => undefined)]);
+    } finally {
+      interrupt.dispose();
+    }
   } finally {
     await prometheus.stop();
   }

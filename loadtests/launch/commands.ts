@@ -1,6 +1,7 @@
 /** `preflight load capacity <scenario> --slo ...`. */
 import type { Handler } from '../../src/core/cli/define.js';
 import { usageError } from '../../src/core/errors.js';
+import { onInterrupt } from '../../src/core/signals.js';
 import { parseEnvFlags } from '../commands.js';
 import type { EngineChoice } from '../engine/run.js';
 import { searchCapacity } from './capacity.js';
@@ -27,11 +28,10 @@ export const loadCapacityCommand: Handler<CapacityArgs> = async (argv, context) 
     throw usageError(`Expected \`--min-rps\` to be a number >= 0, got \`${argv.minRps}\``);
   const target = context.resolveTarget();
   const controller = new AbortController();
-  const onSignal = () => {
-    out.warn('interrupted: stopping after the current step (clean-up still runs)');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
+  const interrupt = onInterrupt(controller, {
+    onFirst: () =>
+      out.warn('interrupted: stopping after the current step (clean-up still runs; Ctrl-C again to force)'),
+  });
   try {
     const result = await searchCapacity({
       scenario: argv.scenario,
@@ -60,6 +60,6 @@ export const loadCapacityCommand: Handler<CapacityArgs> = async (argv, context) 
     out.result(result);
     return result.exitCode;
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    interrupt.dispose();
   }
 };

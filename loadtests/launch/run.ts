@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactValue, registerSecret } from '../../src/core/redact.js';
+import { onInterrupt } from '../../src/core/signals.js';
 import type { ResolvedTarget } from '../../src/core/target.js';
 import type { Progress } from '../engine/native/native.js';
 import { type RunScenarioOptions, type RunScenarioResult, runScenario } from '../engine/run.js';
@@ -101,18 +102,14 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const onSignal = () => {
-    options.onNotice?.(
-      'interrupted: stopping the run; teardown and clean-up still run (press Ctrl-C again to force)',
-    );
-    controller.abort();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-  if (options.handleSignals) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  const interrupt = options.handleSignals
+    ? onInterrupt(controller, {
+        onFirst: () =>
+          options.onNotice?.(
+            'interrupted: stopping the run; teardown and clean-up still run (press Ctrl-C again to force)',
+          ),
+      })
+    : undefined;
   let testStartMs: number | undefined;
   const onProgress = (progress: Progress) => {
     testStartMs ??= Date.now() - progress.elapsedMs;
@@ -145,8 +142,7 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
       cleanup = await cleanupBookings(target, journal.bookings(), listTestStudents(target, env));
       await journal.stop();
       options.signal?.removeEventListener('abort', onOuterAbort);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt?.dispose();
     }
   }
   const startMs = testStartMs ?? Date.parse(run.summary.startedAt);

@@ -11,6 +11,7 @@ import { getSandboxDir } from '../core/home.js';
 import { isPortInUse } from '../core/net.js';
 import { formatDuration, formatTable } from '../core/output.js';
 import { stopCluster } from '../core/pg/cluster.js';
+import { waitForInterrupt } from '../core/signals.js';
 import { resetDatabase } from './database.js';
 import { clearStaleSandbox, isApiAnswering, startSandbox } from './index.js';
 import {
@@ -91,14 +92,7 @@ function writeSummary(context: Context, state: SandboxState, extra: Record<strin
 }
 
 function waitForStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    const onSignal = (signal: NodeJS.Signals) => {
-      for (const s of signals) process.off(s, onSignal);
-      resolve(signal);
-    };
-    for (const s of signals) process.on(s, onSignal);
-  });
+  return waitForInterrupt(['SIGINT', 'SIGTERM', 'SIGHUP']).received;
 }
 
 async function runForeground(argv: UpArgs, context: Context, weaken: string[]): Promise<number> {

@@ -9,8 +9,9 @@ import { ExitCode, PreflightError, runCleanups } from '../../core/errors.js';
 import { getPreflightHome } from '../../core/home.js';
 import { formatDuration, formatTable, type Paint } from '../../core/output.js';
 import { redactValue } from '../../core/redact.js';
-import { readSandboxState } from '../../sandbox/state.js';
+import { INTERRUPTED_EXIT_CODE, onInterrupt, untilAborted } from '../../core/signals.js';
 import { SANDBOX_TARGET } from '../../core/target.js';
+import { readSandboxState } from '../../sandbox/state.js';
 import {
   decideVerdict,
   formatVerdict,
@@ -40,8 +41,12 @@ export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
   }
   if (!usesBuiltInSandbox && !config.targets[targetName]) context.resolveTarget(targetName);
   const cleanups: Array<() => Promise<void>> = [];
-  const onSignal = () => out.warn('launch: interrupted, stopping the sandbox...');
-  process.once('SIGINT', onSignal);
+  // Ctrl-C: the steps stop (a running step is left behind, the load scenarios stop), the sandbox is stopped by the
+  // cleanups below and launch exits 130; a second Ctrl-C forces the cleanups and exits at once
+  const interrupt = onInterrupt(new AbortController(), {
+    onFirst: () => out.warn('launch: interrupted, stopping the sandbox... (Ctrl-C again to force)'),
+    onSecond: () => runCleanups(cleanups),
+  });
   try {
     const workDir = join(
       getPreflightHome(context.env, context.cwd),
@@ -54,17 +59,20 @@ export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
       const target = context.resolveTarget(targetName);
       mkdirSync(workDir, { recursive: true });
       out.info(`launch: ${countSelected(planned)} checks against "${target.name}" (${target.apiBase})`);
-      reports = await runLaunchSteps(
-        planned,
-        { target, out, workDir, config, env: context.env },
-        {
-          onStart: (step) => out.info(`\n== ${step.name}: ${step.describe}`),
-          onEnd: (r) => out.info(`== ${r.step}: ${statusLabel(r.status)} (${r.summary})`),
-          onInternalError: (step, error) =>
-            out.debug(
-              `${step.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-            ),
-        },
+      reports = await untilAborted(
+        runLaunchSteps(
+          planned,
+          { target, out, workDir, config, env: context.env, signal: interrupt.signal },
+          {
+            onStart: (step) => out.info(`\n== ${step.name}: ${step.describe}`),
+            onEnd: (r) => out.info(`== ${r.step}: ${statusLabel(r.status)} (${r.summary})`),
+            onInternalError: (step, error) =>
+              out.debug(
+                `${step.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+              ),
+          },
+        ),
+        interrupt.signal,
       );
     } else {
       // nothing to run: no sandbox to start, only the verdict to write
@@ -99,8 +107,11 @@ export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
       )}\n\n${(verdict.ready ? paint.green : paint.red)(formatVerdict(verdict, targetName))}\nReport: ${reportPath}`,
     );
     return verdict.ready ? ExitCode.ok : ExitCode.checkFailed;
+  } catch (error) {
+    if (interrupt.received) return INTERRUPTED_EXIT_CODE;
+    throw error;
   } finally {
-    process.off('SIGINT', onSignal);
+    interrupt.dispose();
     await runCleanups(cleanups);
   }
 };
@@ -128,13 +139,6 @@ async function useSandbox(
   out.info('launch: starting the sandbox (PostgreSQL + API twin)...');
   const sandbox = await startSandbox({ weaken: argv.weaken, log: (m) => out.info(`  ${m}`) });
   cleanups.push(() => sandbox.stop());
-  const stop = () => void sandbox.stop().finally(() => process.exit(130));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  cleanups.push(async () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  });
 }
 
 function countSelected(planned: PlannedStep[]): number {

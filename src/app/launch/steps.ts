@@ -25,6 +25,8 @@ export interface StepContext {
   workDir: string;
   config: PreflightConfig;
   env: NodeJS.ProcessEnv;
+  /** Aborted by Ctrl-C: a step that can stop early (the load scenarios) does, clean-up included. */
+  signal?: AbortSignal;
 }
 
 export interface LaunchStep {
@@ -53,7 +55,9 @@ const securityStep: LaunchStep = {
   describe: 'security probes (OWASP API Top 10), failing on high or critical findings',
   async run({ target, out, workDir }) {
     const { planScan, runScan } = await import('../../../security/scan.js');
-    const { applyBaseline, readBaseline, DEFAULT_BASELINE_PATH } = await import('../../../security/baseline.js');
+    const { applyBaseline, readBaseline, DEFAULT_BASELINE_PATH } = await import(
+      '../../../security/baseline.js'
+    );
     const { buildReport, countBySeverity } = await import('../../../security/report/model.js');
     const { writeReports } = await import('../../../security/report/write.js');
     const result = await runScan(planScan(target), (m) => out.info(m));
@@ -182,7 +186,7 @@ function createLoadStep(name: string, describe: string, scenarios: string[]): La
   return {
     name,
     describe,
-    async run({ target, out, workDir }) {
+    async run({ target, out, workDir, signal }) {
       const { runLaunchScenario } = await import('../../../loadtests/launch/run.js');
       const parts: string[] = [];
       const details: unknown[] = [];
@@ -194,6 +198,7 @@ function createLoadStep(name: string, describe: string, scenarios: string[]): La
           target,
           engine: 'native',
           resultsDir: join(workDir, 'load'),
+          signal,
           onNotice: (m) => out.info(m),
         });
         const summary = result.run.summary;
