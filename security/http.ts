@@ -1,7 +1,9 @@
-/** The scanner's HTTP layer: host guard on every request, a request budget, a concurrency limit, raw control of headers. */
+/**
+ * The scanner's HTTP layer on top of core's `sendRequest` (host guard, Origin, bypass, token): a request budget, a
+ * concurrency limit, resends after transient socket errors, and the request evidence reports show.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PreflightError } from '../src/core/errors.js';
-import { unreachable } from '../src/core/http.js';
+import { sendRequest } from '../src/core/http.js';
 import { assertAllowedUrl, type ResolvedTarget } from '../src/core/target.js';
 
 export interface ProbeRequest {
@@ -200,62 +202,22 @@ export class ScanHttp {
     }
   }
 
+  /** One attempt through core's target HTTP layer (host guard, Origin, bypass, token); a timeout is status 0. */
   private async fetchOnce(url: string, request: ProbeRequest): Promise<ProbeResponse> {
-    const method = (request.method ?? 'GET').toUpperCase();
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const origin = request.origin === undefined ? this.target.origin : request.origin;
-    if (origin) headers.origin = origin;
-    if (request.bypass !== false && this.target.rateLimitBypass) {
-      headers[this.target.rateLimitBypass.header.toLowerCase()] = this.target.rateLimitBypass.token;
-    }
-    let body = request.body;
-    if (request.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(request.json);
-    } else if (request.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(request.form).toString();
-    }
-    if (request.token !== undefined) {
-      if (this.target.auth.style === 'cookie')
-        headers.cookie = `${this.target.auth.cookieName}=${request.token}`;
-      else headers.authorization = `Bearer ${request.token}`;
-    }
-    for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.toLowerCase()] = v;
-    const started = performance.now();
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      if ((error as Error).name === 'TimeoutError')
-        return timedOut(url, method, headers, body, performance.now() - started, this.target);
-      throw unreachable(this.target, url, error);
-    }
-    const durationMs = performance.now() - started;
-    const shownHeaders = { ...headers };
-    if (this.target.rateLimitBypass) delete shownHeaders[this.target.rateLimitBypass.header.toLowerCase()];
-    return {
-      method,
+    const response = await sendRequest(this.target, {
+      method: request.method ?? 'GET',
       url,
-      path: getRelativePath(this.target, url),
-      status: response.status,
-      headers: response.headers,
-      text,
-      durationMs,
-      requestHeaders: shownHeaders,
-      requestBody: body,
-      json<T>() {
-        return JSON.parse(text) as T;
-      },
-    };
+      json: request.json,
+      form: request.form,
+      body: request.body,
+      headers: request.headers,
+      token: request.token,
+      origin: request.origin,
+      bypass: request.bypass,
+      timeoutMs: request.timeoutMs ?? this.timeoutMs,
+      timeoutAsStatus0: true,
+    });
+    return { ...response, path: getRelativePath(this.target, url) };
   }
 
   private async acquire(): Promise<void> {
@@ -271,31 +233,6 @@ export class ScanHttp {
     if (next) next();
     else this.shared.active--;
   }
-}
-
-/** A request that timed out is data for the time-based probes (status 0), not an unreachable target. */
-function timedOut(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-  durationMs: number,
-  target: ResolvedTarget,
-): ProbeResponse {
-  return {
-    method,
-    url,
-    path: getRelativePath(target, url),
-    status: 0,
-    headers: new Headers(),
-    text: '',
-    durationMs,
-    requestHeaders: headers,
-    requestBody: body,
-    json() {
-      throw new PreflightError('E_CHECK_FAILED', `no body: ${method} ${url} timed out`);
-    },
-  };
 }
 
 /** The URL's path and query relative to the base URL ("api/v1/auth/me"), as SARIF wants relative URIs. */

@@ -1,6 +1,113 @@
-/** The shared HTTP client for talking to a target: host guard, Origin, bypass header, login, clear unreachable errors. */
+/**
+ * The ONE HTTP layer for talking to a target: host guard, Origin, bypass header, auth token, login, clear unreachable
+ * errors. `sendRequest` is the single request to a target (the scanner's ScanHttp adds its budget and retries on top
+ * of it); `ApiClient` adds paths under the API prefix and login.
+ */
 import { PreflightError } from './errors.js';
 import { type AccountRole, assertAllowedUrl, type ResolvedTarget } from './target.js';
+
+export interface TargetRequest {
+  method: string;
+  /** Absolute URL; checked against the target's allowed hosts before anything is sent. */
+  url: string;
+  json?: unknown;
+  form?: Record<string, string>;
+  /** A raw body (when neither json nor form is given). */
+  body?: string;
+  /** Extra headers; they win over the ones set here (names are lower-cased). */
+  headers?: Record<string, string>;
+  /** Access token, sent as bearer or cookie per the target's auth style. */
+  token?: string;
+  /** Origin header: the target's origin by default (CSRF checks need it), a given value, or none (null). */
+  origin?: string | null;
+  /** Send the target's rate-limit bypass header (default true). */
+  bypass?: boolean;
+  timeoutMs: number;
+  /** A timeout is a response with status 0 (data for time-based probes) instead of E_TARGET_UNREACHABLE. */
+  timeoutAsStatus0?: boolean;
+}
+
+export interface TargetResponse {
+  method: string;
+  url: string;
+  /** 0 when the request timed out (with `timeoutAsStatus0`). */
+  status: number;
+  headers: Headers;
+  text: string;
+  durationMs: number;
+  /** The headers sent, lower-cased, without the bypass header (its value is a secret): evidence for reports. */
+  requestHeaders: Record<string, string>;
+  requestBody: string | undefined;
+  json<T = unknown>(): T;
+}
+
+/**
+ * Sends one request to a target: host guard, Origin, bypass header, token, no redirects followed, a timeout. A network
+ * failure is E_TARGET_UNREACHABLE with the fetch error as `cause` (callers may look at it, e.g. to resend after a reset).
+ */
+export async function sendRequest(target: ResolvedTarget, request: TargetRequest): Promise<TargetResponse> {
+  const { url } = request;
+  const method = request.method.toUpperCase();
+  assertAllowedUrl(target, url);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const origin = request.origin === undefined ? target.origin : request.origin;
+  if (origin) headers.origin = origin;
+  const bypassHeader = target.rateLimitBypass?.header.toLowerCase();
+  if (request.bypass !== false && target.rateLimitBypass && bypassHeader)
+    headers[bypassHeader] = target.rateLimitBypass.token;
+  let body = request.body;
+  if (request.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(request.json);
+  } else if (request.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(request.form).toString();
+  }
+  if (request.token !== undefined) {
+    if (target.auth.style === 'cookie') headers.cookie = `${target.auth.cookieName}=${request.token}`;
+    else headers.authorization = `Bearer ${request.token}`;
+  }
+  for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.toLowerCase()] = v;
+  const requestHeaders = { ...headers };
+  if (bypassHeader) delete requestHeaders[bypassHeader];
+  const started = performance.now();
+  let status: number;
+  let responseHeaders: Headers;
+  let text: string;
+  try {
+    const response = await fetch(url, {
+      method,
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+    text = await response.text();
+    status = response.status;
+    responseHeaders = response.headers;
+  } catch (error) {
+    if (!request.timeoutAsStatus0 || (error as Error).name !== 'TimeoutError')
+      throw unreachable(target, url, error);
+    status = 0;
+    responseHeaders = new Headers();
+    text = '';
+  }
+  const durationMs = performance.now() - started;
+  return {
+    method,
+    url,
+    status,
+    headers: responseHeaders,
+    text,
+    durationMs,
+    requestHeaders,
+    requestBody: body,
+    json<T>() {
+      if (status === 0) throw new PreflightError('E_CHECK_FAILED', `no body: ${method} ${url} timed out`);
+      return JSON.parse(text) as T;
+    },
+  };
+}
 
 export interface ApiRequest {
   query?: Record<string, string | number | undefined>;
@@ -52,52 +159,16 @@ export class ApiClient {
   }
 
   async request(method: string, path: string, request: ApiRequest = {}): Promise<ApiResponse> {
-    const url = this.url(path, request.query);
-    assertAllowedUrl(this.target, url);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.target.origin) headers.origin = this.target.origin;
-    if (this.useBypass && !request.noBypass && this.target.rateLimitBypass) {
-      headers[this.target.rateLimitBypass.header] = this.target.rateLimitBypass.token;
-    }
-    let body: string | undefined;
-    if (request.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(request.json);
-    } else if (request.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(request.form).toString();
-    }
-    if (request.token) {
-      if (this.target.auth.style === 'cookie')
-        headers.cookie = `${this.target.auth.cookieName}=${request.token}`;
-      else headers.authorization = `Bearer ${request.token}`;
-    }
-    Object.assign(headers, request.headers);
-    const started = performance.now();
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(request.timeoutMs ?? this.timeoutMs),
-      });
-    } catch (error) {
-      throw unreachable(this.target, url, error);
-    }
-    const text = await response.text();
-    const durationMs = performance.now() - started;
-    return {
-      status: response.status,
-      headers: response.headers,
-      text,
-      durationMs,
-      url,
-      json<T>() {
-        return JSON.parse(text) as T;
-      },
-    };
+    return sendRequest(this.target, {
+      method,
+      url: this.url(path, request.query),
+      json: request.json,
+      form: request.form,
+      headers: request.headers,
+      token: request.token || undefined,
+      bypass: this.useBypass && !request.noBypass,
+      timeoutMs: request.timeoutMs ?? this.timeoutMs,
+    });
   }
 
   /** Logs in as a configured test account and returns its access token (cached). */
