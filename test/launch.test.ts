@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
-import { runCli } from './helpers/cli.js';
+import { binPath, repoRoot, runCli } from './helpers/cli.js';
 
 interface LaunchJson {
   ok: boolean;
@@ -55,6 +56,37 @@ describe('preflight launch (real sandbox, built CLI)', () => {
     expect(readdirSync(join(home, 'launch', launchDirs[0]!))).toEqual(
       expect.arrayContaining(['backups', 'security']),
     );
+  }, 300_000);
+
+  it('Ctrl-C during a step stops the sandbox launch started and exits 130, leaving nothing running', async () => {
+    const home = createHome();
+    const child = spawn(process.execPath, [binPath, 'launch', '--only', 'load'], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1', PREFLIGHT_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('== load:')) resolve();
+        });
+        void exited.then(() => reject(new Error(`launch ended before its load step: ${stderr}`)));
+      });
+      expect(existsSync(join(home, 'sandbox', 'state.json'))).toBe(true);
+      child.kill('SIGINT');
+      const code = await exited;
+      expect(stderr).toContain('launch: interrupted, stopping the sandbox');
+      expect(code, stderr).toBe(130);
+      expect(existsSync(join(home, 'sandbox', 'state.json'))).toBe(false);
+      expect(existsSync(join(home, 'sandbox', 'pgdata'))).toBe(false);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
   }, 300_000);
 
   it('fails (exit 1) and names the broken checks on a weakened twin', async () => {
