@@ -6,6 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
+import { parseSamples } from '../src/core/exposition.js';
 import { redact, redactUrl } from '../src/core/redact.js';
 
 export const metricHelp = {
@@ -38,24 +39,11 @@ export interface MetricsWriteResult {
 
 export const PUSH_JOB = 'preflight_backup';
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-/** Reads `name{...target="t"...} value` from exposition text. */
+/** Reads `name{...target="t"...} value` from exposition text (core's one exposition reader). */
 export function readMetricValue(text: string, name: string, target: string): number | undefined {
-  const label = `target="${escapeLabel(target)}"`;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) || !line.includes(label)) continue;
-    const value = Number(
-      line
-        .slice(line.lastIndexOf('}') + 1)
-        .trim()
-        .split(/\s+/)[0],
-    );
-    if (Number.isFinite(value)) return value;
-  }
-  return undefined;
+  return parseSamples(text).find(
+    (s) => s.name === name && s.labels.target === target && Number.isFinite(s.value),
+  )?.value;
 }
 
 function buildRegistry(target: string, values: Partial<Record<BackupMetricName, number>>): Registry {
