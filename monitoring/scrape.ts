@@ -14,11 +14,6 @@ export interface MetricsEndpoint {
 }
 
 /** The sandbox state fields this module reads (the sandbox adds metricsAuth to its state). */
-interface SandboxMetricsState {
-  baseUrl: string;
-  metricsAuth?: { username: string; password: string };
-}
-
 /** The endpoints to scrape for a target; the Pushgateway comes from the option or backups.pushgatewayUrl. */
 export function getMetricsEndpoints(
   target: ResolvedTarget,
@@ -28,7 +23,7 @@ export function getMetricsEndpoints(
 ): MetricsEndpoint[] {
   const endpoints: MetricsEndpoint[] = [];
   const platformUrl = `${target.apiBase}${target.metricsPath.startsWith('/') ? '' : '/'}${target.metricsPath}`;
-  const sandbox = target.sandbox as SandboxMetricsState | undefined;
+  const sandbox = target.sandbox;
   if (sandbox) {
     const auth = sandbox.metricsAuth;
     registerSecret(auth?.password);
@@ -40,7 +35,7 @@ export function getMetricsEndpoints(
     });
     endpoints.push({
       source: 'supabase',
-      url: `${sandbox.baseUrl.replace(/\/+$/, '')}/customer/v1/privileged/metrics`,
+      url: `${target.baseUrl.replace(/\/+$/, '')}/customer/v1/privileged/metrics`,
       username: 'service_role',
       password: auth?.password,
     });

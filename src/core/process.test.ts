@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaults as zxDefaults } from 'zx';
 import { findTool, resolveTool, runTool, startTool, ToolError } from './process.js';
 
-const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'bin');
+const fixtures = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'bin');
 
 describe('process helper (real subprocesses)', () => {
   it('leaves promise hooks off: zx runs without entering its AsyncLocalStorage (it slowed every later promise)', async () => {
