@@ -10,8 +10,8 @@ import { runInventory } from '../monitoring/test-run.js';
 import { validateConfig } from '../src/core/config/load.js';
 import { ApiClient } from '../src/core/http.js';
 import { buildSearchPath } from '../src/core/platform/discovery.js';
-import { runSearchCheck } from '../src/search-check/run.js';
 import { type ResolvedTarget, resolveTarget } from '../src/core/target.js';
+import { runSearchCheck } from '../src/search-check/run.js';
 import { type SpecPlatform, startSpecPlatform } from './spec-platform/index.js';
 
 let platform: SpecPlatform;

@@ -4,11 +4,11 @@ import { registerLoadCommands } from '../../loadtests/cli.js';
 import { registerMonitorCommands } from '../../monitoring/cli.js';
 import { registerSecurityCommands } from '../../security/cli.js';
 import type { RegisterCommands } from '../core/cli/define.js';
+import { registerSandboxCommands } from '../sandbox/cli.js';
+import { registerSearchCheckCommands } from '../search-check/cli.js';
 import { registerConfigCommands } from './config/cli.js';
 import { registerDoctorCommands } from './doctor/cli.js';
 import { registerLaunchCommands } from './launch/cli.js';
-import { registerSandboxCommands } from '../sandbox/cli.js';
-import { registerSearchCheckCommands } from '../search-check/cli.js';
 
 export const commandRegistrations: RegisterCommands[] = [
   registerLaunchCommands,
