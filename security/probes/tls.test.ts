@@ -1,9 +1,26 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeCertificate } from '../../test/helpers/certificate.js';
-import { createLocalContext } from '../test/context.js';
-import { headersProbe } from './headers.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { tryHandshake } from './tls.js';
+
+/** The headers probe in a child process that trusts `cert` (NODE_EXTRA_CA_CERTS): TLS stays verified. */
+async function runHeadersProbe(
+  url: string,
+  cert: string,
+): Promise<Array<{ ruleId: string; detail: string }>> {
+  const caFile = join(makeTempDir('preflight-tls-ca-'), 'ca.pem');
+  writeFileSync(caFile, cert);
+  const script = join(import.meta.dirname, '..', 'test', 'run-headers-probe.ts');
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, url], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile, TSX_DISABLE_CACHE: '1' },
+  });
+  return JSON.parse(stdout) as Array<{ ruleId: string; detail: string }>;
+}
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -29,30 +46,21 @@ async function startHttps(options: {
 
 describe('TLS checks against a real https server (node:tls)', () => {
   it('reports a certificate that expires within 30 days and accepts a TLS 1.2-only server', async () => {
-    const url = await startHttps({ ...(await makeCertificate(5)), minVersion: 'TLSv1.2' });
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-    try {
-      const { findings } = await headersProbe.run(createLocalContext(url));
-      expect(findings.map((f) => f.ruleId)).toEqual(['TLS-CERT-EXPIRY']);
-      expect(findings[0]!.detail).toMatch(/certificate expires in [45] days/);
-    } finally {
-      delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-    }
+    const certificate = await makeCertificate(5, { ipSan: true });
+    const url = await startHttps({ ...certificate, minVersion: 'TLSv1.2' });
+    const findings = await runHeadersProbe(url, certificate.cert);
+    expect(findings.map((f) => f.ruleId)).toEqual(['TLS-CERT-EXPIRY']);
+    expect(findings[0]!.detail).toMatch(/certificate expires in [45] days/);
   }, 60_000);
 
   it('reports TLS 1.0 and 1.1 on a server that completes them, and not on a TLS 1.2-only server', async () => {
-    const certificate = await makeCertificate(365);
+    const certificate = await makeCertificate(365, { ipSan: true });
     const lenient = await startHttps({ ...certificate, minVersion: 'TLSv1' });
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-    try {
-      const { findings } = await headersProbe.run(createLocalContext(lenient));
-      expect(findings.filter((f) => f.ruleId === 'TLS-OLD-VERSION').map((f) => f.detail)).toEqual([
-        'TLSv1 handshake completed',
-        'TLSv1.1 handshake completed',
-      ]);
-    } finally {
-      delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-    }
+    const findings = await runHeadersProbe(lenient, certificate.cert);
+    expect(findings.filter((f) => f.ruleId === 'TLS-OLD-VERSION').map((f) => f.detail)).toEqual([
+      'TLSv1 handshake completed',
+      'TLSv1.1 handshake completed',
+    ]);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     const strict = await startHttps({ ...certificate, minVersion: 'TLSv1.2' });
     const port = Number(new URL(strict).port);

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { runTool } from '../../src/core/process.js';
 
 /** A self-signed certificate for 127.0.0.1 valid for `days` days. */
-export async function makeCertificate(days: number): Promise<{ key: string; cert: string }> {
+/** A self-signed certificate for CN 127.0.0.1; `ipSan` adds the subjectAltName a client's hostname check needs. */
+export async function makeCertificate(
+  days: number,
+  options: { ipSan?: boolean } = {},
+): Promise<{ key: string; cert: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'preflight-tls-'));
   try {
     await runTool('openssl', [
@@ -19,6 +23,7 @@ export async function makeCertificate(days: number): Promise<{ key: string; cert
       String(days),
       '-subj',
       '/CN=127.0.0.1',
+      ...(options.ipSan ? ['-addext', 'subjectAltName=IP:127.0.0.1'] : []),
       '-keyout',
       join(dir, 'key.pem'),
       '-out',
