@@ -7,40 +7,23 @@ import { PreflightError } from '../src/core/errors.js';
 import { findPgClientTool } from '../src/core/pg/binaries.js';
 import { readCatalog } from './catalog.js';
 import {
+  bulkSql,
   createAgeKeys,
   createSeededDatabase,
   fixturesDir,
   makeConfig,
   makeTempDir,
+  readFailureCount,
   removeTempDirs,
   type S3rverProcess,
   type SeededDatabase,
   s3Env,
   startS3rver,
 } from './fixtures/support.js';
-import { readMetricValue } from './metrics.js';
 import { runBackup } from './run.js';
 import { createFileStorage } from './storage/file.js';
 import { openStorage } from './storage/index.js';
 import { verifyBackup } from './verify.js';
-
-/** About 30 MB of hex text: a dump of several 5 MiB multipart parts that does not compress away. */
-const bulkSql = `
-CREATE TABLE blobs (id int PRIMARY KEY, payload text);
-INSERT INTO blobs SELECT g, (SELECT string_agg(md5(random()::text || g || s), '') FROM generate_series(1, 100) s) FROM generate_series(1, 9000) g;
-`;
-
-const failures = (dir: string, target: string): number | undefined => {
-  try {
-    return readMetricValue(
-      readFileSync(join(dir, `preflight_backup_${target}.prom`), 'utf8'),
-      'preflight_backup_failures_total',
-      target,
-    );
-  } catch {
-    return undefined;
-  }
-};
 
 async function expectFailure(promise: Promise<unknown>): Promise<PreflightError> {
   const error = await promise.then(
@@ -88,7 +71,7 @@ describe('backup faults', () => {
     );
     expect(error.code).toBe('E_BACKUP');
     expect(error.message).toMatch(/pg_dump failed.*killed by SIGKILL/s);
-    expect(failures(metricsDir, 'killed')).toBe(1);
+    expect(readFailureCount(metricsDir, 'killed')).toBe(1);
     const catalog = await readCatalog(storage, 'killed');
     expect(catalog.filter((e) => e.complete)).toEqual([]);
     expect(catalog.flatMap((e) => e.objects)).toEqual([]);
@@ -191,7 +174,7 @@ describe('backup faults', () => {
     it('a wrong age identity fails with E_DECRYPT naming the recipients; the recorded verification is unchanged', async () => {
       const { record: passed } = await verify();
       expect(passed.ok).toBe(true);
-      const before = failures(metricsDir(), 'v') ?? 0;
+      const before = readFailureCount(metricsDir(), 'v') ?? 0;
       const other = await createAgeKeys();
       const error = await expectFailure(
         verify({ identity: `# created: today\n# public key: ${other.recipient}\n${other.identity}\n` }),
@@ -201,7 +184,7 @@ describe('backup faults', () => {
         `matches none of the recipients this backup was encrypted to: ${keys.recipient}`,
       );
       expect(error.message).not.toContain(other.identity);
-      expect(failures(metricsDir(), 'v')).toBe(before + 1);
+      expect(readFailureCount(metricsDir(), 'v')).toBe(before + 1);
       const [entry] = await readCatalog(createFileStorage(storeDir), 'v');
       expect(entry?.verification).toMatchObject({ ok: true, verifiedAt: passed.verifiedAt });
     });
@@ -217,18 +200,18 @@ describe('backup faults', () => {
       const mountPoint = makeTempDir('tmpfs');
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
       try {
-        const before = failures(metricsDir(), 'v') ?? 0;
+        const before = readFailureCount(metricsDir(), 'v') ?? 0;
         const error = await expectFailure(verify({ workDir: mountPoint }));
         expect(error.code).toBe('E_DISK_FULL');
         expect(error.message).toContain(mountPoint);
-        expect(failures(metricsDir(), 'v')).toBe(before + 1);
+        expect(readFailureCount(metricsDir(), 'v')).toBe(before + 1);
       } finally {
         execFileSync('umount', [mountPoint]);
       }
     });
 
     it('a restored table missing a row fails verify naming the table (PREFLIGHT_PG_RESTORE fixture)', async () => {
-      const before = failures(metricsDir(), 'v') ?? 0;
+      const before = readFailureCount(metricsDir(), 'v') ?? 0;
       const { record } = await verify({
         env: {
           PREFLIGHT_PG_RESTORE: join(fixturesDir, 'pg_restore-drops-a-row.sh'),
@@ -246,7 +229,7 @@ describe('backup faults', () => {
           actual: expect.objectContaining({ rows: 503 }),
         },
       ]);
-      expect(failures(metricsDir(), 'v')).toBe(before + 1);
+      expect(readFailureCount(metricsDir(), 'v')).toBe(before + 1);
     });
 
     it('one flipped byte in the stored object fails verify naming the object (E_BACKUP_INTEGRITY)', async () => {
@@ -254,11 +237,11 @@ describe('backup faults', () => {
       const bytes = readFileSync(path);
       bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
       writeFileSync(path, bytes);
-      const before = failures(metricsDir(), 'v') ?? 0;
+      const before = readFailureCount(metricsDir(), 'v') ?? 0;
       const error = await expectFailure(verify());
       expect(error.code).toBe('E_BACKUP_INTEGRITY');
       expect(error.message).toContain(`v/base/${id}/dump.age`);
-      expect(failures(metricsDir(), 'v')).toBe(before + 1);
+      expect(readFailureCount(metricsDir(), 'v')).toBe(before + 1);
     });
   });
 });

@@ -4,7 +4,7 @@
  * s3rver subprocess, except the refused delete, which comes from a small fake S3-speaking server.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,40 +14,23 @@ import { PreflightError } from '../src/core/errors.js';
 import { findPgClientTool } from '../src/core/pg/binaries.js';
 import { readCatalog } from './catalog.js';
 import {
+  bulkSql,
   createAgeKeys,
   createSeededDatabase,
   fixturesDir,
   makeConfig,
   makeTempDir,
+  readFailureCount,
   removeTempDirs,
   type S3rverProcess,
   type SeededDatabase,
   s3Env,
   startS3rver,
 } from './fixtures/support.js';
-import { readMetricValue } from './metrics.js';
 import { applyPrune, planPrune } from './prune.js';
 import { runBackup } from './run.js';
 import { createFileStorage } from './storage/file.js';
 import { type BackupStorage, openStorage } from './storage/index.js';
-
-/** About 30 MB of hex text: a dump of several 5 MiB parts that does not compress away. */
-const bulkSql = `
-CREATE TABLE blobs (id int PRIMARY KEY, payload text);
-INSERT INTO blobs SELECT g, (SELECT string_agg(md5(random()::text || g || s), '') FROM generate_series(1, 100) s) FROM generate_series(1, 9000) g;
-`;
-
-const failuresIn = (dir: string, target: string): number | undefined => {
-  try {
-    return readMetricValue(
-      readFileSync(join(dir, `preflight_backup_${target}.prom`), 'utf8'),
-      'preflight_backup_failures_total',
-      target,
-    );
-  } catch {
-    return undefined;
-  }
-};
 
 async function expectStorageError(promise: Promise<unknown>): Promise<PreflightError> {
   const error = await promise.then(
@@ -118,7 +101,7 @@ describe('storage faults', () => {
     expect(error.message).toMatch(/EROFS \(read-only file system\)/);
     expect(error.message).toContain(`file://${mountPoint}/ro/`);
     expect(existsSync(note)).toBe(false);
-    expect(failuresIn(join(dir, 'metrics'), 'ro')).toBe(1);
+    expect(readFailureCount(join(dir, 'metrics'), 'ro')).toBe(1);
     expect((await readCatalog(storage, 'ro')).filter((e) => e.complete)).toEqual([]);
   });
 
@@ -144,7 +127,7 @@ describe('storage faults', () => {
     const error = await expectStorageError(backupTo(storage, 'romissing'));
     expect(error.message).toMatch(/EROFS \(read-only file system\)/);
     expect(error.message).toContain(`file://${mountPoint}/missing/romissing/`);
-    expect(failuresIn(join(dir, 'metrics'), 'romissing')).toBe(1);
+    expect(readFailureCount(join(dir, 'metrics'), 'romissing')).toBe(1);
   });
 
   it('a 2 MiB tmpfs filling up during the dump: E_STORAGE naming ENOSPC, no partial file, nothing complete', async () => {
@@ -154,7 +137,7 @@ describe('storage faults', () => {
     const error = await expectStorageError(backupTo(storage, 'full'));
     expect(error.message).toMatch(/ENOSPC \(no space left on device\)/);
     expect(error.message).toContain(`file://${mountPoint}/full/base/`);
-    expect(failuresIn(join(dir, 'metrics'), 'full')).toBe(1);
+    expect(readFailureCount(join(dir, 'metrics'), 'full')).toBe(1);
     expect(await storage.list('')).toEqual([]);
   });
 
@@ -242,7 +225,7 @@ describe('storage faults', () => {
           /S3 upload to s3:\/\/backups\/prefix\/s3down\/base\/.*\/dump\.age failed/,
         );
         expect(elapsedMs).toBeLessThanOrEqual(timeoutSeconds * 1000 * 1.1);
-        expect(failuresIn(join(dir, 'metrics'), 's3down')).toBe(1);
+        expect(readFailureCount(join(dir, 'metrics'), 's3down')).toBe(1);
         await s3.start();
         expect((await readCatalog(storage, 's3down')).filter((e) => e.complete)).toEqual([]);
       } finally {
