@@ -108,7 +108,10 @@ function isActive(target: ResolvedTarget, status: string): boolean {
   return target.platform.booking.activeStatuses.includes(status) || status.startsWith('unknown');
 }
 
-/** The booking's status as its student sees it; `gone` when the platform no longer has it. */
+/**
+ * The booking's status as its own student sees it. Cancelling never deletes, so a 404 is no proof of anything (a
+ * missing route, a wrong path): it is `unknown`, which counts as still active.
+ */
 async function readStatus(api: ApiClient, token: string, id: string): Promise<string> {
   const { routes, booking } = api.target.platform;
   const response = await api.request(
@@ -116,7 +119,6 @@ async function readStatus(api: ApiClient, token: string, id: string): Promise<st
     fillRoutePath(routes.getBooking.path, { booking_id: id, id }),
     { token },
   );
-  if (response.status === booking.notFoundStatus) return 'gone';
   if (response.status !== 200) return `unknown: HTTP ${response.status} from ${routes.getBooking.path}`;
   const status = response.json<Record<string, unknown>>()[booking.statusField];
   return typeof status === 'string' ? status : `unknown: no ${booking.statusField} field`;

@@ -140,8 +140,8 @@ describe('booking scenarios against the spec-only platform (hardened)', () => {
     expect(formatLaunchReport(result, plain)).toContain('NOT RUN: no bookable slot found');
   }, 120_000);
 
-  it('clean-up names a booking it could not cancel, and exits 1', async () => {
-    // a cancel route that does not exist on this deployment: the booking stays PENDING and must be named
+  /** A booking-race whose clean-up must fail because `route` does not exist on this deployment. */
+  async function raceWithMissingRoute(route: 'cancelBooking' | 'getBooking', expectedStatus: RegExp) {
     // no read-only URL: the proof must come from reading each booking back through the API
     const broken = {
       ...target,
@@ -150,10 +150,7 @@ describe('booking scenarios against the spec-only platform (hardened)', () => {
         ...target.platform,
         routes: {
           ...target.platform.routes,
-          cancelBooking: {
-            ...target.platform.routes.cancelBooking,
-            path: '/bookings/{booking_id}/no-such-route',
-          },
+          [route]: { ...target.platform.routes[route], path: '/bookings/{booking_id}/no-such-route' },
         },
       },
     };
@@ -166,7 +163,7 @@ describe('booking scenarios against the spec-only platform (hardened)', () => {
     try {
       expect(result.run.summary.metrics.race_success?.values.count).toBe(1);
       expect(result.cleanup.leftover.map((l) => l.id)).toEqual(ids);
-      expect(result.cleanup.leftover[0]?.status).toBe('PENDING');
+      expect(result.cleanup.leftover[0]?.status).toMatch(expectedStatus);
       expect(result.exitCode).toBe(1);
       expect(formatLaunchReport(result, plain)).toContain(
         `CLEAN-UP INCOMPLETE: 1 of 1 booking(s) still active: ${ids[0]}`,
@@ -177,6 +174,15 @@ describe('booking scenarios against the spec-only platform (hardened)', () => {
       await client.query(`UPDATE bookings SET status = 'CANCELLED' WHERE id::text = ANY($1::text[])`, [ids]);
       await client.end();
     }
+  }
+
+  it('clean-up names a booking it could not cancel, and exits 1', async () => {
+    // a cancel route that does not exist on this deployment: the booking stays PENDING and must be named
+    await raceWithMissingRoute('cancelBooking', /^PENDING$/);
+  }, 120_000);
+
+  it('clean-up that cannot read a booking back never calls it removed (404 is no proof), and exits 1', async () => {
+    await raceWithMissingRoute('getBooking', /^unknown: HTTP 404/);
   }, 120_000);
 });
 
