@@ -3,7 +3,7 @@
  * concurrency limit, resends after transient socket errors, and the request evidence reports show.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sendRequest } from '../src/core/http.js';
+import { sendRequest, type TargetResponse } from '../src/core/http.js';
 import { assertAllowedUrl, type ResolvedTarget } from '../src/core/target.js';
 
 export interface ProbeRequest {
@@ -31,18 +31,9 @@ export interface ProbeRequest {
   retry?: boolean;
 }
 
-export interface ProbeResponse {
-  method: string;
-  url: string;
-  /** Path relative to the base URL, for reports. */
+/** Core's response with the path relative to the base URL, for reports. */
+export interface ProbeResponse extends TargetResponse {
   path: string;
-  status: number;
-  headers: Headers;
-  text: string;
-  durationMs: number;
-  requestHeaders: Record<string, string>;
-  requestBody: string | undefined;
-  json<T = unknown>(): T;
 }
 
 export class BudgetExceededError extends Error {
