@@ -1,13 +1,12 @@
 /**
  * Samples the target while load runs: its Prometheus metrics (DB pool, requests in progress) and, with a database
  * URL, pg_stat_activity (connections by state and wait event against max_connections). Failures are recorded in the
- * samples, never thrown: a sampler must not break the run it watches. Given the target, the metrics requests go
- * through its host guard with its rate-limit bypass header: the sampler must not spend the budget under test.
+ * samples, never thrown: a sampler must not break the run it watches. The metrics requests go through the target's
+ * host guard with its rate-limit bypass header: the sampler must not spend the budget under test.
  */
 import pg from 'pg';
 import { maxOf, parseSamples, sumOf } from '../../src/core/exposition.js';
 import { ApiClient } from '../../src/core/http.js';
-import { defaultPlatform, type PlatformProfile } from '../../src/core/platform/defaults.js';
 import { redact } from '../../src/core/redact.js';
 import type { ResolvedTarget } from '../../src/core/target.js';
 
@@ -36,14 +35,12 @@ export interface ResourceSample {
 }
 
 export interface SamplerOptions {
-  /** The target the metrics URL belongs to: its host guard and bypass header apply (without it: a plain fetch). */
-  target?: ResolvedTarget;
+  /** The target the metrics URL belongs to: its host guard, bypass header and metric names apply. */
+  target: ResolvedTarget;
   metricsUrl?: string;
   metricsAuth?: { username: string; password: string };
   databaseUrl?: string;
   intervalMs?: number;
-  /** The metric names to read (default: the target's platform profile, else the spec's). */
-  metricNames?: PlatformProfile['metrics'];
 }
 
 export interface Sampler {
@@ -57,24 +54,14 @@ async function fetchExposition(url: string, options: SamplerOptions): Promise<st
   const auth = options.metricsAuth;
   if (auth)
     headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-  if (options.target) {
-    const response = await new ApiClient(options.target, { timeoutMs: METRICS_TIMEOUT_MS }).request(
-      'GET',
-      url,
-      {
-        headers,
-      },
-    );
-    if (response.status !== 200) throw new Error(`metrics endpoint answered ${response.status}`);
-    return response.text;
-  }
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(METRICS_TIMEOUT_MS) });
+  const client = new ApiClient(options.target, { timeoutMs: METRICS_TIMEOUT_MS });
+  const response = await client.request('GET', url, { headers });
   if (response.status !== 200) throw new Error(`metrics endpoint answered ${response.status}`);
-  return response.text();
+  return response.text;
 }
 
 async function readMetrics(url: string, options: SamplerOptions) {
-  const names = options.metricNames ?? options.target?.platform.metrics ?? defaultPlatform.metrics;
+  const names = options.target.platform.metrics;
   const samples = parseSamples(await fetchExposition(url, options));
   const usage = maxOf(samples, names.poolUsagePercent);
   return {
@@ -208,6 +195,5 @@ export function startTargetSampler(
     metricsAuth: options.metricsAuth ?? target.sandbox?.metricsAuth,
     databaseUrl: target.sandbox ? target.database.adminUrl : target.database.readonlyUrl,
     intervalMs: options.intervalMs,
-    metricNames: target.platform.metrics,
   });
 }
