@@ -1,6 +1,7 @@
 // The hardened twin over real HTTP and a real PostgreSQL: route shapes, auth, CSRF/CORS, headers, bookings race, limits.
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlatformSearchResult } from '../search-check/fake-search-server.js';
 import { readSid, send } from './fixtures/http.js';
 import { findOpenSlot, ORIGIN, startTestSandbox, type TestSandbox } from './fixtures/sandbox.js';
 
@@ -17,21 +18,7 @@ afterAll(async () => {
 const problemKeys = ['type', 'title', 'status', 'detail', 'instance', 'code', 'request_id', 'errors'];
 
 interface SearchBody {
-  results: Array<{
-    instructor_id: string;
-    instructor: { id: string; first_name: string; last_initial: string };
-    rating: { average: number; count: number };
-    best_match: {
-      service_id: string;
-      service_catalog_id: string;
-      name: string;
-      min_hourly_rate: number;
-      format_prices: Array<{ format: string; hourly_rate: number }>;
-      relevance_score: number;
-    };
-    other_matches: unknown[];
-    relevance_score: number;
-  }>;
+  results: PlatformSearchResult[];
   meta: {
     query: string;
     parsed: { service_query: string | null; max_price: number | null; location: string | null };
