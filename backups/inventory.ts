@@ -167,14 +167,15 @@ const kindQueries: Array<{ kind: InventoryKind; hashed: boolean; sql: string }> 
   },
 ];
 
-/** Sequences' definitions and current state; read in the snapshot and again after pg_dump (see readSequenceStates). */
-const listSequenceNamesSql = `SELECT format('%I.%I', n.nspname, c.relname) AS name
-     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+/** The database's sequences (qualified name first), for their definitions and their state (see readSequenceStates). */
+const sequencesFromSql = `FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE ${userRelation} ORDER BY 1`;
 
 /** Every sequence's `last_value N, is_called B` now (sequences are not transactional: this is not the snapshot's). */
 export async function readAllSequenceStates(client: pg.ClientBase): Promise<Map<string, string>> {
-  const { rows } = await client.query<{ name: string }>(listSequenceNamesSql);
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name ${sequencesFromSql}`,
+  );
   return readSequenceStates(
     client,
     rows.map((r) => r.name),
@@ -186,8 +187,7 @@ async function listSequences(client: pg.ClientBase): Promise<InventoryItem[]> {
     `SELECT format('%I.%I', n.nspname, c.relname) AS name,
             format('increment %s, min %s, max %s, start %s, cycle %s', s.seqincrement, s.seqmin, s.seqmax,
                    s.seqstart, s.seqcycle) AS definition
-     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE ${userRelation} ORDER BY 1`,
+     ${sequencesFromSql}`,
   );
   if (rows.length === 0) return [];
   const states = await readSequenceStates(
@@ -277,7 +277,6 @@ export async function captureInventory(
   return Object.fromEntries(inventoryKinds.map((k) => [k, inventory[k] ?? []]));
 }
 
-/** Adds each sequence's state read after pg_dump finished, where it differs from the snapshot's read. */
 /**
  * Records each sequence as read before pg_dump started (`atStart`) and after it finished (read now, `later` where it
  * differs): pg_dump read it at some moment in between, so a restored value in that range is accepted.
