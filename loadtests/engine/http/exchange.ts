@@ -43,9 +43,8 @@ export interface Exchange extends PhaseMarks {
   /** Chunked decoding: bytes left in the current chunk, or -1 when a size line is expected next. */
   chunkLeft: number;
   trailers: boolean;
+  /** Sent on a kept-alive socket (written at once, so a resend is safe only for an idempotent method). */
   reused: boolean;
-  /** Whether the request was handed to a socket (a resend is then safe only for an idempotent method). */
-  written: boolean;
   resolve: (response: RawResponse) => void;
 }
 
@@ -77,7 +76,6 @@ export function createExchange(
     chunkLeft: -1,
     trailers: false,
     reused: false,
-    written: false,
     resolve,
   };
 }

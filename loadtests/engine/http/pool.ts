@@ -128,7 +128,6 @@ function write(conn: Connection, exchange: Exchange): void {
   head += '\r\n';
   const headBytes = Buffer.byteLength(head, 'latin1');
   exchange.bytesSent = headBytes + (body?.length ?? 0);
-  exchange.written = true;
   if (body?.length) {
     conn.socket.cork();
     conn.socket.write(head, 'latin1');
@@ -188,13 +187,13 @@ function onClose(conn: Connection, error?: Error): void {
     return;
   }
   // A kept-alive socket the server closed just as it was reused: send once more on a fresh one, unless the
-  // server may have acted on it (a POST it read and then closed on must not be made twice).
-  if (exchange.reused && exchange.received === 0 && (!exchange.written || isReplayable(exchange.request))) {
+  // server may have acted on it: a reused socket is written at once, so only an idempotent method is sent again
+  // (a POST the server read and then closed on must not be made twice).
+  if (exchange.reused && exchange.received === 0 && isReplayable(exchange.request)) {
     conn.exchange = undefined;
     inFlight.delete(conn);
     conn.socket.destroy();
     exchange.reused = false;
-    exchange.written = false;
     dispatch(exchange);
     return;
   }
