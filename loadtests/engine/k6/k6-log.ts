@@ -2,8 +2,7 @@
  * Reads k6's log (its stderr) for iteration exceptions: k6 logs each one at level error with
  * `source=stacktrace`, and its end-of-test summary has no count of them.
  */
-import { redact } from '../../../src/core/redact.js';
-import { type ErrorTally, IterationErrorTally } from '../summary/no-success.js';
+import { clipErrorLine, type ErrorTally, IterationErrorTally } from '../summary/no-success.js';
 
 const goEscape = /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g;
 const simpleEscapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\' };
@@ -33,7 +32,7 @@ export function parseK6IterationError(line: string): string | undefined {
     .replace(/^Uncaught \(in promise\)\s*/, '')
     .replace(/\s+at \S+ \((?:file:|native\)|https?:).*$/, '')
     .trim();
-  return redact(first.length > 300 ? `${first.slice(0, 300)}...` : first);
+  return clipErrorLine(first);
 }
 
 /** Counts iteration exceptions in k6's stderr as it streams. */

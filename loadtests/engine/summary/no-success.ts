@@ -40,7 +40,11 @@ export function describeIterationError(error: unknown): string {
     const { name, message } = error as { name?: unknown; message?: unknown };
     text = `${typeof name === 'string' && name ? name : 'Error'}: ${String(message)}`;
   } else text = String(error);
-  const line = text.split('\n', 1)[0]!.trim();
+  return clipErrorLine(text.split('\n', 1)[0]!.trim());
+}
+
+/** An error's first line as reports show it: at most 300 characters, redacted. */
+export function clipErrorLine(line: string): string {
   return redact(line.length > 300 ? `${line.slice(0, 300)}...` : line);
 }
 
