@@ -110,9 +110,16 @@ export function resolveTargetDatabase(
   const env = options.env ?? process.env;
   const configured = config.targets[name ?? config.defaultTarget];
   if (!configured) return resolveTarget(config, name, options).database;
+  return readDatabaseUrls(env, configured.database);
+}
+
+function readDatabaseUrls(
+  env: NodeJS.ProcessEnv,
+  database: TargetConfig['database'],
+): ResolvedTarget['database'] {
   return {
-    readonlyUrl: readEnv(env, configured.database.readonlyUrlEnv),
-    adminUrl: readEnv(env, configured.database.adminUrlEnv),
+    readonlyUrl: readEnv(env, database.readonlyUrlEnv),
+    adminUrl: readEnv(env, database.adminUrlEnv),
   };
 }
 
@@ -159,10 +166,7 @@ export function createTargetFromConfig(
       t.rateLimitBypass && bypassToken ? { header: t.rateLimitBypass.header, token: bypassToken } : undefined,
     rateLimits: t.rateLimits,
     slo: t.slo,
-    database: {
-      readonlyUrl: readEnv(env, t.database.readonlyUrlEnv),
-      adminUrl: readEnv(env, t.database.adminUrlEnv),
-    },
+    database: readDatabaseUrls(env, t.database),
     metricsPath: t.platform.routes.metrics.path,
     platform: t.platform,
     searchCheck: t.searchCheck,
