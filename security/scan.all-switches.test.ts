@@ -1,10 +1,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/app/cli.js';
 import { makeTempDir } from '../test/helpers/temp-dir.js';
 import type { Finding } from './findings.js';
+import { runMain } from './test/run-main.js';
 import { startTestSandbox, type TestSandbox } from './test/sandbox.js';
 import { expectedRule } from './test/switches.js';
 import { parseXml, validateSarif } from './test/validate.js';
@@ -117,16 +116,5 @@ describe('all switches on: everything found in one scan, gating and baseline', (
 });
 
 async function runCli(args: string[], cwd: string, home: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(args, { cwd, env: { ...process.env, PREFLIGHT_HOME: home }, stdout, stderr });
-  return { code, stdout: out, stderr: err };
+  return runMain(args, { cwd, env: { ...process.env, PREFLIGHT_HOME: home } });
 }

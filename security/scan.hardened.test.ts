@@ -1,29 +1,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/app/cli.js';
 import { getFreePort } from '../src/core/net.js';
 import { makeTempDir } from '../test/helpers/temp-dir.js';
 import { isAtLeast } from './findings.js';
 import { planScan, runScan, type ScanResult } from './scan.js';
+import { runMain } from './test/run-main.js';
 import { startTestSandbox, type TestSandbox } from './test/sandbox.js';
 import { parseXml, validateSarif } from './test/validate.js';
-
-async function runCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(args, { ...options, stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 describe('preflight scan against the hardened sandbox', () => {
   let sandbox: TestSandbox;
@@ -82,7 +66,7 @@ describe('preflight scan against the hardened sandbox', () => {
   });
 
   it('exits 0 with --fail-on high and writes SARIF that validates against the 2.1.0 schema and well-formed JUnit', async () => {
-    const run = await runCli(
+    const run = await runMain(
       [
         'scan',
         '--format',
@@ -115,7 +99,7 @@ describe('preflight scan against the hardened sandbox', () => {
     const port = await getFreePort();
     const dir = makeTempDir('preflight-scan-dead-');
     writeFileSync(join(dir, 'preflight.yaml'), `targets:\n  dead:\n    baseUrl: http://127.0.0.1:${port}\n`);
-    const run = await runCli(['scan', '--target', 'dead'], { cwd: dir, env: { ...process.env } });
+    const run = await runMain(['scan', '--target', 'dead'], { cwd: dir, env: { ...process.env } });
     rmSync(dir, { recursive: true, force: true });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(

@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../src/app/cli.js';
 import { validateConfig } from '../src/core/config/load.js';
 import { resolveTarget } from '../src/core/target.js';
 import { planScan, runScan } from './scan.js';
+import { runMain } from './test/run-main.js';
 import { startTinyPlatform, type TinyPlatform } from './test/tiny-platform.js';
 import { parseXml, validateSarif } from './test/validate.js';
 
@@ -46,18 +45,7 @@ async function runCli(args: string[], baseUrl: string) {
   const cwd = mkdtempSync(join(tmpdir(), 'preflight-scan-precision-'));
   dirs.push(cwd);
   writeFileSync(join(cwd, 'preflight.yaml'), JSON.stringify(configFor(baseUrl)));
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await main(['scan', '--target', 'tiny', ...args], { cwd, env, stdout, stderr });
-  return { code, stdout: out, stderr: err, cwd };
+  return { ...(await runMain(['scan', '--target', 'tiny', ...args], { cwd, env })), cwd };
 }
 
 describe('scan precision against a tiny local API', () => {
