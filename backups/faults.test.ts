@@ -3,16 +3,17 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PreflightError } from '../src/core/errors.js';
 import { findPgClientTool } from '../src/core/pg/binaries.js';
 import { readCatalog } from './catalog.js';
 import {
   bulkSql,
   createAgeKeys,
   createSeededDatabase,
+  expectFailure,
   fixturesDir,
   makeConfig,
   makeTempDir,
+  mountTmpfs,
   readFailureCount,
   removeTempDirs,
   type S3rverProcess,
@@ -24,18 +25,6 @@ import { runBackup } from './run.js';
 import { createFileStorage } from './storage/file.js';
 import { openStorage } from './storage/index.js';
 import { verifyBackup } from './verify.js';
-
-async function expectFailure(promise: Promise<unknown>): Promise<PreflightError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PreflightError)) console.error(error);
-  expect(error).toBeInstanceOf(PreflightError);
-  const e = error as PreflightError;
-  expect(e.exitCode).not.toBe(0);
-  return e;
-}
 
 describe('backup faults', () => {
   let db: SeededDatabase;
@@ -197,8 +186,7 @@ describe('backup faults', () => {
     });
 
     it('local disk full in the work directory (a 1 MiB tmpfs) fails with E_DISK_FULL', async () => {
-      const mountPoint = makeTempDir('tmpfs');
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+      const mountPoint = mountTmpfs('size=1m');
       try {
         const before = readFailureCount(metricsDir(), 'v') ?? 0;
         const error = await expectFailure(verify({ workDir: mountPoint }));

@@ -10,16 +10,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PreflightError } from '../src/core/errors.js';
+import type { PreflightError } from '../src/core/errors.js';
 import { findPgClientTool } from '../src/core/pg/binaries.js';
 import { readCatalog } from './catalog.js';
 import {
   bulkSql,
   createAgeKeys,
   createSeededDatabase,
+  expectFailure,
   fixturesDir,
   makeConfig,
   makeTempDir,
+  mountTmpfs,
   readFailureCount,
   removeTempDirs,
   type S3rverProcess,
@@ -33,21 +35,10 @@ import { createFileStorage } from './storage/file.js';
 import { type BackupStorage, openStorage } from './storage/index.js';
 
 async function expectStorageError(promise: Promise<unknown>): Promise<PreflightError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PreflightError)) console.error(error);
-  expect(error).toBeInstanceOf(PreflightError);
-  expect((error as PreflightError).code).toBe('E_STORAGE');
-  expect((error as PreflightError).exitCode).toBe(1);
-  return error as PreflightError;
-}
-
-function mountTmpfs(options: string): string {
-  const mountPoint = makeTempDir('tmpfs');
-  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mountPoint]);
-  return mountPoint;
+  const error = await expectFailure(promise);
+  expect(error.code).toBe('E_STORAGE');
+  expect(error.exitCode).toBe(1);
+  return error;
 }
 
 describe('storage faults', () => {
