@@ -4,6 +4,7 @@
  * Nothing here names a route path: paths come from the profile.
  */
 import type { PlatformProfile, PlatformRouteName } from '../src/core/platform/defaults.js';
+import { addDays } from '../src/core/platform/discovery.js';
 import type { ScanHttp } from './http.js';
 
 export type RouteAuth = 'none' | 'user' | 'student' | 'instructor' | 'admin';
@@ -28,8 +29,6 @@ export interface RouteSpec {
 }
 
 export const sampleId = '01HZZZZZZZZZZZZZZZZZZZZZZZ';
-
-const addDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * How the scanner treats each route of the profile: who may call it, and the optional parameters the spec lists
