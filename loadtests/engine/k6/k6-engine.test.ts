@@ -145,6 +145,15 @@ import { check } from 'k6';
 export const options = { vus: 1, iterations: 1, thresholds: { http_req_failed: ['rate<0.01'] } };
 export default async function () { check(await http.asyncRequest('GET', __ENV.BASE_URL + '/ok'), { ok: (r) => r.status === 200 }); }
 `);
+  /** Runs the script on the fake k6 with its FAKE_K6_* settings. */
+  const runFake = (fake: Record<string, string>) =>
+    runScenario({
+      scenario: script(),
+      engine: 'k6',
+      processEnv: { K6_BIN: fakeK6 },
+      env: { BASE_URL: server.url, ...fake },
+      resultsDir: false,
+    });
 
   it('exit 99 becomes exit 1 with the normalized verdicts; the bundle is an ES module with the summary hook', async () => {
     const record = makeTempDir('fake-k6-');
@@ -183,13 +192,7 @@ export default async function () { check(await http.asyncRequest('GET', __ENV.BA
   });
 
   it('exit 0 passes with the 0.48 data shape', async () => {
-    const result = await runScenario({
-      scenario: script(),
-      engine: 'k6',
-      processEnv: { K6_BIN: fakeK6 },
-      env: { BASE_URL: server.url, FAKE_K6_EXIT: '0', FAKE_K6_SHAPE: 'k6-0.48' },
-      resultsDir: false,
-    });
+    const result = await runFake({ FAKE_K6_EXIT: '0', FAKE_K6_SHAPE: 'k6-0.48' });
     expect(result.exitCode).toBe(0);
     expect(result.summary.source).toBe('legacy');
     expect(result.summary.metrics.http_reqs?.values.count).toBe(80);
@@ -205,38 +208,20 @@ export default async function () { check(await http.asyncRequest('GET', __ENV.BA
   });
 
   it('exit 107 (script exception) becomes a usage/script error with exit 2', async () => {
-    const error = await runScenario({
-      scenario: script(),
-      engine: 'k6',
-      processEnv: { K6_BIN: fakeK6 },
-      env: { BASE_URL: server.url, FAKE_K6_EXIT: '107' },
-      resultsDir: false,
-    }).catch((e) => e);
+    const error = await runFake({ FAKE_K6_EXIT: '107' }).catch((e) => e);
     expect(isPreflightError(error)).toBe(true);
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('script exception');
   });
 
   it('exit 108 (test.abort) becomes exit 1, aborted', async () => {
-    const result = await runScenario({
-      scenario: script(),
-      engine: 'k6',
-      processEnv: { K6_BIN: fakeK6 },
-      env: { BASE_URL: server.url, FAKE_K6_EXIT: '108', FAKE_K6_SHAPE: 'k6-2.x' },
-      resultsDir: false,
-    });
+    const result = await runFake({ FAKE_K6_EXIT: '108', FAKE_K6_SHAPE: 'k6-2.x' });
     expect(result.exitCode).toBe(1);
     expect(result.summary.status).toBe('aborted');
   });
 
   it('a run whose every iteration threw (k6 exit 0) fails with the first errors and their counts, from k6 log lines', async () => {
-    const result = await runScenario({
-      scenario: script(),
-      engine: 'k6',
-      processEnv: { K6_BIN: fakeK6 },
-      env: { BASE_URL: server.url, FAKE_K6_EXIT: '0', FAKE_K6_ITERATION_ERRORS: '8' },
-      resultsDir: false,
-    });
+    const result = await runFake({ FAKE_K6_EXIT: '0', FAKE_K6_ITERATION_ERRORS: '8' });
     expect(result.exitCode).toBe(1);
     expect(result.summary.status).toBe('no-success');
     expect(result.summary.nothingSucceeded).toBe('every iteration threw (8 errors in 8 iterations)');
@@ -248,13 +233,7 @@ export default async function () { check(await http.asyncRequest('GET', __ENV.BA
   });
 
   it('a script that makes HTTP calls but whose k6 run sent no request fails', async () => {
-    const result = await runScenario({
-      scenario: script(),
-      engine: 'k6',
-      processEnv: { K6_BIN: fakeK6 },
-      env: { BASE_URL: server.url, FAKE_K6_EXIT: '0', FAKE_K6_NO_REQUESTS: '1' },
-      resultsDir: false,
-    });
+    const result = await runFake({ FAKE_K6_EXIT: '0', FAKE_K6_NO_REQUESTS: '1' });
     expect(result.exitCode).toBe(1);
     expect(result.summary.status).toBe('no-success');
     expect(result.summary.nothingSucceeded).toBe('the script makes HTTP calls but no request was sent');
