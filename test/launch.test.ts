@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SandboxHandle, startSandbox } from '../src/sandbox/index.js';
 import { binPath, repoRoot, runCli } from './helpers/cli.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 interface LaunchJson {
   ok: boolean;
@@ -25,15 +26,7 @@ interface LaunchJson {
 const allSteps = ['search-check', 'load', 'scan', 'backup', 'monitoring'];
 
 describe('preflight launch (real sandbox, built CLI)', () => {
-  const homes: string[] = [];
-  const createHome = () => {
-    const home = mkdtempSync(join(tmpdir(), 'preflight-launch-'));
-    homes.push(home);
-    return home;
-  };
-  afterAll(() => {
-    for (const home of homes) rmSync(home, { recursive: true, force: true });
-  });
+  const createHome = () => makeTempDir('preflight-launch-');
 
   it('starts the sandbox, passes every launch check on the hardened twin and leaves nothing running', async () => {
     const home = createHome();
