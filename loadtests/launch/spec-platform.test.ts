@@ -140,6 +140,13 @@ describe('booking scenarios against the spec-only platform (hardened)', () => {
     expect(formatLaunchReport(result, plain)).toContain('NOT RUN: no bookable slot found');
   }, 120_000);
 
+  it('booking-race without test students is "not run" naming the settings, never a pass', async () => {
+    const result = await run({ ...target, accounts: {} }, 'booking-race', { RACE_STUDENTS: '2' });
+    expect(result.notRun).toContain('needs test students');
+    expect(result.notRun).toContain('accounts.studentA');
+    expect(result.exitCode).toBe(1);
+  }, 120_000);
+
   /** A booking-race whose clean-up must fail because `route` does not exist on this deployment. */
   async function raceWithMissingRoute(route: 'cancelBooking' | 'getBooking', expectedStatus: RegExp) {
     // no read-only URL: the proof must come from reading each booking back through the API

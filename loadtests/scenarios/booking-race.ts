@@ -57,8 +57,8 @@ interface RaceData {
 export async function setup(): Promise<RaceData> {
   const pool = readTestStudents();
   if (pool.length === 0)
-    fail(
-      'booking-race needs test students: LOAD_STUDENT_EMAILS + LOAD_STUDENT_PASSWORD, or STUDENT_A/B in the target config',
+    exec.test.abort(
+      'not run: booking-race needs test students: set accounts.studentA/studentB (email + passwordEnv) in the target config, or LOAD_STUDENT_EMAILS + LOAD_STUDENT_PASSWORD',
     );
   const students = Array.from({ length: racers }, (_, i) => pool[i % pool.length] as Account);
   const unique = [...new Map(students.map((s) => [s.email, s])).values()];

@@ -1,7 +1,8 @@
 // browse-and-book: login -> search -> instructor availability -> check-availability -> book a free slot -> cancel,
 // with think time between steps. Only the configured test students book; every booking is cancelled in the same
 // iteration, and preflight (which records each created id) cancels and checks again after the run.
-import { check, fail, sleep } from 'k6';
+import { check, sleep } from 'k6';
+import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 import { readBestMatches } from '../../src/core/platform/discovery.js';
@@ -40,8 +41,8 @@ export const options = {
 export async function setup() {
   const students = readTestStudents();
   if (students.length === 0)
-    fail(
-      'browse-and-book needs test students: STUDENT_A_EMAIL/_PASSWORD (from the target config) or LOAD_STUDENT_EMAILS',
+    exec.test.abort(
+      'not run: browse-and-book needs test students: set accounts.studentA/studentB (email + passwordEnv) in the target config, or LOAD_STUDENT_EMAILS + LOAD_STUDENT_PASSWORD',
     );
   return { students };
 }
