@@ -131,20 +131,16 @@ export interface ApiResponse {
 }
 
 export interface ApiClientOptions {
-  /** Send the target's rate-limit bypass header (default true). */
-  useBypass?: boolean;
   timeoutMs?: number;
 }
 
 export class ApiClient {
   readonly target: ResolvedTarget;
-  private readonly useBypass: boolean;
   private readonly timeoutMs: number;
   private readonly tokens = new Map<AccountRole, string>();
 
   constructor(target: ResolvedTarget, options: ApiClientOptions = {}) {
     this.target = target;
-    this.useBypass = options.useBypass ?? true;
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
@@ -166,7 +162,7 @@ export class ApiClient {
       form: request.form,
       headers: request.headers,
       token: request.token || undefined,
-      bypass: this.useBypass && !request.noBypass,
+      bypass: !request.noBypass,
       timeoutMs: request.timeoutMs ?? this.timeoutMs,
     });
   }
