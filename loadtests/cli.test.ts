@@ -36,6 +36,10 @@ async function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return { code, stdout, stderr, cwd };
 }
 
+/** `preflight load run <script> --engine native <flags> -e BASE_URL=<the test server>`. */
+const runNative = (script: string, ...flags: string[]) =>
+  runCli(['load', 'run', script, '--engine', 'native', ...flags, '-e', `BASE_URL=${server.url}`]);
+
 describe('preflight load (CLI)', () => {
   it('run: a failing threshold exits 1; --json prints the summary; results are written', async () => {
     const script = writeScript(`
@@ -43,16 +47,7 @@ import http from 'k6/http';
 export const options = { vus: 1, iterations: 3, thresholds: { http_req_failed: ['rate<0.5'] } };
 export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL + '/x?status=500'); }
 `);
-    const result = await runCli([
-      'load',
-      'run',
-      script,
-      '--engine',
-      'native',
-      '--json',
-      '-e',
-      `BASE_URL=${server.url}`,
-    ]);
+    const result = await runNative(script, '--json');
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout);
     expect(json.ok).toBe(false);
@@ -91,16 +86,7 @@ export default async function () {
 `);
 
     it('run: a script that throws on every iteration exits 1 and shows the first errors with their counts', async () => {
-      const result = await runCli([
-        'load',
-        'run',
-        throwingScript(),
-        '--engine',
-        'native',
-        '--no-color',
-        '-e',
-        `BASE_URL=${server.url}`,
-      ]);
+      const result = await runNative(throwingScript(), '--no-color');
       expect(result.code).toBe(1);
       expect(result.stdout).toContain('FAILED: NOTHING SUCCEEDED');
       expect(result.stdout).toContain(
@@ -147,16 +133,7 @@ import http from 'k6/http';
 export const options = { vus: 1, iterations: 3 };
 export default async function () { await http.asyncRequest('GET', __ENV.BASE_URL + '/x?status=503'); }
 `);
-      const result = await runCli([
-        'load',
-        'run',
-        script,
-        '--engine',
-        'native',
-        '--json',
-        '-e',
-        `BASE_URL=${server.url}`,
-      ]);
+      const result = await runNative(script, '--json');
       expect(result.code).toBe(1);
       const json = JSON.parse(result.stdout);
       expect(json.summary.status).toBe('no-success');
@@ -191,16 +168,7 @@ export default async function () {
   if (exec.scenario.iterationInTest === 2) throw new Error('flaky step');
 }
 `);
-      const result = await runCli([
-        'load',
-        'run',
-        script,
-        '--engine',
-        'native',
-        '--no-color',
-        '-e',
-        `BASE_URL=${server.url}`,
-      ]);
+      const result = await runNative(script, '--no-color');
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('PASSED');
       expect(result.stdout).toContain('iteration errors: 1');
