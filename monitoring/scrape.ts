@@ -13,7 +13,6 @@ export interface MetricsEndpoint {
   password?: string;
 }
 
-/** The sandbox state fields this module reads (the sandbox adds metricsAuth to its state). */
 /** The endpoints to scrape for a target; the Pushgateway comes from the option or backups.pushgatewayUrl. */
 export function getMetricsEndpoints(
   target: ResolvedTarget,
