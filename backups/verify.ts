@@ -27,7 +27,6 @@ import { type MetricsSettings, type MetricsWriteResult, recordBackupMetrics } fr
 import { createScratchDatabase, restoreDump, type ScratchDatabase } from './restore.js';
 import { isTransientError, type RetryPolicy, withRetry } from './retry.js';
 import { connectAdmin } from './snapshot.js';
-import { toStorageError } from './storage/file.js';
 import type { BackupStorage } from './storage/index.js';
 
 export interface VerifyBackupOptions {
@@ -59,6 +58,27 @@ export interface VerifyBackupResult {
 
 const elapsed = (since: number) => Date.now() - since;
 
+/** Turns ENOSPC and friends in the local work directory into clear errors naming the path. */
+function toWorkDirError(error: unknown, action: string, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') {
+    return new PreflightError('E_DISK_FULL', `No space left while ${action} ${path}`, {
+      cause: error,
+      hint: 'free space on that filesystem or point the storage/work directory elsewhere (--work-dir, backups.workDir)',
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new PreflightError('E_STORAGE', `Permission denied while ${action} ${path}`, {
+      cause: error,
+      hint: 'check the directory permissions',
+    });
+  }
+  if (code === 'ENOENT') {
+    return new PreflightError('E_STORAGE', `Not found while ${action} ${path}`, { cause: error });
+  }
+  return error;
+}
+
 /** Downloads one object to a file, checking size and sha256; mismatches name the object. */
 async function downloadObject(
   storage: BackupStorage,
@@ -72,7 +92,7 @@ async function downloadObject(
       try {
         await pipeline(await storage.getStream(object.key), tap, createWriteStream(path));
       } catch (error) {
-        throw toStorageError(error, 'downloading into', path);
+        throw toWorkDirError(error, 'downloading into', path);
       }
       if (tap.bytes !== object.size || tap.digest() !== object.sha256) {
         throw new PreflightError(
@@ -99,7 +119,7 @@ async function decryptToFile(
   try {
     await pipeline(plain, createWriteStream(target));
   } catch (error) {
-    const mapped = toStorageError(error, 'decrypting into', target);
+    const mapped = toWorkDirError(error, 'decrypting into', target);
     throw mapped instanceof PreflightError ? mapped : toDecryptError(error, objectName);
   }
 }
@@ -150,7 +170,7 @@ export async function verifyBackup(options: VerifyBackupOptions): Promise<Verify
     try {
       await mkdir(workDir, { recursive: true });
     } catch (error) {
-      throw toStorageError(error, 'creating', workDir);
+      throw toWorkDirError(error, 'creating', workDir);
     }
     let phase = Date.now();
     const dumpObject = manifest.objects.find((o) => o.name === DUMP_OBJECT);

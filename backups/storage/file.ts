@@ -10,27 +10,6 @@ import type { BackupStorage, PutStreamOptions, StoredObject } from './types.js';
 
 const PARTIAL = '.partial';
 
-/** Turns ENOSPC and friends into clear errors naming the path. */
-export function toStorageError(error: unknown, action: string, path: string): unknown {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') {
-    return new PreflightError('E_DISK_FULL', `No space left while ${action} ${path}`, {
-      cause: error,
-      hint: 'free space on that filesystem or point the storage/work directory elsewhere (--work-dir, backups.workDir)',
-    });
-  }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new PreflightError('E_STORAGE', `Permission denied while ${action} ${path}`, {
-      cause: error,
-      hint: 'check the directory permissions',
-    });
-  }
-  if (code === 'ENOENT') {
-    return new PreflightError('E_STORAGE', `Not found while ${action} ${path}`, { cause: error });
-  }
-  return error;
-}
-
 const osErrorLabels: Record<string, string> = {
   EROFS: 'read-only file system',
   EACCES: 'permission denied',
