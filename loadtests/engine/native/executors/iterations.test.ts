@@ -23,15 +23,20 @@ export default async function () {
 }
 `);
 
+/** Runs the script on the native engine against the test server; `overrides` as CLI flags would set them. */
+const run = (path: string, overrides: { vus?: number; iterations?: number } = {}) =>
+  runScenario({
+    scenario: path,
+    engine: 'native',
+    env: { BASE_URL: server.url },
+    resultsDir: false,
+    ...overrides,
+  });
+
 describe('iteration executors (native engine, local server)', () => {
   it('shared-iterations runs exactly the iteration count', async () => {
     const path = script(`{ s: { executor: 'shared-iterations', vus: 5, iterations: 37 } }`);
-    const result = await runScenario({
-      scenario: path,
-      engine: 'native',
-      env: { BASE_URL: server.url },
-      resultsDir: false,
-    });
+    const result = await run(path);
     expect(result.exitCode).toBe(0);
     expect(result.summary.metrics.iterations?.values.count).toBe(37);
     expect(result.summary.metrics.http_reqs?.values.count).toBe(37);
@@ -40,37 +45,20 @@ describe('iteration executors (native engine, local server)', () => {
 
   it('per-vu-iterations runs vus x iterations', async () => {
     const path = script(`{ s: { executor: 'per-vu-iterations', vus: 3, iterations: 4 } }`);
-    const result = await runScenario({
-      scenario: path,
-      engine: 'native',
-      env: { BASE_URL: server.url },
-      resultsDir: false,
-    });
+    const result = await run(path);
     expect(result.summary.metrics.iterations?.values.count).toBe(12);
   });
 
   it('CLI-style --iterations and --vus override the script scenarios (k6 precedence)', async () => {
     const path = script(`{ s: { executor: 'per-vu-iterations', vus: 3, iterations: 4 } }`);
-    const result = await runScenario({
-      scenario: path,
-      engine: 'native',
-      env: { BASE_URL: server.url },
-      resultsDir: false,
-      vus: 2,
-      iterations: 9,
-    });
+    const result = await run(path, { vus: 2, iterations: 9 });
     expect(result.plans.map((p) => p.executor)).toEqual(['shared-iterations']);
     expect(result.summary.metrics.iterations?.values.count).toBe(9);
   });
 
   it('constant-vus keeps the VUs busy for the duration', async () => {
     const path = script(`{ s: { executor: 'constant-vus', vus: 2, duration: '1s' } }`);
-    const result = await runScenario({
-      scenario: path,
-      engine: 'native',
-      env: { BASE_URL: server.url },
-      resultsDir: false,
-    });
+    const result = await run(path);
     expect(result.summary.metrics.vus_max?.values.value).toBe(2);
     expect(result.summary.metrics.iterations?.values.count).toBeGreaterThan(10);
     expect(result.summary.durationMs).toBeGreaterThanOrEqual(1000);
