@@ -54,6 +54,11 @@ export interface ProbeResult {
   errors?: string[];
 }
 
+/** True for a 2xx answer. */
+export function is2xx(response: { status: number }): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
 /** True when a response says the route is not there (404 or 405): a check on it did not run, it found nothing. */
 export function isMissingRoute(response: { status: number }): boolean {
   return response.status === 404 || response.status === 405;

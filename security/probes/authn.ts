@@ -4,11 +4,9 @@ import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import { mapLimit, type ProbeResponse } from '../http.js';
 import { decodeJwt, signHs256 } from '../jwt-tokens.js';
-import { isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
+import { is2xx, isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
 import { fillPath, isSecured } from '../routes.js';
 import { sendAttempts } from './attempts.js';
-
-const is2xx = (response: ProbeResponse) => response.status >= 200 && response.status < 300;
 
 export const authnProbe: Probe = {
   name: 'authn',

@@ -22,11 +22,10 @@ import { redact } from '../../src/core/redact.js';
 import { formatEvidence, truncate } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import { isTransientSocketError, type ProbeResponse } from '../http.js';
-import { isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
+import { is2xx, isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
 import type { RouteSpec } from '../routes.js';
 
 const getApiPrefix = (context: ProbeContext) => new URL(context.target.apiBase).pathname.replace(/\/+$/, '');
-const is2xx = (response: ProbeResponse) => response.status >= 200 && response.status < 300;
 
 interface Outcome {
   findings: Finding[];

@@ -8,11 +8,10 @@ import { readPath } from '../../src/core/platform/discovery.js';
 import { formatEvidence } from '../evidence.js';
 import { createFinding, type Finding } from '../findings.js';
 import type { ProbeResponse } from '../http.js';
-import { isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
+import { is2xx, isMissingRoute, type NotRun, type Probe, type ProbeContext } from '../probe.js';
 import { sendAttempts } from './attempts.js';
 
 const limited = (response: ProbeResponse) => response.status === 429;
-const is2xx = (response: ProbeResponse) => response.status >= 200 && response.status < 300;
 /** Client-IP headers tried against the login limit: the profile's, plus X-Real-IP (common behind nginx). */
 const extraSpoofHeaders = ['X-Real-IP'];
 
