@@ -77,9 +77,10 @@ function targetCheck(id: string, name: string): Omit<DoctorCheck, 'status' | 'de
 async function checkHealth(target: ResolvedTarget, timeoutMs: number): Promise<DoctorCheck> {
   const base = targetCheck('target-health', `API of ${target.name}`);
   const client = new ApiClient(target, { timeoutMs });
-  const url = client.url('/health');
+  const health = target.platform.routes.health;
+  const url = client.url(health.path);
   try {
-    const response = await client.request('GET', '/health');
+    const response = await client.request(health.method, health.path);
     if (response.status >= 200 && response.status < 300) {
       let version: string | null = null;
       try {

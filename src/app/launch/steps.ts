@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PreflightConfig } from '../../core/config/schema.js';
+import { readSecretEnv } from '../../core/config/secret-env.js';
 import { formatBytes, formatDuration, type Output } from '../../core/output.js';
 import { registerSecret } from '../../core/redact.js';
 import type { ResolvedTarget } from '../../core/target.js';
@@ -122,7 +123,7 @@ const backupStep: LaunchStep = {
     const adminUrl = target.database.adminUrl;
     let storageUrl = target.backup.storage;
     let recipients = config.backups.ageRecipients;
-    let identity = env[config.backups.ageIdentityEnv];
+    let identity = readSecretEnv(env, config.backups.ageIdentityEnv);
     if (target.sandbox) {
       // The sandbox gets a throwaway key pair and local storage inside this launch run's directory.
       const age = await import('age-encryption');
