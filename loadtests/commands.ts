@@ -81,7 +81,7 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
   const tty = Boolean((process.stderr as NodeJS.WriteStream).isTTY);
   let lastPrinted = 0;
   try {
-    // the launch layer: production guard, booking marker, resource sampling, invariants, clean-up by marker
+    // the launch layer: production guard, booking journal, resource sampling, invariants, clean-up by id
     const launch = await runLaunchScenario({
       acknowledgeProduction: argv.iUnderstandThisIsProduction,
       metricsAuth: resolveMetricsAuth(context, target),
