@@ -3,26 +3,18 @@
  * concurrency limit, resends after transient socket errors, and the request evidence reports show.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sendRequest, type TargetResponse } from '../src/core/http.js';
+import { sendRequest, type TargetRequest, type TargetResponse } from '../src/core/http.js';
 import { assertAllowedUrl, type ResolvedTarget } from '../src/core/target.js';
 
-export interface ProbeRequest {
+/** Core's request fields (body, headers, token, Origin, bypass: rate-limit probes turn it off), with paths for a URL. */
+export interface ProbeRequest
+  extends Pick<TargetRequest, 'json' | 'form' | 'body' | 'headers' | 'token' | 'origin' | 'bypass'> {
   method?: string;
   /** Path under the API prefix ("/auth/me"). */
   path?: string;
   /** Path under the base URL, outside the API prefix ("/.env"). */
   rootPath?: string;
   query?: Record<string, string | number | undefined>;
-  headers?: Record<string, string>;
-  json?: unknown;
-  form?: Record<string, string>;
-  body?: string;
-  /** Access token, sent per the target's auth style. */
-  token?: string;
-  /** Origin header: the target's origin by default (CSRF checks need it), a given value, or none. */
-  origin?: string | null;
-  /** Send the rate-limit bypass header (default true; rate-limit probes turn it off). */
-  bypass?: boolean;
   timeoutMs?: number;
   /**
    * Resend after a transient socket error (default true). Off for a request that must never be made twice
