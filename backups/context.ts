@@ -6,7 +6,7 @@ import type { Context } from '../src/core/cli/context.js';
 import type { PreflightConfig } from '../src/core/config/schema.js';
 import { PreflightError } from '../src/core/errors.js';
 import { getPreflightHome } from '../src/core/home.js';
-import { redact, registerSecret } from '../src/core/redact.js';
+import { registerSecret } from '../src/core/redact.js';
 import type { MetricsSettings } from './metrics.js';
 import { type BackupStorage, openStorage } from './storage/index.js';
 
@@ -38,10 +38,7 @@ export function openBackupContext(
   const storage = openStorage(storageUrl, config.backups, {
     env: context.env,
     cwd: context.cwd,
-    onRetry: (error, retry) =>
-      context.out.warn(
-        `storage: ${error ? `transient error (${redact(String((error as Error)?.name ?? error))})` : 'a request failed'}, retry ${retry}`,
-      ),
+    onRetry: (retry) => context.out.warn(`storage: a request failed, retry ${retry}`),
   });
   return {
     config,

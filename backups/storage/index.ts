@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import type { PreflightConfig } from '../../src/core/config/schema.js';
 import { PreflightError } from '../../src/core/errors.js';
 import { registerSecret } from '../../src/core/redact.js';
-import type { RetryOptions } from '../retry.js';
 import { createFileStorage } from './file.js';
 import { createS3Storage } from './s3.js';
 import type { BackupStorage } from './types.js';
@@ -15,7 +14,8 @@ export type { BackupStorage, StoredObject } from './types.js';
 export interface OpenStorageOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  onRetry?: RetryOptions['onRetry'];
+  /** Each retry the S3 client makes (`retry` counts from 1). */
+  onRetry?: (retry: number) => void;
   partSize?: number;
 }
 

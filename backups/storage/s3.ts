@@ -29,7 +29,7 @@ export interface S3StorageOptions {
   partSize?: number;
   /** Milliseconds one request may take with all its retries before it fails (backups.storageTimeout). */
   timeoutMs: number;
-  onRetry?: (error: unknown, retry: number, delayMs: number) => void;
+  onRetry?: (retry: number) => void;
 }
 
 /** Wraps an SDK error into E_STORAGE with the status and code, never the credentials. */
@@ -130,7 +130,7 @@ export function createS3Storage(options: S3StorageOptions): BackupStorage {
   const reportRetry: Middleware = (next) => (args) => {
     const header = (args.request as { headers?: Record<string, string> }).headers?.['amz-sdk-request'];
     const attempt = Number(/attempt=(\d+)/.exec(header ?? '')?.[1] ?? 1);
-    if (attempt > 1) options.onRetry?.(undefined, attempt - 1, 0);
+    if (attempt > 1) options.onRetry?.(attempt - 1);
     // every attempt's outcome: an answer stops the failure clock, a failure without one starts it
     return next(args).then(
       (result) => {
