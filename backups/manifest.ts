@@ -1,9 +1,8 @@
 /** The manifest written last beside every backup (its presence marks the backup complete) and the verification record. */
 import type { ChecksumMethod, TableFigures } from './figures.js';
+import type { DatabaseInventory, InventoryComparison, InventoryKind } from './inventory.js';
 
 export type { TableFigures };
-
-import type { DatabaseInventory, InventoryComparison, InventoryKind } from './inventory.js';
 
 export interface StoredObjectRecord {
   name: string;
