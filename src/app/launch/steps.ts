@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PreflightConfig } from '../../core/config/schema.js';
-import { readSecretEnv } from '../../core/config/secret-env.js';
 import { formatBytes, formatDuration, type Output } from '../../core/output.js';
 import { registerSecret } from '../../core/redact.js';
 import type { ResolvedTarget } from '../../core/target.js';
@@ -120,14 +119,17 @@ const backupStep: LaunchStep = {
     const { verifyBackup } = await import('../../../backups/verify.js');
     const { openStorage } = await import('../../../backups/storage/index.js');
     const { defaultRetryPolicy } = await import('../../../backups/retry.js');
+    const { readAgeIdentity } = await import('../../../backups/context.js');
     const adminUrl = target.database.adminUrl;
     let storageUrl = target.backup.storage;
     let recipients = config.backups.ageRecipients;
-    let identity = readSecretEnv(env, config.backups.ageIdentityEnv);
+    // the same sources as `backup verify`: the variable, else backups.ageIdentityFile
+    let identity = readAgeIdentity(config, env);
     if (target.sandbox) {
       // The sandbox gets a throwaway key pair and local storage inside this launch run's directory.
       const age = await import('age-encryption');
       identity = await age.generateIdentity();
+      registerSecret(identity);
       recipients = [await age.identityToRecipient(identity)];
       storageUrl = pathToFileURL(join(workDir, 'backups')).toString();
     }
@@ -135,12 +137,11 @@ const backupStep: LaunchStep = {
       adminUrl ? '' : `targets.${target.name}.database.adminUrlEnv`,
       storageUrl ? '' : `targets.${target.name}.backup.storage`,
       recipients.length ? '' : 'backups.ageRecipients',
-      identity ? '' : `$${config.backups.ageIdentityEnv}`,
+      identity ? '' : `$${config.backups.ageIdentityEnv} or backups.ageIdentityFile`,
     ].filter(Boolean);
     if (missing.length || !adminUrl || !storageUrl) {
       return { status: 'not-run', summary: `not configured: set ${missing.join(', ')}` };
     }
-    registerSecret(identity);
     const storage = openStorage(storageUrl, config.backups, { env });
     const metrics = {
       pushgatewayUrl: config.backups.pushgatewayUrl,
