@@ -29,6 +29,12 @@ export type ErrorCode =
   | 'E_DECRYPT'
   | 'E_DISK_FULL'
   | 'E_MONITORING'
+  | 'E_WAL'
+  | 'E_WAL_INTEGRITY'
+  | 'E_RECOVERY_TARGET'
+  | 'E_RESTORE'
+  | 'E_POOL'
+  | 'E_REPORT'
   | 'E_INTERNAL';
 
 const exitCodeByErrorCode: Record<ErrorCode, ExitCodeValue> = {
@@ -50,6 +56,12 @@ const exitCodeByErrorCode: Record<ErrorCode, ExitCodeValue> = {
   E_DECRYPT: ExitCode.checkFailed,
   E_DISK_FULL: ExitCode.checkFailed,
   E_MONITORING: ExitCode.checkFailed,
+  E_WAL: ExitCode.checkFailed,
+  E_WAL_INTEGRITY: ExitCode.checkFailed,
+  E_RECOVERY_TARGET: ExitCode.usage,
+  E_RESTORE: ExitCode.checkFailed,
+  E_POOL: ExitCode.checkFailed,
+  E_REPORT: ExitCode.checkFailed,
   E_INTERNAL: ExitCode.internal,
 };
 
