@@ -145,6 +145,39 @@ export const targetSchema = object(
       },
       { description: 'Database access' },
     ),
+    pool: object(
+      {
+        poolerUrlEnv: optional(
+          envName(
+            'Variable holding a pooled PostgreSQL URL (through PgBouncer/Supavisor) that `monitor pool` probes with SELECT 1',
+          ),
+        ),
+        poolerAdminUrlEnv: optional(
+          envName(
+            'Variable holding the PgBouncer admin console URL (database `pgbouncer`) for SHOW POOLS / SHOW STATS',
+          ),
+        ),
+        supabaseMetricsUrl: optional(
+          url({
+            description:
+              'Metrics endpoint with the pooler series (Supabase: https://<ref>.supabase.co/customer/v1/privileged/metrics)',
+          }),
+        ),
+        supabaseMetricsUsername: string({
+          description: 'Basic auth user of supabaseMetricsUrl',
+          default: 'service_role',
+        }),
+        supabaseMetricsPasswordEnv: optional(
+          envName('Variable holding the basic auth password of supabaseMetricsUrl (the service_role key)'),
+        ),
+        probeIntervalSeconds: number({
+          description: 'Seconds between the acquire probes and source polls of `monitor pool`',
+          default: 5,
+          min: 0.1,
+        }),
+      },
+      { description: 'Connection pool monitoring (`preflight monitor pool`)' },
+    ),
     searchCheck: object(
       {
         minPrecision: number({
