@@ -7,15 +7,26 @@ import {
   MANIFEST_OBJECT,
   VERIFICATION_OBJECT,
 } from './layout.js';
-import { type BackupManifest, parseManifest, type VerificationRecord } from './manifest.js';
+import {
+  BASE_TAR_OBJECT,
+  type BackupManifest,
+  type BaseBackupManifest,
+  parseAnyManifest,
+  type VerificationRecord,
+} from './manifest.js';
 import type { BackupStorage, StoredObject } from './storage/index.js';
 
 export interface CatalogEntry {
   id: string;
+  /** 'logical' (pg_dump) or 'base' (pg_basebackup, for point-in-time recovery); an incomplete backup counts as logical unless its objects say base. */
+  kind: 'logical' | 'base';
   /** Start time (from the id). */
   time: Date;
   complete: boolean;
+  /** The manifest of a complete logical backup. */
   manifest: BackupManifest | undefined;
+  /** The manifest of a complete base backup. */
+  base: BaseBackupManifest | undefined;
   verification: VerificationRecord | undefined;
   objects: StoredObject[];
   /** Bytes stored under the backup's prefix. */
@@ -35,11 +46,14 @@ export async function readCatalog(storage: BackupStorage, target: string): Promi
   for (const [id, stored] of byId) {
     const names = new Set(stored.map((o) => o.key.slice(base.length + id.length + 1)));
     let manifest: BackupManifest | undefined;
+    let baseManifest: BaseBackupManifest | undefined;
     let verification: VerificationRecord | undefined;
     if (names.has(MANIFEST_OBJECT)) {
       const key = `${base}${id}/${MANIFEST_OBJECT}`;
       try {
-        manifest = parseManifest((await storage.getBytes(key)).toString('utf8'), key);
+        const parsed = parseAnyManifest((await storage.getBytes(key)).toString('utf8'), key);
+        if (parsed.kind === 'base') baseManifest = parsed;
+        else manifest = parsed;
       } catch (error) {
         if (error instanceof PreflightError) throw error;
         manifest = undefined; // an unreadable manifest: the backup counts as incomplete
@@ -56,9 +70,11 @@ export async function readCatalog(storage: BackupStorage, target: string): Promi
     }
     entries.push({
       id,
+      kind: baseManifest || names.has(BASE_TAR_OBJECT) ? 'base' : 'logical',
       time: getBackupIdTime(id) ?? new Date(0),
-      complete: manifest !== undefined,
+      complete: manifest !== undefined || baseManifest !== undefined,
       manifest,
+      base: baseManifest,
       verification,
       objects: stored,
       size: stored.reduce((sum, o) => sum + o.size, 0),
@@ -67,7 +83,7 @@ export async function readCatalog(storage: BackupStorage, target: string): Promi
   return entries.sort((a, b) => b.id.localeCompare(a.id));
 }
 
-/** Finds a complete backup by id, or the newest with `latest`. */
+/** Finds a complete logical backup by id, or the newest with `latest`. */
 export function pickBackup(
   entries: CatalogEntry[],
   idOrLatest: string,

@@ -81,6 +81,46 @@ export interface VerificationRecord {
   error?: { code: string; message: string };
 }
 
+/** A base backup's tar (pg_basebackup -Ft, its backup_manifest inside), gzip-compressed and age-encrypted. */
+export const BASE_TAR_OBJECT = 'base.tar.gz.age';
+
+/** A physical base backup (pg_basebackup -Ft, WAL method none) for point-in-time recovery, beside the logical ones. */
+export interface BaseBackupManifest {
+  manifestVersion: 1;
+  kind: 'base';
+  id: string;
+  target: string;
+  server: { version: string; versionNum: number; systemIdentifier: string };
+  pgBasebackup: { version: string; path: string };
+  /** Where the WAL replay starts (its segment is the oldest one this backup needs) and where the copy became consistent. */
+  startLsn: string;
+  stopLsn: string;
+  timeline: number;
+  /** The first WAL segment this backup needs, e.g. 000000010000000000000003. */
+  startSegment: string;
+  startedAt: string;
+  /** When pg_basebackup returned (the stop point was archived by then): the earliest possible recovery target time. */
+  finishedAt: string;
+  durationMs: number;
+  objects: StoredObjectRecord[];
+  encryption: { tool: 'age'; recipients: Array<{ recipient: string; fingerprint: string }> };
+  layout: { base: string; wal: string };
+  preflightVersion: string;
+}
+
+export type AnyBackupManifest = BackupManifest | BaseBackupManifest;
+
+/** Parses either kind of manifest (a logical one, or a base backup's with `kind: 'base'`). */
+export function parseAnyManifest(text: string, where: string): AnyBackupManifest {
+  const value = JSON.parse(text) as AnyBackupManifest;
+  if (value.kind === 'base') {
+    if (value.manifestVersion !== 1 || !Array.isArray(value.objects) || typeof value.stopLsn !== 'string')
+      throw new Error(`${where} is not a preflight base backup manifest`);
+    return value;
+  }
+  return parseManifest(text, where);
+}
+
 export function parseManifest(text: string, where: string): BackupManifest {
   const value = JSON.parse(text) as BackupManifest;
   if (value.manifestVersion !== 1 || !Array.isArray(value.objects) || !Array.isArray(value.tables)) {
