@@ -1,7 +1,8 @@
 /** A REPEATABLE READ transaction whose exported snapshot pg_dump shares, so recorded figures describe exactly what was dumped. */
 import pg from 'pg';
 import { PreflightError } from '../src/core/errors.js';
-import { redact, redactUrl } from '../src/core/redact.js';
+import { withPgRetry } from '../src/core/pg/retry.js';
+import { redactUrl } from '../src/core/redact.js';
 import { applyStableOutputSettings } from './figures.js';
 
 export interface ExportedSnapshot {
@@ -18,27 +19,31 @@ export interface ExportedSnapshot {
   cancelRunningQuery(): Promise<void>;
 }
 
+/** Connects with the one PostgreSQL retry policy: a refused or dropped connection is tried again with backoff. */
 export async function connectAdmin(url: string, applicationName = 'preflight-backup'): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: url,
-    application_name: applicationName,
-    connectionTimeoutMillis: 15_000,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw new PreflightError(
-      'E_TARGET_UNREACHABLE',
-      `Cannot connect to ${redactUrl(url)}: ${redact((error as Error).message)}`,
-      {
-        cause: error,
-        hint: 'check the admin URL; on Supabase use the direct connection or the session pooler (port 5432), never the transaction pooler (6543)',
-      },
-    );
-  }
-  return client;
+  return withPgRetry(
+    async () => {
+      const client = new pg.Client({
+        connectionString: url,
+        application_name: applicationName,
+        connectionTimeoutMillis: 15_000,
+      });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      return client;
+    },
+    {
+      operation: `Connecting to ${redactUrl(url)}`,
+      code: 'E_TARGET_UNREACHABLE',
+      maxElapsedMs: 20_000,
+      hint: 'check the admin URL; on Supabase use the direct connection or the session pooler (port 5432), never the transaction pooler (6543)',
+    },
+  );
 }
 
 /** pg_dump needs a session (snapshot import, SET, one long transaction): refuse Supabase's transaction pooler. */
