@@ -148,6 +148,7 @@ export function buildAlerts(profile: MonitoringProfile): AlertDefinition[] {
       description:
         'Weekly restore verification is failing or not running: a backup is only proven by a restore.',
     }),
+    ...buildPitrAlerts(define, m),
     define({
       name: 'ScrapeTargetDown',
       group: 'availability',
@@ -185,6 +186,69 @@ export function buildAlerts(profile: MonitoringProfile): AlertDefinition[] {
     }
   }
   return alerts;
+}
+
+type DefineAlert = (
+  alert: Omit<AlertDefinition, 'runbookUrl' | 'emptyWhenHealthy'> & { emptyWhenHealthy?: boolean },
+) => AlertDefinition;
+
+/** WAL archiving (pushed by `preflight wal push|archiver`) and the PITR drill (`preflight backup drill`). */
+function buildPitrAlerts(define: DefineAlert, m: (name: string) => string): AlertDefinition[] {
+  const by = 'by (environment, target)';
+  const lag = m('preflight_wal_archive_lag_segments');
+  return [
+    define({
+      name: 'WalArchiveStalled',
+      group: 'backups',
+      // silent while nothing waits (an idle database archives nothing); without a lag metric the age alone decides
+      expr: `(time() - max ${by} (${m('preflight_wal_last_archived_timestamp_seconds')})) unless on (environment, target) (max ${by} (${lag}) == 0)`,
+      comparison: '>',
+      threshold: 15 * 60,
+      for: '5m',
+      severity: 'critical',
+      summary: 'No WAL segment has been archived for 15 minutes while segments wait',
+      description:
+        'archive_command fails or the async archiver is not running: point-in-time recovery ends at the last archived segment and pg_wal grows; check `preflight wal list` and the PostgreSQL log.',
+      emptyWhenHealthy: true,
+    }),
+    define({
+      name: 'WalArchiveLagGrowing',
+      group: 'backups',
+      expr: `max ${by} (deriv(${lag}[15m])) and on (environment, target) (max ${by} (${lag}) >= 4)`,
+      comparison: '>',
+      threshold: 0,
+      for: '15m',
+      severity: 'warning',
+      summary: 'The WAL archive lag keeps growing (4 or more segments waiting)',
+      description:
+        'Archiving does not keep up with the write load: use the async mode (`preflight wal archiver`) or check the storage throughput.',
+      emptyWhenHealthy: true,
+    }),
+    define({
+      name: 'WalArchiveFailing',
+      group: 'backups',
+      expr: `sum ${by} (increase(${m('preflight_wal_archive_failures_total')}[15m]))`,
+      comparison: '>',
+      threshold: 5,
+      for: '10m',
+      severity: 'warning',
+      summary: 'WAL archiving keeps failing (more than 5 failures in 15 minutes)',
+      description:
+        'preflight wal push or the archiver fails repeatedly; PostgreSQL keeps the segments and retries, but pg_wal grows until the cause (storage, key, config) is fixed.',
+    }),
+    define({
+      name: 'PitrDrillStale',
+      group: 'backups',
+      expr: `time() - max ${by} (${m('preflight_pitr_drill_last_success_timestamp_seconds')})`,
+      comparison: '>',
+      threshold: 8 * DAY,
+      for: '5m',
+      severity: 'critical',
+      summary: 'No point-in-time recovery drill has passed for 8 days',
+      description:
+        'The weekly `preflight backup drill` is failing or not running: point-in-time recovery is only proven by a restore to a time.',
+    }),
+  ];
 }
 
 function pct(ratio: number): string {
