@@ -19,8 +19,9 @@ describe('retries', () => {
     expect(isTransientError(Object.assign(new Error('full'), { code: 'ENOSPC' }))).toBe(false);
   });
 
-  it('backs off exponentially with jitter inside [cap/2, cap], capped at maxDelayMs', () => {
-    expect([1, 2, 3, 4].map((r) => getRetryDelayMs(r, policy, () => 0))).toEqual([50, 100, 150, 150]);
+  it('backs off exponentially with full jitter inside [0, cap], capped at maxDelayMs', () => {
+    expect([1, 2, 3, 4].map((r) => getRetryDelayMs(r, policy, () => 0))).toEqual([0, 0, 0, 0]);
+    expect([1, 2, 3, 4].map((r) => getRetryDelayMs(r, policy, () => 0.5))).toEqual([50, 100, 150, 150]);
     expect([1, 2, 3, 4].map((r) => getRetryDelayMs(r, policy, () => 1))).toEqual([100, 200, 300, 300]);
   });
 

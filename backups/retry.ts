@@ -1,4 +1,5 @@
 /** Retries of transient storage and network errors: exponential backoff with full jitter; anything else fails fast. */
+import { getBackoffDelayMs } from '../src/core/pg/retry.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -57,14 +58,13 @@ export function isTransientError(error: unknown): boolean {
   return e.cause !== undefined && e.cause !== error && isTransientError(e.cause);
 }
 
-/** The delay before retry number `retry` (1-based): full jitter over an exponentially growing cap. */
+/** The delay before retry number `retry` (1-based): the core policy's full jitter over an exponentially growing cap. */
 export function getRetryDelayMs(
   retry: number,
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(cap / 2 + (random() * cap) / 2);
+  return getBackoffDelayMs(retry - 1, policy, random);
 }
 
 export interface RetryOptions {
