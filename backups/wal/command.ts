@@ -1,0 +1,64 @@
+/**
+ * The exact archive_command / restore_command that runs preflight: absolute node, absolute bin/preflight-wal.js
+ * (`preflight wal ...` with a fast path for `push --async`), PostgreSQL's %p / %f placeholders, every other
+ * argument single-quoted for the shell and with % doubled (PostgreSQL would expand it).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PreflightError } from '../../src/core/errors.js';
+import { getPreflightHome } from '../../src/core/home.js';
+
+export interface WalCommandOptions {
+  target: string;
+  configPath?: string;
+  /** Storage URL; a relative directory is made absolute (the command runs in the data directory). */
+  storage?: string;
+  /** push only: answer from the archiver's spool (`preflight wal archiver`). */
+  async?: boolean;
+  /** push --async: the archiver's spool directory (default $PREFLIGHT_HOME/wal-spool/<target>). */
+  spoolDir?: string;
+  /** The node binary (default: the one running now). */
+  nodePath?: string;
+}
+
+export const WAL_ENTRY = 'preflight-wal.js';
+
+/** bin/preflight-wal.js of this installation, found upwards from this module (source or dist). */
+export function findWalEntry(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'bin', WAL_ENTRY);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new PreflightError('E_INTERNAL', `bin/${WAL_ENTRY} not found above ${from}`, {
+    hint: 'reinstall preflight: the package ships bin/preflight-wal.js',
+  });
+}
+
+export function quoteForCommand(value: string): string {
+  return `'${value.replace(/%/g, '%%').replace(/'/g, `'\\''`)}'`;
+}
+
+export function getDefaultSpoolDir(target: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(getPreflightHome(env), 'wal-spool', target);
+}
+
+function absoluteStorage(storage: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(storage) || isAbsolute(storage)) return storage;
+  return resolve(storage);
+}
+
+export function buildWalCommand(kind: 'push' | 'fetch', o: WalCommandOptions): string {
+  const parts = [quoteForCommand(o.nodePath ?? process.execPath), quoteForCommand(findWalEntry())];
+  parts.push(kind, ...(kind === 'push' ? ['%p'] : ['%f', '%p']));
+  parts.push('--target', quoteForCommand(o.target));
+  if (o.configPath) parts.push('--config', quoteForCommand(resolve(o.configPath)));
+  if (o.storage) parts.push('--storage', quoteForCommand(absoluteStorage(o.storage)));
+  if (kind === 'push' && o.async)
+    parts.push(
+      '--async',
+      '--spool-dir',
+      quoteForCommand(resolve(o.spoolDir ?? getDefaultSpoolDir(o.target))),
+    );
+  return parts.join(' ');
+}
