@@ -21,6 +21,8 @@ export interface RawRequest {
   headers: Record<string, string>;
   body: Buffer | undefined;
   timeoutMs: number;
+  /** k6's `options.hosts`: connect here instead of the URL's host (the URL still names Host and TLS SNI). */
+  connectTo?: { host: string; port: number };
   /** k6's `insecureSkipTLSVerify`: accept any certificate (self-signed staging targets). */
   insecureSkipTLSVerify?: boolean;
   /** Receives the request's abort function while it runs (undefined when it ends). */

@@ -32,7 +32,8 @@ export async function closeHttpAgent(): Promise<void> {
 
 function originKey(request: RawRequest): string {
   const url = request.url;
-  return `${url.protocol}//${url.host}${request.insecureSkipTLSVerify && url.protocol === 'https:' ? ' insecure' : ''}`;
+  const to = request.connectTo ? ` via ${request.connectTo.host}:${request.connectTo.port}` : '';
+  return `${url.protocol}//${url.host}${to}${request.insecureSkipTLSVerify && url.protocol === 'https:' ? ' insecure' : ''}`;
 }
 
 /** Sends an exchange on an idle socket of its origin, or on a new one once it is connected. */
@@ -54,7 +55,7 @@ export function dispatch(exchange: Exchange): void {
     write(conn, exchange);
     return;
   }
-  const fresh = openConnection(url, key, exchange.request.insecureSkipTLSVerify === true);
+  const fresh = openConnection(exchange.request, key);
   attach(fresh, exchange);
   const started = now();
   const secure = url.protocol === 'https:';
@@ -71,15 +72,18 @@ export function dispatch(exchange: Exchange): void {
   });
 }
 
-function openConnection(url: URL, key: string, insecure: boolean): Connection {
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+function openConnection(request: RawRequest, key: string): Connection {
+  const url = request.url;
+  const name = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const secure = url.protocol === 'https:';
-  const port = Number(url.port || (secure ? 443 : 80));
+  const host = request.connectTo?.host ?? name;
+  const port = request.connectTo?.port ?? Number(url.port || (secure ? 443 : 80));
+  const insecure = request.insecureSkipTLSVerify === true;
   const socket = secure
     ? tls.connect({
         host,
         port,
-        servername: net.isIP(host) ? undefined : host,
+        servername: net.isIP(name) ? undefined : name,
         ALPNProtocols: ['http/1.1'],
         rejectUnauthorized: !insecure,
       })

@@ -2,11 +2,15 @@
 import { PreflightError } from '../../../../src/core/errors.js';
 import { sendRequest } from '../../http/client.js';
 import type { RawResponse } from '../../http/exchange.js';
-import { findRawHeader, parseRawHeaders } from '../../http/parser.js';
+import { resolveHostOverride } from '../../http/hosts.js';
+import { findRawHeader } from '../../http/parser.js';
 import type { Tags } from '../../metrics/registry.js';
 import { parseDuration } from '../../scenario/duration.js';
 import type { EngineContext } from '../context.js';
 import type { VuState } from '../vu-state.js';
+import { createFile, encodeBody } from './k6-body.js';
+import { CookieJar } from './k6-cookies.js';
+import { K6Response, type ResponseType } from './k6-response.js';
 
 interface Params {
   headers?: Record<string, string>;
@@ -16,7 +20,7 @@ interface Params {
   redirects?: number;
   responseCallback?: ExpectedStatuses;
   cookies?: Record<string, string | { value: string }>;
-  jar?: unknown;
+  jar?: CookieJar | null;
 }
 
 interface ExpectedStatuses {
@@ -53,55 +57,19 @@ export function describeSyncHttp(name: string): string {
   return `http.${name}() is synchronous; use \`await http.asyncRequest('${method}', url, body, params)\``;
 }
 
-function encodeBody(body: unknown, headers: Record<string, string>): Buffer | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return Buffer.from(body);
-  if (body instanceof ArrayBuffer) return Buffer.from(body);
-  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (typeof body === 'object') {
-    // k6 form-encodes objects.
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
-      headers['Content-Type'] = 'application/x-www-form-urlencoded';
-    }
-    return Buffer.from(new URLSearchParams(body as Record<string, string>).toString());
-  }
-  return Buffer.from(String(body));
+function toConnectUrl(url: URL, to: { host: string; port: number }): URL {
+  const host = to.host.includes(':') ? `[${to.host}]` : to.host;
+  return new URL(`${url.protocol}//${host}:${to.port}/`);
 }
 
-function lookupJson(value: unknown, selector: string): unknown {
-  let current: unknown = value;
-  for (const part of selector.split('.').filter(Boolean)) {
-    if (current === null || current === undefined) return undefined;
-    const m = /^(.*?)(?:\.?#)?$/.exec(part);
-    current = (current as Record<string, unknown>)[m?.[1] ?? part];
-  }
-  return current;
-}
-
-function storeCookies(vu: VuState, url: URL, setCookie: string | string[] | undefined): void {
-  if (!setCookie) return;
-  let jar = vu.cookies.get(url.hostname);
-  if (!jar) {
-    jar = new Map();
-    vu.cookies.set(url.hostname, jar);
-  }
-  for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) {
-    const [pair, ...attrs] = line.split(';');
-    const idx = pair?.indexOf('=') ?? -1;
-    if (!pair || idx <= 0) continue;
-    const name = pair.slice(0, idx).trim();
-    const value = pair.slice(idx + 1).trim();
-    const expired = attrs.some((a) => /^\s*max-age\s*=\s*(0|-\d+)\s*$/i.test(a));
-    if (expired || value === '') jar.delete(name);
-    else jar.set(name, value);
-  }
-}
-
-function cookieHeader(vu: VuState, url: URL, extra: Params['cookies']): string | undefined {
-  const jar = vu.cookies.get(url.hostname);
-  const pairs: string[] = [];
-  if (jar) for (const [k, v] of jar) if (!(extra && k in extra)) pairs.push(`${k}=${v}`);
-  for (const [k, v] of Object.entries(extra ?? {})) pairs.push(`${k}=${typeof v === 'string' ? v : v.value}`);
+/** The Cookie header: the jar's cookies, with `params.cookies` added (replacing jar cookies of the same name). */
+function mergeCookies(fromJar: string | undefined, extra: Params['cookies']): string | undefined {
+  if (!extra || Object.keys(extra).length === 0) return fromJar;
+  const pairs = (fromJar ? fromJar.split('; ') : []).filter(
+    (pair) => !(pair.slice(0, pair.indexOf('=')) in extra),
+  );
+  for (const [name, value] of Object.entries(extra))
+    pairs.push(`${name}=${typeof value === 'string' ? value : value.value}`);
   return pairs.length ? pairs.join('; ') : undefined;
 }
 
@@ -122,6 +90,21 @@ function parseUrl(text: string): URL {
 export function createHttpModule(engine: EngineContext, vu: VuState) {
   const m = engine.metrics;
   let expectedDefault = defaultExpected;
+  const options = engine.options;
+  const hosts = options.hosts as Record<string, string> | undefined;
+  const userAgent =
+    typeof options.userAgent === 'string' ? options.userAgent : 'preflight-native (k6 compatible)';
+  const defaultResponseType: ResponseType = options.discardResponseBodies === true ? 'none' : 'text';
+  // k6 gives every iteration a fresh jar (unless options.noCookiesReset)
+  const vuJar = new CookieJar();
+  let jarIteration = -1;
+  const getVuJar = (): CookieJar => {
+    if (jarIteration !== vu.iterationInInstance && options.noCookiesReset !== true) {
+      if (jarIteration !== -1) vuJar.clearAll();
+      jarIteration = vu.iterationInInstance;
+    }
+    return vuJar;
+  };
   const setAbort = (abort: ((error?: Error) => void) | undefined) => {
     vu.currentAbort = abort;
   };
@@ -160,24 +143,29 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
       target = parseUrl(url.url);
     } else target = parseUrl(String(url));
     const upper = method.toUpperCase();
-    const headers: Record<string, string> = { 'User-Agent': 'preflight-native (k6 compatible)' };
+    const headers: Record<string, string> = userAgent ? { 'User-Agent': userAgent } : {};
     for (const [k, v] of Object.entries(params.headers ?? {})) headers[k] = String(v);
     const encoded = encodeBody(body, headers);
     const timeoutMs =
       params.timeout === undefined ? 60_000 : parseDuration(params.timeout as string, 'params.timeout');
     const maxRedirects = params.redirects ?? (engine.options.maxRedirects as number | undefined) ?? 10;
     const expected = params.responseCallback ?? expectedDefault;
+    const responseType = params.responseType ?? defaultResponseType;
+    const jar = params.jar ?? getVuJar();
 
     let current = target;
     let currentMethod = upper;
     let currentBody = encoded;
     for (let hop = 0; ; hop++) {
-      engine.guardUrl(current);
-      const cookie = cookieHeader(vu, current, params.cookies);
+      const connectTo = resolveHostOverride(current, hosts);
+      // the guard checks where the bytes go: an options.hosts entry, else the URL's host
+      engine.guardUrl(connectTo ? toConnectUrl(current, connectTo) : current);
+      const cookie = mergeCookies(jar.headerFor(current), params.cookies);
       const reqHeaders = cookie ? { ...headers, Cookie: cookie } : headers;
       const raw = await sendRequest({
         method: currentMethod,
         url: current,
+        connectTo,
         headers: reqHeaders,
         body: currentBody,
         timeoutMs,
@@ -205,7 +193,7 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
       };
       record(raw, getTags, !ok);
       const setCookie = findRawHeader(raw.rawHeaders, 'set-cookie');
-      if (setCookie.length) storeCookies(vu, current, setCookie);
+      if (setCookie.length) jar.storeSetCookie(current, setCookie);
       const location =
         raw.status >= 300 && raw.status < 400 ? findRawHeader(raw.rawHeaders, 'location')[0] : undefined;
       if (location !== undefined && hop < maxRedirects) {
@@ -216,12 +204,26 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
         }
         continue;
       }
-      return new K6Response(raw, current, currentMethod, reqHeaders, currentBody, params.responseType);
+      return new K6Response(
+        raw,
+        current,
+        currentMethod,
+        { headers: reqHeaders, body: currentBody },
+        responseType,
+        followUp,
+        connectTo,
+      );
     }
   }
 
+  const followUp = (method: string, url: string, body: unknown, params: unknown) =>
+    asyncRequest(method, url, body, (params ?? {}) as Params);
+
   const module = {
     asyncRequest,
+    file: createFile,
+    cookieJar: getVuJar,
+    CookieJar,
     expectedStatuses(...statuses: Array<number | { min: number; max: number }>): ExpectedStatuses {
       return { __expected: statuses };
     },
@@ -256,140 +258,5 @@ export class AbortedError extends Error {
   constructor() {
     super('test aborted');
     this.name = 'AbortedError';
-  }
-}
-
-/** k6's Response: plain fields, with the body text, headers, cookies and JSON worked out only when read. */
-class K6Response {
-  readonly status: number;
-  readonly status_text: string;
-  readonly timings: RawResponse['timings'];
-  readonly url: string;
-  readonly proto: string;
-  readonly error: string;
-  readonly error_code: number;
-  readonly remote_ip: string;
-  readonly remote_port: number;
-  #text: string | null | undefined;
-  #binary: ArrayBuffer | undefined;
-  #parsed: { value: unknown } | undefined;
-  #headers: Record<string, string> | undefined;
-  #cookies: Record<string, Array<{ name: string; value: string }>> | undefined;
-  #request: Record<string, unknown> | undefined;
-  // what the getters work from: private fields, so a script sees only k6's response fields
-  readonly #raw: RawResponse;
-  readonly #method: string;
-  readonly #requestHeaders: Record<string, string>;
-  readonly #requestBody: Buffer | undefined;
-  readonly #responseType: Params['responseType'];
-
-  constructor(
-    raw: RawResponse,
-    target: URL,
-    method: string,
-    requestHeaders: Record<string, string>,
-    requestBody: Buffer | undefined,
-    responseType: Params['responseType'],
-  ) {
-    this.#raw = raw;
-    this.#method = method;
-    this.#requestHeaders = requestHeaders;
-    this.#requestBody = requestBody;
-    this.#responseType = responseType;
-    this.status = raw.status;
-    this.status_text = raw.status ? `${raw.status} ${raw.statusText}` : '';
-    this.timings = raw.timings;
-    this.url = target.href;
-    this.proto = raw.status ? 'HTTP/1.1' : '';
-    this.error = raw.error;
-    this.error_code = raw.errorCode;
-    this.remote_ip = target.hostname;
-    this.remote_port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
-  }
-
-  #getText(): string | null {
-    if (this.#text === undefined)
-      this.#text =
-        this.#responseType === 'none' || this.#responseType === 'binary'
-          ? null
-          : this.#raw.body.toString('utf8');
-    return this.#text;
-  }
-
-  get body(): string | ArrayBuffer | null {
-    if (this.#responseType !== 'binary') return this.#getText();
-    const body = this.#raw.body;
-    this.#binary ??= body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-    return this.#binary;
-  }
-
-  get headers(): Record<string, string> {
-    this.#headers ??= parseRawHeaders(this.#raw.rawHeaders);
-    return this.#headers;
-  }
-
-  get cookies(): Record<string, Array<{ name: string; value: string }>> {
-    if (!this.#cookies) {
-      const cookies: Record<string, Array<{ name: string; value: string }>> = {};
-      for (const line of findRawHeader(this.#raw.rawHeaders, 'set-cookie')) {
-        const pair = line.split(';')[0] ?? '';
-        const idx = pair.indexOf('=');
-        if (idx > 0)
-          cookies[pair.slice(0, idx).trim()] = [
-            { name: pair.slice(0, idx).trim(), value: pair.slice(idx + 1).trim() },
-          ];
-      }
-      this.#cookies = cookies;
-    }
-    return this.#cookies;
-  }
-
-  get request(): Record<string, unknown> {
-    this.#request ??= {
-      method: this.#method,
-      url: this.url,
-      headers: this.#requestHeaders,
-      body: this.#requestBody ? this.#requestBody.toString('utf8') : '',
-      cookies: {},
-    };
-    return this.#request;
-  }
-
-  json(selector?: string): unknown {
-    if (!this.#parsed) {
-      try {
-        this.#parsed = { value: JSON.parse(this.#getText() ?? '') };
-      } catch (error) {
-        throw new Error(
-          `cannot parse json due to an error at line 1, character 1 , error: ${(error as Error).message}`,
-        );
-      }
-    }
-    return selector ? lookupJson(this.#parsed.value, selector) : this.#parsed.value;
-  }
-
-  html(): never {
-    throw new PreflightError('E_UNSUPPORTED_API', 'The native engine does not support response.html()', {
-      hint: 'parse the body yourself, or run with --engine k6',
-    });
-  }
-
-  /** What `JSON.stringify(res)` shows in a script: every field, as k6 prints a response. */
-  toJSON(): Record<string, unknown> {
-    return {
-      status: this.status,
-      status_text: this.status_text,
-      body: this.body,
-      headers: this.headers,
-      cookies: this.cookies,
-      timings: this.timings,
-      url: this.url,
-      proto: this.proto,
-      error: this.error,
-      error_code: this.error_code,
-      remote_ip: this.remote_ip,
-      remote_port: this.remote_port,
-      request: this.request,
-    };
   }
 }

@@ -3,7 +3,10 @@ import type { EngineContext } from '../context.js';
 import type { VuState } from '../vu-state.js';
 import { esModule } from './es-module.js';
 import { createK6Module } from './k6.js';
+import { createCryptoModule } from './k6-crypto.js';
+import { createEncodingModule } from './k6-encoding.js';
 import { createExecutionModule } from './k6-execution.js';
+import { createHtmlModule } from './k6-html.js';
 import { createHttpModule } from './k6-http.js';
 import { createMetricsModule } from './k6-metrics.js';
 
@@ -15,6 +18,8 @@ export const supportedModules = [
   'k6/execution',
   'k6/data',
   'k6/encoding',
+  'k6/crypto',
+  'k6/html',
   'k6/timers',
 ];
 
@@ -32,18 +37,9 @@ export function createK6Modules(engine: EngineContext, vu: VuState): Record<stri
         return Object.freeze(data);
       },
     }),
-    'k6/encoding': esModule({
-      b64encode: (input: string | ArrayBuffer, encoding = 'std') =>
-        Buffer.from(typeof input === 'string' ? input : new Uint8Array(input)).toString(
-          encoding.startsWith('raw') || encoding.includes('url') ? 'base64url' : 'base64',
-        ),
-      b64decode: (input: string, _encoding = 'std', format?: string) => {
-        const buffer = Buffer.from(input, 'base64');
-        return format === 's'
-          ? buffer.toString('utf8')
-          : buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
-      },
-    }),
+    'k6/encoding': createEncodingModule(),
+    'k6/crypto': createCryptoModule(),
+    'k6/html': createHtmlModule(),
     'k6/timers': esModule({ setTimeout, clearTimeout, setInterval, clearInterval }),
   };
 }

@@ -1,0 +1,221 @@
+/** k6's Response of the native engine: plain fields, with body, headers, cookies, JSON and HTML worked out only when read. */
+import type { RawResponse } from '../../http/exchange.js';
+import { findRawHeader, parseRawHeaders } from '../../http/parser.js';
+import { parseHTML, type Selection } from './k6-html.js';
+import { select } from './k6-json-selector.js';
+
+export type ResponseType = 'text' | 'binary' | 'none';
+
+/** Sends a follow-up request (submitForm, clickLink) through the VU's `http.asyncRequest`. */
+export type FollowUp = (method: string, url: string, body: unknown, params: unknown) => Promise<K6Response>;
+
+export interface SubmitFormOptions {
+  formSelector?: string;
+  fields?: Record<string, string>;
+  submitSelector?: string;
+  submitSelectorAttribute?: string;
+  params?: unknown;
+}
+
+export interface ClickLinkOptions {
+  selector?: string;
+  params?: unknown;
+}
+
+export class K6Response {
+  readonly status: number;
+  readonly status_text: string;
+  readonly timings: RawResponse['timings'];
+  readonly url: string;
+  readonly proto: string;
+  readonly error: string;
+  readonly error_code: number;
+  readonly remote_ip: string;
+  readonly remote_port: number;
+  #text: string | null | undefined;
+  #binary: ArrayBuffer | undefined;
+  #parsed: { value: unknown } | undefined;
+  #document: Selection | undefined;
+  #headers: Record<string, string> | undefined;
+  #cookies: Record<string, Array<Record<string, unknown>>> | undefined;
+  #request: Record<string, unknown> | undefined;
+  // what the getters work from: private fields, so a script sees only k6's response fields
+  readonly #raw: RawResponse;
+  readonly #method: string;
+  readonly #requestHeaders: Record<string, string>;
+  readonly #requestBody: Buffer | undefined;
+  readonly #responseType: ResponseType;
+  readonly #followUp: FollowUp;
+
+  constructor(
+    raw: RawResponse,
+    target: URL,
+    method: string,
+    request: { headers: Record<string, string>; body: Buffer | undefined },
+    responseType: ResponseType,
+    followUp: FollowUp,
+    remote?: { host: string; port: number },
+  ) {
+    this.#raw = raw;
+    this.#method = method;
+    this.#requestHeaders = request.headers;
+    this.#requestBody = request.body;
+    this.#responseType = responseType;
+    this.#followUp = followUp;
+    this.status = raw.status;
+    this.status_text = raw.status ? `${raw.status} ${raw.statusText}` : '';
+    this.timings = raw.timings;
+    this.url = target.href;
+    this.proto = raw.status ? 'HTTP/1.1' : '';
+    this.error = raw.error;
+    this.error_code = raw.errorCode;
+    this.remote_ip = remote?.host ?? target.hostname.replace(/^\[|\]$/g, '');
+    this.remote_port = remote?.port ?? Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  }
+
+  #getText(): string | null {
+    if (this.#text === undefined)
+      this.#text = this.#responseType === 'text' ? this.#raw.body.toString('utf8') : null;
+    return this.#text;
+  }
+
+  get body(): string | ArrayBuffer | null {
+    if (this.#responseType !== 'binary') return this.#getText();
+    const body = this.#raw.body;
+    this.#binary ??= body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+    return this.#binary;
+  }
+
+  get headers(): Record<string, string> {
+    this.#headers ??= parseRawHeaders(this.#raw.rawHeaders);
+    return this.#headers;
+  }
+
+  /** `{name: [{name, value, domain, path, http_only, secure, max_age, expires}]}` from Set-Cookie. */
+  get cookies(): Record<string, Array<Record<string, unknown>>> {
+    if (!this.#cookies) {
+      const cookies: Record<string, Array<Record<string, unknown>>> = {};
+      for (const line of findRawHeader(this.#raw.rawHeaders, 'set-cookie')) {
+        const [pair = '', ...attributes] = line.split(';');
+        const idx = pair.indexOf('=');
+        if (idx <= 0) continue;
+        const name = pair.slice(0, idx).trim();
+        const cookie: Record<string, unknown> = {
+          name,
+          value: pair.slice(idx + 1).trim(),
+          domain: '',
+          path: '',
+          http_only: false,
+          secure: false,
+          max_age: 0,
+          expires: 0,
+        };
+        for (const attribute of attributes) {
+          const at = attribute.indexOf('=');
+          const key = (at < 0 ? attribute : attribute.slice(0, at)).trim().toLowerCase();
+          const value = at < 0 ? '' : attribute.slice(at + 1).trim();
+          if (key === 'domain' || key === 'path') cookie[key] = value;
+          else if (key === 'httponly') cookie.http_only = true;
+          else if (key === 'secure') cookie.secure = true;
+          else if (key === 'max-age') cookie.max_age = Number(value) || 0;
+          else if (key === 'expires') cookie.expires = Date.parse(value) || 0;
+        }
+        cookies[name] = [...(cookies[name] ?? []), cookie];
+      }
+      this.#cookies = cookies;
+    }
+    return this.#cookies;
+  }
+
+  get request(): Record<string, unknown> {
+    this.#request ??= {
+      method: this.#method,
+      url: this.url,
+      headers: this.#requestHeaders,
+      body: this.#requestBody ? this.#requestBody.toString('utf8') : '',
+      cookies: {},
+    };
+    return this.#request;
+  }
+
+  /** The body as JSON, or the value at a gjson-style `selector` (undefined when missing). */
+  json(selector?: string): unknown {
+    if (!this.#parsed) {
+      const text = this.#getText();
+      if (text === null)
+        throw new Error(
+          'the body is null so we can not transform it to JSON - this likely was because of a request error getting the response, or responseType "none"/"binary"',
+        );
+      try {
+        this.#parsed = { value: JSON.parse(text) };
+      } catch (error) {
+        throw new Error(
+          `cannot parse json due to an error at line 1, character 1 , error: ${(error as Error).message}`,
+        );
+      }
+    }
+    return selector ? select(this.#parsed.value, selector) : this.#parsed.value;
+  }
+
+  /** The body as an HTML document (k6/html's Selection), optionally narrowed by `selector`. */
+  html(selector?: string): Selection {
+    if (!this.#document) {
+      const text = this.#getText();
+      if (text === null)
+        throw new Error(
+          'the body is null so we can not transform it to HTML (responseType "none"/"binary"?)',
+        );
+      this.#document = parseHTML(text);
+    }
+    return selector ? this.#document.find(selector) : this.#document;
+  }
+
+  /** Fills and submits a form of this page (`formSelector`, default "form"), as k6's `submitForm`. */
+  submitForm(options: SubmitFormOptions = {}): Promise<K6Response> {
+    const form = this.html()
+      .find(options.formSelector ?? 'form')
+      .first();
+    if (form.size() === 0) throw new Error(`submitForm: no form matches "${options.formSelector ?? 'form'}"`);
+    const action = new URL(form.attr('action') || this.url, this.url);
+    const method = (form.attr('method') || 'GET').toUpperCase();
+    const fields = form.serializeObject();
+    const submit = options.submitSelector
+      ? form.find(options.submitSelector).first()
+      : form.find('[type="submit"]').first();
+    const submitName = submit.attr('name');
+    if (submitName) fields[submitName] = submit.attr(options.submitSelectorAttribute ?? 'value') ?? '';
+    Object.assign(fields, options.fields ?? {});
+    if (method === 'GET') {
+      for (const [name, value] of Object.entries(fields)) action.searchParams.set(name, String(value));
+      return this.#followUp('GET', action.href, null, options.params);
+    }
+    return this.#followUp(method, action.href, fields, options.params);
+  }
+
+  /** Follows a link of this page (`selector`, default "a[href]"), as k6's `clickLink`. */
+  clickLink(options: ClickLinkOptions = {}): Promise<K6Response> {
+    const selector = options.selector ?? 'a[href]';
+    const href = this.html().find(selector).first().attr('href');
+    if (href === undefined) throw new Error(`clickLink: no link matches "${selector}"`);
+    return this.#followUp('GET', new URL(href, this.url).href, null, options.params);
+  }
+
+  /** What `JSON.stringify(res)` shows in a script: every field, as k6 prints a response. */
+  toJSON(): Record<string, unknown> {
+    return {
+      status: this.status,
+      status_text: this.status_text,
+      body: this.body,
+      headers: this.headers,
+      cookies: this.cookies,
+      timings: this.timings,
+      url: this.url,
+      proto: this.proto,
+      error: this.error,
+      error_code: this.error_code,
+      remote_ip: this.remote_ip,
+      remote_port: this.remote_port,
+      request: this.request,
+    };
+  }
+}
