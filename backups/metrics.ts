@@ -18,6 +18,11 @@ export const metricHelp = {
     'Unix time of the last successful restore verification',
   preflight_backup_restore_duration_seconds:
     'Restore duration (pg_restore) of the last successful verification',
+  preflight_wal_last_archived_timestamp_seconds: 'Unix time of the last WAL file archived',
+  preflight_wal_archive_failures_total: 'Failed WAL archive attempts (wal push and the archiver)',
+  preflight_wal_archive_lag_segments: 'WAL files ready to archive but not yet stored',
+  preflight_pitr_drill_last_success_timestamp_seconds:
+    'Unix time of the last successful point-in-time recovery drill',
 } as const;
 
 export type BackupMetricName = keyof typeof metricHelp;
@@ -38,6 +43,25 @@ export interface MetricsWriteResult {
 }
 
 export const PUSH_JOB = 'preflight_backup';
+/** WAL archiving metrics go to their own job (and textfile), so a push per segment never touches the backup ones. */
+export const WAL_PUSH_JOB = 'preflight_wal';
+
+type FailureCounter = 'preflight_backup_failures_total' | 'preflight_wal_archive_failures_total';
+
+interface MetricFamily {
+  job: string;
+  failures: FailureCounter;
+}
+
+const backupFamily: MetricFamily = { job: PUSH_JOB, failures: 'preflight_backup_failures_total' };
+const walFamily: MetricFamily = { job: WAL_PUSH_JOB, failures: 'preflight_wal_archive_failures_total' };
+
+export interface WalMetricsUpdate {
+  set?: Partial<
+    Record<'preflight_wal_last_archived_timestamp_seconds' | 'preflight_wal_archive_lag_segments', number>
+  >;
+  incrementFailures?: boolean;
+}
 
 /** Reads `name{...target="t"...} value` from exposition text (core's one exposition reader). */
 export function readMetricValue(text: string, name: string, target: string): number | undefined {
@@ -50,7 +74,7 @@ function buildRegistry(target: string, values: Partial<Record<BackupMetricName, 
   const registry = new Registry();
   for (const [name, value] of Object.entries(values) as Array<[BackupMetricName, number | undefined]>) {
     if (value === undefined) continue;
-    if (name === 'preflight_backup_failures_total') {
+    if (name.endsWith('_total')) {
       const counter = new Counter({
         name,
         help: metricHelp[name],
@@ -81,28 +105,35 @@ async function readExisting(
   return out;
 }
 
-async function pushToGateway(url: string, target: string, update: MetricsUpdate): Promise<void> {
+async function pushToGateway(
+  url: string,
+  target: string,
+  update: MetricsUpdate,
+  family: MetricFamily,
+): Promise<void> {
   const values: Partial<Record<BackupMetricName, number>> = { ...update.set };
   const response = await fetch(`${url.replace(/\/+$/, '')}/metrics`, {
     signal: AbortSignal.timeout(10_000),
   });
-  const previous = response.ok
-    ? readMetricValue(await response.text(), 'preflight_backup_failures_total', target)
-    : undefined;
+  const previous = response.ok ? readMetricValue(await response.text(), family.failures, target) : undefined;
   // the counter exists from the first run (0), so alerts and the metric inventory find it before any failure
-  values.preflight_backup_failures_total = (previous ?? 0) + (update.incrementFailures ? 1 : 0);
+  values[family.failures] = (previous ?? 0) + (update.incrementFailures ? 1 : 0);
   const gateway = new Pushgateway(url, { timeout: 10_000 }, buildRegistry(target, values));
   // pushAdd (POST) replaces only the metrics pushed now, keeping the others of the same target
-  await gateway.pushAdd({ jobName: PUSH_JOB, groupings: { target } });
+  await gateway.pushAdd({ jobName: family.job, groupings: { target } });
 }
 
-async function writeTextfile(dir: string, target: string, update: MetricsUpdate): Promise<string> {
-  const path = join(dir, `preflight_backup_${target.replace(/[^A-Za-z0-9_-]/g, '_')}.prom`);
+async function writeTextfile(
+  dir: string,
+  target: string,
+  update: MetricsUpdate,
+  family: MetricFamily,
+): Promise<string> {
+  const path = join(dir, `${family.job}_${target.replace(/[^A-Za-z0-9_-]/g, '_')}.prom`);
   const previous = await readFile(path, 'utf8').catch(() => '');
   const values = { ...(await readExisting(previous, target)), ...update.set };
-  if (update.incrementFailures)
-    values.preflight_backup_failures_total = (values.preflight_backup_failures_total ?? 0) + 1;
-  else values.preflight_backup_failures_total ??= 0;
+  if (update.incrementFailures) values[family.failures] = (values[family.failures] ?? 0) + 1;
+  else values[family.failures] ??= 0;
   const text = await buildRegistry(target, values).metrics();
   await mkdir(dir, { recursive: true });
   // node-exporter may read at any moment: write beside and rename
@@ -112,18 +143,36 @@ async function writeTextfile(dir: string, target: string, update: MetricsUpdate)
 }
 
 /** Records metrics; a monitoring failure is returned (and warned about by the caller), never thrown over the backup's outcome. */
-export async function recordBackupMetrics(
+export function recordBackupMetrics(
   settings: MetricsSettings,
   target: string,
   update: MetricsUpdate,
 ): Promise<MetricsWriteResult> {
+  return recordFamilyMetrics(settings, target, update, backupFamily);
+}
+
+/** WAL archiving metrics (job preflight_wal, textfile preflight_wal_<target>.prom), same rules as the backup ones. */
+export function recordWalMetrics(
+  settings: MetricsSettings,
+  target: string,
+  update: WalMetricsUpdate,
+): Promise<MetricsWriteResult> {
+  return recordFamilyMetrics(settings, target, update, walFamily);
+}
+
+async function recordFamilyMetrics(
+  settings: MetricsSettings,
+  target: string,
+  update: MetricsUpdate,
+  family: MetricFamily,
+): Promise<MetricsWriteResult> {
   try {
     if (settings.pushgatewayUrl) {
-      await pushToGateway(settings.pushgatewayUrl, target, update);
+      await pushToGateway(settings.pushgatewayUrl, target, update, family);
       return { destination: redactUrl(settings.pushgatewayUrl) };
     }
     if (settings.textfileDir)
-      return { destination: await writeTextfile(settings.textfileDir, target, update) };
+      return { destination: await writeTextfile(settings.textfileDir, target, update, family) };
     return { destination: null };
   } catch (error) {
     return {
