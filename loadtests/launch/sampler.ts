@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { maxOf, parseSamples, sumOf } from '../../src/core/exposition.js';
 import { ApiClient } from '../../src/core/http.js';
+import { isRetryablePgError, withPgRetry } from '../../src/core/pg/retry.js';
 import { redact } from '../../src/core/redact.js';
 import type { ResolvedTarget } from '../../src/core/target.js';
 
@@ -93,40 +94,62 @@ async function readActivity(client: pg.Client, maxConnections: number): Promise<
   return reading;
 }
 
-/** Starts sampling now and every `intervalMs` (default 2000) until stop(). */
+interface SamplerConnection {
+  client: pg.Client;
+  maxConnections: number;
+}
+
+/** A read-only connection through the core retry policy, kept short: a sample must not wait long for it. */
+function connectSampler(databaseUrl: string): Promise<SamplerConnection> {
+  return withPgRetry(
+    async () => {
+      const client = new pg.Client({
+        connectionString: databaseUrl,
+        application_name: 'preflight-sampler',
+        connectionTimeoutMillis: 3000,
+        statement_timeout: 2000,
+      });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query('SET default_transaction_read_only = on');
+        const { rows } = await client.query<{ max: string }>(
+          `SELECT current_setting('max_connections') AS max`,
+        );
+        return { client, maxConnections: Number(rows[0]?.max ?? 0) };
+      } catch (error) {
+        void client.end().catch(() => undefined);
+        throw error;
+      }
+    },
+    { operation: 'Connecting the sampler', maxElapsedMs: 3000 },
+  );
+}
+
+/** Starts sampling now and every `intervalMs` (default 2000) until stop(). A dropped connection is reopened. */
 export function startSampler(options: SamplerOptions): Sampler {
   const samples: ResourceSample[] = [];
   const interval = options.intervalMs ?? 2000;
-  let client: pg.Client | undefined;
-  let maxConnections = 0;
-  let connecting: Promise<void> | undefined;
-  if (options.databaseUrl) {
-    const c = new pg.Client({
-      connectionString: options.databaseUrl,
-      application_name: 'preflight-sampler',
-      connectionTimeoutMillis: 3000,
-      statement_timeout: 2000,
-    });
-    c.on('error', () => undefined);
-    connecting = c
-      .connect()
-      .then(async () => {
-        await c.query('SET default_transaction_read_only = on');
-        const { rows } = await c.query<{ max: string }>(`SELECT current_setting('max_connections') AS max`);
-        maxConnections = Number(rows[0]?.max ?? 0);
-        client = c;
-      })
-      .catch((error) => {
-        samples.push({
-          atMs: Date.now(),
-          pool: undefined,
-          inProgress: undefined,
-          database: undefined,
-          errors: [`database: ${redact((error as Error).message)}`],
-        });
-        void c.end().catch(() => undefined);
-      });
-  }
+  let db: SamplerConnection | undefined;
+  const readDatabase = async (sample: ResourceSample) => {
+    if (!options.databaseUrl) return;
+    try {
+      db ??= await connectSampler(options.databaseUrl);
+    } catch (error) {
+      sample.errors.push(`database: ${redact((error as Error).message)}`);
+      return;
+    }
+    const current = db;
+    try {
+      sample.database = await readActivity(current.client, current.maxConnections);
+    } catch (error) {
+      sample.errors.push(`pg_stat_activity: ${redact((error as Error).message)}`);
+      if (isRetryablePgError(error)) {
+        db = undefined;
+        void current.client.end().catch(() => undefined);
+      }
+    }
+  };
   let busy: Promise<void> | undefined;
   const takeSample = async () => {
     const sample: ResourceSample = {
@@ -148,16 +171,7 @@ export function startSampler(options: SamplerOptions): Sampler {
         ),
       );
     }
-    if (client) {
-      work.push(
-        readActivity(client, maxConnections).then(
-          (d) => {
-            sample.database = d;
-          },
-          (error) => void sample.errors.push(`pg_stat_activity: ${redact((error as Error).message)}`),
-        ),
-      );
-    }
+    work.push(readDatabase(sample));
     await Promise.all(work);
     samples.push(sample);
   };
@@ -167,7 +181,7 @@ export function startSampler(options: SamplerOptions): Sampler {
       busy = undefined;
     });
   };
-  const start = (connecting ?? Promise.resolve()).then(tick);
+  const start = Promise.resolve().then(tick);
   const timer = setInterval(tick, interval);
   timer.unref();
   return {
@@ -175,7 +189,7 @@ export function startSampler(options: SamplerOptions): Sampler {
       clearInterval(timer);
       await start;
       await busy;
-      await client?.end().catch(() => undefined);
+      await db?.client.end().catch(() => undefined);
       return samples.sort((a, b) => a.atMs - b.atMs);
     },
   };
