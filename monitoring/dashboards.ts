@@ -427,11 +427,75 @@ export function buildBackupsDashboard(
           },
         ],
       },
+      buildPitrRow(),
     ],
     ['environment', 'target'],
     profile,
     options,
   );
+}
+
+/** WAL archiving (`preflight wal push|archiver`) and the point-in-time recovery drill (`preflight backup drill`). */
+function buildPitrRow(): { title: string; panels: PanelSpec[] } {
+  const select = (name: string) => `${name}{${env},target=~"$target"}`;
+  return {
+    title: 'Point-in-time recovery',
+    panels: [
+      {
+        kind: 'stat',
+        title: 'Age of the last archived WAL segment',
+        description:
+          'The recovery point objective: writes after this are not yet in the archive. Alert after 15 minutes while segments wait.',
+        unit: 's',
+        queries: [
+          {
+            expr: `time() - max by (target) (${select('preflight_wal_last_archived_timestamp_seconds')})`,
+            legend: '{{target}}',
+          },
+        ],
+        width: 6,
+      },
+      {
+        kind: 'timeseries',
+        title: 'WAL archive lag',
+        description: 'Segments ready but not archived yet; alert when it keeps growing above 4.',
+        unit: 'short',
+        queries: [
+          {
+            expr: `max by (target) (${select('preflight_wal_archive_lag_segments')})`,
+            legend: '{{target}}',
+          },
+        ],
+        width: 6,
+      },
+      {
+        kind: 'timeseries',
+        title: 'WAL archive failures (15 minutes)',
+        description: 'Failed pushes and uploads; PostgreSQL retries them. Alert above 5.',
+        unit: 'short',
+        queries: [
+          {
+            expr: `sum by (target) (increase(${select('preflight_wal_archive_failures_total')}[15m]))`,
+            legend: '{{target}}',
+          },
+        ],
+        width: 6,
+      },
+      {
+        kind: 'stat',
+        title: 'Age of the last passed PITR drill',
+        description: 'A restore to a point in time on a throwaway cluster; alert above 8 days.',
+        unit: 's',
+        queries: [
+          {
+            expr: `time() - max by (target) (${select('preflight_pitr_drill_last_success_timestamp_seconds')})`,
+            legend: '{{target}}',
+          },
+        ],
+        width: 6,
+      },
+    ],
+  };
 }
 
 export function buildLoadTestsDashboard(

@@ -129,6 +129,38 @@ describe('metric inventory against live prom-client servers', () => {
     }
   });
 
+  it('notes the PITR metrics as not pushed yet on a target without WAL archiving, and still checks their labels once pushed', async () => {
+    const withoutPitr = await startMetricsServer(createBackupRegistry({ pitr: false }));
+    try {
+      const { exported } = await scrapeEndpoints([{ source: 'pushgateway', url: withoutPitr.url }]);
+      const pitrUses = uses.filter((u) => /preflight_(wal|pitr)_/.test(u.expr));
+      expect(pitrUses.map((u) => u.where)).toEqual(
+        expect.arrayContaining(['alert "WalArchiveStalled"', 'alert "PitrDrillStale"']),
+      );
+      const result = checkInventory(pitrUses, exported, recording, catalog);
+      expect(result.problems).toEqual([]);
+      expect(new Set(result.unverified.map((u) => u.metric))).toEqual(
+        new Set([
+          'preflight_wal_last_archived_timestamp_seconds',
+          'preflight_wal_archive_failures_total',
+          'preflight_wal_archive_lag_segments',
+          'preflight_pitr_drill_last_success_timestamp_seconds',
+        ]),
+      );
+      expect(result.unverified[0]!.reason).toContain('not pushed yet');
+    } finally {
+      await withoutPitr.close();
+    }
+    const pushed = await scrapeEndpoints([{ source: 'pushgateway', url: pushgateway.url }]);
+    const planted = checkInventory(
+      [{ where: 'alert "Planted"', expr: 'max by (instance_name) (preflight_wal_archive_lag_segments)' }],
+      pushed.exported,
+      recording,
+      catalog,
+    );
+    expect(planted.problems.map((p) => p.label)).toEqual(['instance_name']);
+  });
+
   it('reports a scrape that is refused (wrong basic auth) as a failure of that source', async () => {
     const outcome = await scrapeEndpoints([
       { source: 'platform', url: platform.url, username: 'metrics', password: 'wrong' },

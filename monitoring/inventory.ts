@@ -109,6 +109,15 @@ export function checkInventory(
       const exposition = spec ? exported[spec.source] : undefined;
       const sample = exposition?.get(ref.metric) ?? findAnywhere(ref.metric);
       if (!sample) {
+        if (spec?.pushedOnlyBy && exposition) {
+          unverified.push({
+            where: use.where,
+            metric: ref.metric,
+            reason: `not pushed yet (only \`${spec.pushedOnlyBy}\` pushes it, on targets that use it)`,
+          });
+          labelSets.push(undefined);
+          continue;
+        }
         if (spec && !exposition) {
           unverified.push({
             where: use.where,

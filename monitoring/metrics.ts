@@ -25,6 +25,8 @@ export interface MetricSpec {
   source: MetricSource;
   labels: string[];
   help: string;
+  /** The command that pushes it when a target uses that feature (PITR): its absence is noted, not an error. */
+  pushedOnlyBy?: string;
 }
 
 /** Labels the scraper (Alloy or the local Prometheus) attaches to every series; targets never export them. */
@@ -93,6 +95,43 @@ const otherMetrics: MetricSpec[] = [
     ] as const
   ).map(
     ([name, type, help]): MetricSpec => ({ name, type, source: 'pushgateway', labels: ['target'], help }),
+  ),
+  ...(
+    [
+      [
+        'preflight_wal_last_archived_timestamp_seconds',
+        'gauge',
+        'Time the last WAL segment was archived',
+        'preflight wal push|archiver',
+      ],
+      [
+        'preflight_wal_archive_failures_total',
+        'counter',
+        'Failed WAL pushes and archiver uploads',
+        'preflight wal push|archiver',
+      ],
+      [
+        'preflight_wal_archive_lag_segments',
+        'gauge',
+        'WAL segments ready but not yet archived',
+        'preflight wal push|archiver',
+      ],
+      [
+        'preflight_pitr_drill_last_success_timestamp_seconds',
+        'gauge',
+        'Time of the last passed point-in-time recovery drill',
+        'preflight backup drill',
+      ],
+    ] as const
+  ).map(
+    ([name, type, help, pushedOnlyBy]): MetricSpec => ({
+      name,
+      type,
+      source: 'pushgateway',
+      labels: ['target'],
+      help,
+      pushedOnlyBy,
+    }),
   ),
   ...(
     [

@@ -29,6 +29,10 @@ describe('alert definitions', () => {
       'SloAvailabilityBurnRateTicket',
       'SloLatencyBurnRatePage',
       'SloLatencyBurnRateTicket',
+      'WalArchiveStalled',
+      'WalArchiveLagGrowing',
+      'WalArchiveFailing',
+      'PitrDrillStale',
     ]) {
       expect(names).toContain(required);
     }
@@ -41,6 +45,11 @@ describe('alert definitions', () => {
     expect(alerts.find((a) => a.name === 'DbPoolSaturated')).toMatchObject({ threshold: 90, for: '2m' });
     expect(alerts.find((a) => a.name === 'BackupTooOld')?.threshold).toBe(26 * 3600);
     expect(alerts.find((a) => a.name === 'RestoreVerificationStale')?.threshold).toBe(8 * 86400);
+    expect(alerts.find((a) => a.name === 'PitrDrillStale')?.threshold).toBe(8 * 86400);
+    expect(alerts.find((a) => a.name === 'WalArchiveStalled')).toMatchObject({
+      threshold: 15 * 60,
+      emptyWhenHealthy: true,
+    });
   });
 
   it('renders the page burn-rate alert as 1h/5m at 14.4x and 6h/30m at 6x of the budget', () => {
