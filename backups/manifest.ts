@@ -98,6 +98,8 @@ export interface BaseBackupManifest {
   timeline: number;
   /** The first WAL segment this backup needs, e.g. 000000010000000000000003. */
   startSegment: string;
+  /** The server's wal_segment_size in bytes. */
+  walSegmentSize: number;
   startedAt: string;
   /** When pg_basebackup returned (the stop point was archived by then): the earliest possible recovery target time. */
   finishedAt: string;
