@@ -20,6 +20,7 @@ export function getFloor(path) {
   if (p.startsWith('src/app/') || p.startsWith('scripts/') || p.startsWith('bin/')) return 'app';
   if (p.startsWith('src/sandbox/')) return 'sandbox';
   if (p.startsWith('src/search-check/')) return 'search-check';
+  if (p.startsWith('src/report/')) return 'report';
   if (p.startsWith('monitoring/') || p.startsWith('infra/')) return 'monitoring';
   for (const capability of ['loadtests', 'security', 'backups'])
     if (p.startsWith(`${capability}/`)) return capability;
