@@ -123,6 +123,18 @@ export const targetSchema = object(
           }),
         ),
         errorRate: number({ description: 'Maximum error ratio', default: 0.01, min: 0, max: 1 }),
+        recoverySeconds: number({
+          description:
+            '`load run connection-loss`: most seconds after the database connections drop until the per-second error rate and p95 are back within the SLO',
+          default: 10,
+          min: 0,
+        }),
+        connectionLossFailedRate: number({
+          description: '`load run connection-loss`: maximum ratio of failed requests over the whole run',
+          default: 0.01,
+          min: 0,
+          max: 1,
+        }),
         availability: number({
           description: 'Availability objective over 30 days',
           default: 0.995,

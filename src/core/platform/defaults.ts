@@ -142,6 +142,10 @@ export const defaultPlatform = {
     activeBookingsByIdQuery: `SELECT id::text AS id, status::text AS status FROM bookings WHERE id::text = ANY($1::text[]) AND status::text IN ('PENDING', 'CONFIRMED')`,
     /** Given $1 = an array of booking ids: removes them (only on the sandbox, through its admin URL). */
     deleteBookingsByIdQuery: 'DELETE FROM bookings WHERE id::text = ANY($1::text[])',
+    /** The role the API connects as: the connection-loss scenario terminates its sessions (admin URL). */
+    appRole: 'instainstru_app',
+    /** The application_name of the API's sessions: terminated too (either match is enough). */
+    appApplicationName: 'instainstru-api',
   },
   /** An explicit bookable slot, for when discovery through search and availability cannot work. */
   slot: {

@@ -16,6 +16,10 @@ const groupDescriptions: Record<string, string> = {
   rateLimit: 'Rate-limit headers and codes',
   metrics: 'Names of the metrics the platform exports',
   database: 'SQL preflight runs against the platform database (read-only URL unless noted)',
+  'database.appRole':
+    "Role the platform's API connects as; `load run connection-loss` terminates its sessions (empty: match by application name only)",
+  'database.appApplicationName':
+    "application_name of the platform's API sessions; `load run connection-loss` terminates them (empty: match by role only)",
   slot: 'An explicit bookable slot (instructor id, instructor_service id, YYYY-MM-DD date, HH:MM start); used when set, else discovered through search and availability',
   discoveryQueries: 'Search queries whose best matches are tried when discovering a bookable slot',
   cors: 'Cross-origin settings of the platform',
