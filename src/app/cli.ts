@@ -4,6 +4,7 @@ import { type ContextOptions, createContext, type GlobalArgs } from '../core/cli
 import type { Handler, Run } from '../core/cli/define.js';
 import { commandRegistrations } from './commands.js';
 import './targets.js';
+import './report.js';
 import { ExitCode, PreflightError } from '../core/errors.js';
 import { createOutput, createPaint } from '../core/output.js';
 import { redact } from '../core/redact.js';

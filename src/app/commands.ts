@@ -4,6 +4,7 @@ import { registerLoadCommands } from '../../loadtests/cli.js';
 import { registerMonitorCommands } from '../../monitoring/cli.js';
 import { registerSecurityCommands } from '../../security/cli.js';
 import type { RegisterCommands } from '../core/cli/define.js';
+import { registerReportCommands } from '../report/cli.js';
 import { registerSandboxCommands } from '../sandbox/cli.js';
 import { registerSearchCheckCommands } from '../search-check/cli.js';
 import { registerConfigCommands } from './config/cli.js';
@@ -20,4 +21,5 @@ export const commandRegistrations: RegisterCommands[] = [
   registerSecurityCommands,
   registerMonitorCommands,
   registerLoadCommands,
+  registerReportCommands,
 ];
