@@ -12,7 +12,7 @@ export const registerLaunchCommands: RegisterCommands = (yargs, run) =>
             'A step that errors is a FAIL row and the next step still runs. READY (exit 0) only when every step ran ' +
             'and passed; a step skipped with --skip, or one that could not run here (NOT RUN, e.g. backup keys not ' +
             'configured), keeps the verdict at NOT READY (exit 1) unless --allow-skip names it. The verdict names ' +
-            'its report: .preflight/launch/<time>/launch.json.',
+            'its report: .preflight/launch/<time>/launch.json, and report.html beside it (charts, no network requests).',
         )
         .option('only', {
           type: 'string',
@@ -37,6 +37,10 @@ export const registerLaunchCommands: RegisterCommands = (yargs, run) =>
           array: true,
           describe: 'Sandbox weakness switches (sandbox target only)',
           coerce: splitList,
+        })
+        .option('summary-md', {
+          type: 'string',
+          describe: 'Also write a short Markdown summary here ($GITHUB_STEP_SUMMARY gets it too when set)',
         })
         .example('$0 launch', 'Start the sandbox, run every launch check, stop the sandbox')
         .example('$0 launch --weaken nls-category-match', 'Show the search gate catching the platform bug')

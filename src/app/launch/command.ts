@@ -3,14 +3,17 @@
  * step (a step that throws is a FAIL row, the next one still runs) and writes launch.json beside the step reports.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Handler } from '../../core/cli/define.js';
 import { ExitCode, PreflightError, runCleanups } from '../../core/errors.js';
 import { getPreflightHome } from '../../core/home.js';
 import { formatDuration, formatTable, type Paint } from '../../core/output.js';
-import { redactValue } from '../../core/redact.js';
+import { redact, redactValue } from '../../core/redact.js';
+import type { WrittenReport } from '../../core/report-hook.js';
 import { INTERRUPTED_EXIT_CODE, onInterrupt, untilAborted } from '../../core/signals.js';
 import { SANDBOX_TARGET } from '../../core/target.js';
+import { writeReport } from '../../report/write.js';
 import { readSandboxState } from '../../sandbox/state.js';
 import {
   decideVerdict,
@@ -28,6 +31,7 @@ export interface LaunchArgs {
   only?: string[];
   allowSkip?: string[];
   weaken?: string[];
+  summaryMd?: string;
 }
 
 export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
@@ -93,7 +97,8 @@ export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
       steps: reports,
     });
     writeFileSync(reportPath, `${JSON.stringify(summary, null, 2)}\n`);
-    out.result(summary);
+    const html = await writeLaunchReport(workDir, argv, context);
+    out.result({ ...summary, html: html?.html ?? null, summaryMd: html?.markdown ?? [] });
     const paint = out.paint;
     out.print(
       `\n${formatTable(
@@ -104,7 +109,9 @@ export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
           r.status === 'skip' ? '-' : formatDuration(r.durationMs),
           r.summary,
         ]),
-      )}\n\n${(verdict.ready ? paint.green : paint.red)(formatVerdict(verdict, targetName))}\nReport: ${reportPath}`,
+      )}\n\n${(verdict.ready ? paint.green : paint.red)(formatVerdict(verdict, targetName))}\nFiles:  ${workDir}\nReport: ${reportPath}${
+        html ? `\nHTML:   ${html.html}\n        ${pathToFileURL(html.html)}` : ''
+      }${html?.markdown.map((md) => `\nSummary: ${md}`).join('') ?? ''}`,
     );
     return verdict.ready ? ExitCode.ok : ExitCode.checkFailed;
   } catch (error) {
@@ -115,6 +122,26 @@ export const launchCommand: Handler<LaunchArgs> = async (argv, context) => {
     await runCleanups(cleanups);
   }
 };
+
+/** Writes report.html (and the Markdown summary); a report that cannot be built is a warning, not a lost verdict. */
+async function writeLaunchReport(
+  workDir: string,
+  argv: LaunchArgs,
+  context: Parameters<Handler<LaunchArgs>>[1],
+): Promise<WrittenReport | undefined> {
+  try {
+    return await writeReport({
+      dir: workDir,
+      summaryMd: argv.summaryMd ? resolve(context.cwd, argv.summaryMd) : undefined,
+      env: context.env,
+    });
+  } catch (error) {
+    context.out.warn(
+      `launch: the HTML report could not be written: ${redact(String((error as Error).message ?? error))}`,
+    );
+    return undefined;
+  }
+}
 
 /** Uses the running sandbox, or starts one for this run (stopped by the cleanups). */
 async function useSandbox(
