@@ -1,5 +1,6 @@
 /** Every command group of the CLI; each capability adds one line here. */
 import { registerBackupCommands } from '../../backups/cli.js';
+import { registerWalCommands } from '../../backups/wal/cli.js';
 import { registerLoadCommands } from '../../loadtests/cli.js';
 import { registerMonitorCommands } from '../../monitoring/cli.js';
 import { registerSecurityCommands } from '../../security/cli.js';
@@ -16,6 +17,7 @@ export const commandRegistrations: RegisterCommands[] = [
   registerConfigCommands,
   registerSandboxCommands,
   registerBackupCommands,
+  registerWalCommands,
   registerSearchCheckCommands,
   registerDoctorCommands,
   registerSecurityCommands,

@@ -1,0 +1,243 @@
+/** Handlers of `preflight wal push|fetch|archiver|list|verify|prune`. */
+import { readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Handler } from '../../src/core/cli/define.js';
+import { ExitCode, PreflightError } from '../../src/core/errors.js';
+import { formatBytes, formatDuration, formatTable } from '../../src/core/output.js';
+import { onInterrupt } from '../../src/core/signals.js';
+import { type BackupArgs, openBackupContext, readAgeIdentity } from '../context.js';
+import { parseAgeIdentities } from '../crypto.js';
+import { recordWalMetrics } from '../metrics.js';
+import { runArchiver } from './archiver.js';
+import { getDefaultSpoolDir } from './command.js';
+import { requireWalFileName } from './names.js';
+import { applyWalPrune, planWalPrune, type WalKeepFrom } from './prune.js';
+import { answerPushFromSpool } from './spool.js';
+import { fetchWal, listWalArchive, pushWal } from './store.js';
+import { verifyWalArchive } from './verify.js';
+
+export interface WalPushArgs extends BackupArgs {
+  path: string;
+  async?: boolean;
+  spoolDir?: string;
+}
+
+async function countReady(walPath: string): Promise<number | undefined> {
+  try {
+    const names = await readdir(join(dirname(walPath), 'archive_status'));
+    return names.filter((n) => n.endsWith('.ready')).length;
+  } catch {
+    return undefined;
+  }
+}
+
+function requireIdentities(
+  config: Parameters<typeof readAgeIdentity>[0],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+) {
+  const text = readAgeIdentity(config, env, cwd);
+  if (!text)
+    throw new PreflightError('E_DECRYPT', 'No age identity to decrypt the WAL archive with', {
+      hint: `export the variable named by backups.ageIdentityEnv (${config.backups.ageIdentityEnv}) or set backups.ageIdentityFile; restore_command inherits the server's environment and runs as its OS user`,
+      details: { keyProblem: true },
+    });
+  return parseAgeIdentities(text);
+}
+
+export const walPushCommand: Handler<WalPushArgs> = async (argv, context) => {
+  const walPath = resolve(context.cwd, argv.path);
+  if (argv.async) {
+    const spoolDir = argv.spoolDir ?? getDefaultSpoolDir(argv.target ?? 'sandbox', context.env);
+    if (await answerPushFromSpool(['push', walPath, '--async', '--spool-dir', spoolDir])) {
+      context.out.result({ ok: true, file: argv.path, outcome: 'archived-by-archiver' });
+      return ExitCode.ok;
+    }
+  }
+  const backup = openBackupContext(argv, context);
+  try {
+    const result = await pushWal({
+      storage: backup.storage,
+      target: backup.targetName,
+      filePath: walPath,
+      recipients: backup.config.backups.ageRecipients,
+    });
+    const ready = await countReady(walPath);
+    const metrics = await recordWalMetrics(backup.metrics, backup.targetName, {
+      set: {
+        preflight_wal_last_archived_timestamp_seconds: Date.now() / 1000,
+        ...(ready === undefined ? {} : { preflight_wal_archive_lag_segments: Math.max(0, ready - 1) }),
+      },
+    });
+    if (metrics.error)
+      context.out.warn(`warning: WAL metrics not recorded at ${metrics.destination}: ${metrics.error}`);
+    context.out.result({ ok: true, file: argv.path, ...result });
+    context.out.info(
+      result.outcome === 'stored'
+        ? `wal push: ${argv.path} stored (${formatBytes(result.bytes)}) at ${result.key}`
+        : `wal push: ${argv.path} was already archived with the same content`,
+    );
+    return ExitCode.ok;
+  } catch (error) {
+    const metrics = await recordWalMetrics(backup.metrics, backup.targetName, { incrementFailures: true });
+    if (metrics.error)
+      context.out.warn(
+        `warning: the failure metric was not recorded at ${metrics.destination}: ${metrics.error}`,
+      );
+    throw error;
+  } finally {
+    await backup.storage.close();
+  }
+};
+
+export const walFetchCommand: Handler<BackupArgs & { name: string; dest: string }> = async (
+  argv,
+  context,
+) => {
+  requireWalFileName(argv.name);
+  const backup = openBackupContext(argv, context);
+  try {
+    const outcome = await fetchWal({
+      storage: backup.storage,
+      target: backup.targetName,
+      fileName: argv.name,
+      destPath: resolve(context.cwd, argv.dest),
+      identities: requireIdentities(backup.config, context.env, context.cwd),
+    });
+    context.out.result({ ok: outcome === 'fetched', file: argv.name, outcome });
+    // exit 1, never above 125: PostgreSQL ends recovery on a missing file, but aborts on a high exit code
+    if (outcome === 'missing') {
+      context.out.info(`wal fetch: ${argv.name} is not in the archive of ${backup.targetName}`);
+      return ExitCode.checkFailed;
+    }
+    return ExitCode.ok;
+  } finally {
+    await backup.storage.close();
+  }
+};
+
+export const walArchiverCommand: Handler<
+  BackupArgs & { pgdata: string; spoolDir?: string; concurrency?: number }
+> = async (argv, context) => {
+  const backup = openBackupContext(argv, context);
+  // SIGINT/SIGTERM stop it cleanly: uploads under way finish, the pid file goes
+  const interrupt = onInterrupt(new AbortController(), {
+    onFirst: (signal) => context.out.info(`archiver: ${signal}, finishing the uploads under way`),
+  });
+  try {
+    const summary = await runArchiver({
+      storage: backup.storage,
+      target: backup.targetName,
+      pgdata: resolve(context.cwd, argv.pgdata),
+      spoolDir: resolve(context.cwd, argv.spoolDir ?? getDefaultSpoolDir(backup.targetName, context.env)),
+      recipients: backup.config.backups.ageRecipients,
+      concurrency: argv.concurrency,
+      metrics: backup.metrics,
+      signal: interrupt.signal,
+      log: (m) => context.out.info(m),
+    });
+    context.out.result({ ok: true, ...summary });
+    context.out.print(
+      `Archiver stopped after ${formatDuration(summary.durationMs)}: ${summary.archived} stored, ${summary.alreadyArchived} already archived, ${summary.failures} failed attempts, ${formatBytes(summary.bytes)}`,
+    );
+    return ExitCode.ok;
+  } finally {
+    interrupt.dispose();
+    await backup.storage.close();
+  }
+};
+
+export const walListCommand: Handler<BackupArgs> = async (argv, context) => {
+  const backup = openBackupContext(argv, context);
+  try {
+    const entries = await listWalArchive({ storage: backup.storage, target: backup.targetName });
+    context.out.result({ ok: true, target: backup.targetName, storage: backup.storageUrl, files: entries });
+    if (entries.length === 0)
+      context.out.print(`No archived WAL for ${backup.targetName} at ${backup.storageUrl}.`);
+    else
+      context.out.print(
+        formatTable(
+          ['timeline', 'file', 'kind', 'size', 'stored'],
+          entries.map((e) => [
+            e.timeline,
+            e.fileName,
+            e.kind,
+            formatBytes(e.size),
+            e.lastModified.toISOString(),
+          ]),
+        ),
+      );
+    return ExitCode.ok;
+  } finally {
+    await backup.storage.close();
+  }
+};
+
+export const walVerifyCommand: Handler<BackupArgs> = async (argv, context) => {
+  const backup = openBackupContext(argv, context);
+  try {
+    const result = await verifyWalArchive({
+      storage: backup.storage,
+      target: backup.targetName,
+      identities: requireIdentities(backup.config, context.env, context.cwd),
+    });
+    context.out.result({ target: backup.targetName, storage: backup.storageUrl, ...result });
+    const lines = [
+      `WAL archive of ${backup.targetName}: ${result.ok ? context.out.paint.green('OK') : context.out.paint.red('FAILED')} (${result.checked} files checked)`,
+      ...result.timelines.map(
+        (t) => `timeline ${t.timeline}: ${t.segments} segments${t.first ? ` ${t.first} .. ${t.last}` : ''}`,
+      ),
+      ...result.gaps.map(
+        (g) =>
+          `gap on timeline ${g.timeline} after ${g.after}: ${g.missing.length} missing (${g.missing.slice(0, 3).join(', ')}${g.missing.length > 3 ? ', ...' : ''})`,
+      ),
+      ...result.mismatches.map((m) => `damaged or checksum mismatch: ${m}`),
+    ];
+    context.out.print(lines.join('\n'));
+    return result.ok ? ExitCode.ok : ExitCode.checkFailed;
+  } finally {
+    await backup.storage.close();
+  }
+};
+
+function parseKeepFrom(values: string[]): WalKeepFrom[] {
+  return values.map((value) => {
+    const name = /^[0-9A-F]{24}$/.test(value) ? requireWalFileName(value) : undefined;
+    if (!name)
+      throw new PreflightError('E_USAGE', `--keep-from "${value}" is not a WAL segment name`, {
+        hint: "give the start segment of each retained base backup, 24 hex digits (its manifest's start segment)",
+      });
+    return { timeline: name.timeline, segment: value };
+  });
+}
+
+export const walPruneCommand: Handler<BackupArgs & { apply?: boolean; keepFrom?: string[] }> = async (
+  argv,
+  context,
+) => {
+  const backup = openBackupContext(argv, context);
+  try {
+    const keepFrom = parseKeepFrom(argv.keepFrom ?? []);
+    const plan = await planWalPrune({ storage: backup.storage, target: backup.targetName, keepFrom });
+    const applied = argv.apply ? await applyWalPrune(backup.storage, plan) : undefined;
+    context.out.result({
+      ok: true,
+      target: backup.targetName,
+      applied: Boolean(argv.apply),
+      note: plan.note,
+      keep: plan.keep.map((i) => ({ file: i.entry.fileName, reason: i.reason })),
+      remove: plan.remove.map((i) => ({ file: i.entry.fileName, reason: i.reason })),
+      deleted: applied?.deleted ?? 0,
+    });
+    const lines = [
+      ...(plan.note ? [plan.note] : []),
+      `${plan.keep.length} WAL files kept, ${plan.remove.length} ${argv.apply ? 'deleted' : 'to delete'}`,
+      ...plan.remove.map((i) => `${argv.apply ? 'deleted' : 'delete'} ${i.entry.fileName}: ${i.reason}`),
+    ];
+    if (!argv.apply && plan.remove.length > 0) lines.push('Nothing deleted: run again with --apply.');
+    context.out.print(lines.join('\n'));
+    return ExitCode.ok;
+  } finally {
+    await backup.storage.close();
+  }
+};

@@ -1,0 +1,115 @@
+/**
+ * The async archiver's spool: `<spool>/archived/<file name>` is written (beside, then renamed) only after the file is
+ * stored, holding the size, mtime and inode the file had when it was read; `<spool>/archiver.pid` names the running
+ * archiver. `wal push --async` answers 0 from a marker that matches the file PostgreSQL hands it, and removes the
+ * marker; anything else (no marker, a recycled file, a stale marker) falls back to a real push. Imports only node
+ * builtins: bin/preflight-wal.js loads this alone, before (and usually instead of) the whole CLI.
+ *
+ * MEASURED_FIGURES
+ */
+import { chownSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SpoolMarker {
+  fileName: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  storedAt: string;
+}
+
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
+export const ARCHIVED_DIR = 'archived';
+export const PID_FILE = 'archiver.pid';
+/** How long `push --async` waits for a running archiver to store the file before pushing it itself. */
+export const DEFAULT_ASYNC_WAIT_MS = 3_000;
+
+export function getMarkerPath(spoolDir: string, fileName: string): string {
+  return join(spoolDir, ARCHIVED_DIR, fileName);
+}
+
+/** Writes the marker atomically; `owner` (when we are root) makes it removable by the server user. */
+export function writeMarker(spoolDir: string, marker: SpoolMarker, owner?: FileOwner): void {
+  const path = getMarkerPath(spoolDir, marker.fileName);
+  const partial = `${path}.tmp`;
+  writeFileSync(partial, JSON.stringify(marker), { mode: 0o600 });
+  if (owner && process.getuid?.() === 0) chownSync(partial, owner.uid, owner.gid);
+  renameSync(partial, path);
+}
+
+function readMarker(path: string): SpoolMarker | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SpoolMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True (and the marker removed) when the spool says this very file is stored. */
+export function takeArchivedMarker(spoolDir: string, walPath: string): boolean {
+  const fileName = walPath.split('/').pop() ?? walPath;
+  const path = getMarkerPath(spoolDir, fileName);
+  const marker = readMarker(path);
+  if (!marker) return false;
+  let info: { size: number; mtimeMs: number; ino: number };
+  try {
+    info = statSync(walPath);
+  } catch {
+    return false;
+  }
+  if (marker.size !== info.size || marker.mtimeMs !== info.mtimeMs || marker.ino !== info.ino) return false;
+  try {
+    unlinkSync(path);
+  } catch {
+    // another push took it first: the file is stored either way
+  }
+  return true;
+}
+
+/** The pid in the spool's pid file when that process is alive. */
+export function getRunningArchiverPid(spoolDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(spoolDir, PID_FILE), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    // EPERM: alive, but another user's (the archiver may run as root, the push as postgres)
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+function readOption(args: string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === name) return args[i + 1];
+    if (arg.startsWith(`${name}=`)) return arg.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/**
+ * The fast path of `wal push <path> --async --spool-dir D`: true when the spool says the file is stored, waiting
+ * up to `waitMs` while an archiver runs. False means: do a real push.
+ */
+export async function answerPushFromSpool(args: string[], waitMs = DEFAULT_ASYNC_WAIT_MS): Promise<boolean> {
+  const walPath = args[1];
+  const spoolDir = readOption(args, '--spool-dir');
+  if (args[0] !== 'push' || !walPath || !args.includes('--async') || !spoolDir) return false;
+  if (takeArchivedMarker(spoolDir, walPath)) return true;
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline && getRunningArchiverPid(spoolDir) !== undefined) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (takeArchivedMarker(spoolDir, walPath)) return true;
+  }
+  return false;
+}
