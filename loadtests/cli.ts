@@ -47,6 +47,11 @@ export const registerLoadCommands: RegisterCommands = (yargs, run) =>
               type: 'string',
               describe: 'Where results/<run-id>/ goes (default ./results)',
             })
+            .option('summary-md', {
+              type: 'string',
+              describe:
+                'Also write a short Markdown summary here ($GITHUB_STEP_SUMMARY gets it too when set)',
+            })
             .option('i-understand-this-is-production', {
               type: 'boolean',
               default: false,

@@ -1,10 +1,13 @@
 /** Handlers of `preflight load ...`. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Context } from '../src/core/cli/context.js';
 import type { Handler } from '../src/core/cli/define.js';
 import { ExitCode, PreflightError, usageError } from '../src/core/errors.js';
 import { formatTable } from '../src/core/output.js';
+import { redact } from '../src/core/redact.js';
+import { type WrittenReport, writeReportIfRegistered } from '../src/core/report-hook.js';
 import { onInterrupt } from '../src/core/signals.js';
 import type { ResolvedTarget } from '../src/core/target.js';
 import { buildOperatorManifests } from './engine/distributed/operator.js';
@@ -58,6 +61,7 @@ interface RunArgs {
   out: string[];
   testid?: string;
   resultsDir?: string;
+  summaryMd?: string;
   iUnderstandThisIsProduction: boolean;
 }
 
@@ -117,10 +121,16 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
     out.print(formatRunReport(result.summary, out.paint));
     out.print(formatLaunchReport(launch, out.paint, out.verbose));
     if (result.resultsDir) out.print(`\nresults: ${result.resultsDir}`);
+    const report = result.resultsDir ? await writeRunReport(result.resultsDir, argv, context) : undefined;
+    if (report) {
+      out.print(`report:  ${report.html}\n         ${pathToFileURL(report.html)}`);
+      for (const md of report.markdown) out.print(`summary: ${md}`);
+    }
     const { bottleneck, invariants, cleanup, notRun } = launch;
     out.result({
       ok: launch.exitCode === 0,
       resultsDir: result.resultsDir,
+      report: report?.html ?? null,
       summary: result.summary,
       launch: { bottleneck, invariants, cleanup, notRun },
     });
@@ -129,6 +139,26 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
     interrupt.dispose();
   }
 };
+
+/** report.html beside the results (when the app registered a writer); a failure is a warning, not a lost verdict. */
+async function writeRunReport(
+  dir: string,
+  argv: RunArgs,
+  context: Context,
+): Promise<WrittenReport | undefined> {
+  try {
+    return await writeReportIfRegistered({
+      dir,
+      summaryMd: argv.summaryMd ? resolve(context.cwd, argv.summaryMd) : undefined,
+      env: context.env,
+    });
+  } catch (error) {
+    context.out.warn(
+      `the HTML report could not be written: ${redact(String((error as Error).message ?? error))}`,
+    );
+    return undefined;
+  }
+}
 
 interface OperatorArgs {
   scenario: string;
