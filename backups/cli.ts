@@ -1,4 +1,4 @@
-/** `preflight backup run|list|verify|prune|schedule`. */
+/** `preflight backup run|base|list|verify|drill|prune|schedule`. */
 import type { Argv } from 'yargs';
 import type { GlobalArgs } from '../src/core/cli/context.js';
 import type { RegisterCommands } from '../src/core/cli/define.js';
@@ -12,7 +12,7 @@ const withStorage = <T>(y: Argv<T>) =>
 export const registerBackupCommands: RegisterCommands = (yargs, run) =>
   yargs.command(
     'backup',
-    'Encrypted, verified PostgreSQL backups: run, list, verify, prune, schedule',
+    'Encrypted, verified PostgreSQL backups: run, base, list, verify, drill, prune, schedule',
     (b: Argv<GlobalArgs>) =>
       b
         .command(
@@ -26,6 +26,40 @@ export const registerBackupCommands: RegisterCommands = (yargs, run) =>
                 'Back up the sandbox to a local directory',
               ),
           run(async () => (await import('./commands.js')).backupRunCommand),
+        )
+        .command(
+          'base',
+          'Take a base backup for point-in-time recovery (pg_basebackup -Ft, WAL method none), age-encrypted and streamed to storage',
+          (y) =>
+            withStorage(y)
+              .example(
+                '$0 backup base --target production',
+                'Base backup of production beside its logical backups',
+              )
+              .example('$0 backup base --target staging --json', 'The same, the manifest as JSON'),
+          run(async () => (await import('./pitr/commands.js')).backupBaseCommand),
+        )
+        .command(
+          'drill',
+          'Prove point-in-time recovery: markers around a base backup, restore to a time between two, check exactly the earlier ones came back; RPO and RTO',
+          (y) =>
+            withStorage(y)
+              .option('scratch', {
+                type: 'boolean',
+                default: false,
+                describe:
+                  'Run on a throwaway cluster with archiving on (file storage in a temp dir unless --storage)',
+              })
+              .option('work-dir', {
+                type: 'string',
+                describe: 'Parent of the throwaway directories (default: the temp dir)',
+              })
+              .example('$0 backup drill --scratch', 'The drill on a scratch cluster (CI)')
+              .example(
+                '$0 backup drill --target production',
+                'The drill on a self-managed target whose archive_command is `preflight wal push`',
+              ),
+          run(async () => (await import('./pitr/commands.js')).backupDrillCommand),
         )
         .command(
           'list',
@@ -111,5 +145,5 @@ export const registerBackupCommands: RegisterCommands = (yargs, run) =>
               .example('$0 backup schedule --format systemd --at 02:30', 'systemd service and timer'),
           run(async () => (await import('./commands.js')).backupScheduleCommand),
         )
-        .demandCommand(1, 'Name a backup command: run, list, verify, prune or schedule'),
+        .demandCommand(1, 'Name a backup command: run, base, list, verify, drill, prune or schedule'),
   );

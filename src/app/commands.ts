@@ -1,5 +1,6 @@
 /** Every command group of the CLI; each capability adds one line here. */
 import { registerBackupCommands } from '../../backups/cli.js';
+import { registerRestoreCommands } from '../../backups/pitr/cli.js';
 import { registerWalCommands } from '../../backups/wal/cli.js';
 import { registerLoadCommands } from '../../loadtests/cli.js';
 import { registerMonitorCommands } from '../../monitoring/cli.js';
@@ -17,6 +18,7 @@ export const commandRegistrations: RegisterCommands[] = [
   registerConfigCommands,
   registerSandboxCommands,
   registerBackupCommands,
+  registerRestoreCommands,
   registerWalCommands,
   registerSearchCheckCommands,
   registerDoctorCommands,
