@@ -17,7 +17,7 @@ async function scrape(exporter: PoolExporter): Promise<ExpositionSample[]> {
   return parseSamples(await response.text());
 }
 
-function valueOf(samples: ExpositionSample[], name: string, labels: Record<string, string> = {}) {
+function sampleValue(samples: ExpositionSample[], name: string, labels: Record<string, string> = {}) {
   const found = samples.filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
@@ -44,9 +44,9 @@ async function scrapeUntil(
 }
 
 const up = (source: string) => (s: ExpositionSample[]) =>
-  valueOf(s, 'preflight_pool_source_up', { source }) === 1;
+  sampleValue(s, 'preflight_pool_source_up', { source }) === 1;
 const down = (source: string) => (s: ExpositionSample[]) =>
-  valueOf(s, 'preflight_pool_source_up', { source }) === 0;
+  sampleValue(s, 'preflight_pool_source_up', { source }) === 0;
 
 describe('monitor pool exporter against a real PgBouncer (transaction mode) and PostgreSQL 15', () => {
   const dir = makeTempDir('preflight-pool-');
@@ -68,6 +68,7 @@ describe('monitor pool exporter against a real PgBouncer (transaction mode) and 
       listen: { host: '127.0.0.1', port: 0 },
       intervalMs: 200,
       maxBackoffMs: 1000,
+      probeTimeoutMs: 5000,
       postgresUrl: cluster.url(),
       pgbouncerAdminUrl: bouncer.url('pgb_admin', 'pgbouncer'),
       poolerUrl: bouncer.url('postgres'),
@@ -88,13 +89,13 @@ describe('monitor pool exporter against a real PgBouncer (transaction mode) and 
         up('postgres')(s) &&
         up('pgbouncer')(s) &&
         up('probe')(s) &&
-        (valueOf(s, 'preflight_pool_acquire_seconds_count') ?? 0) >= 2,
+        (sampleValue(s, 'preflight_pool_acquire_seconds_count') ?? 0) >= 2,
     );
-    expect(valueOf(samples, 'preflight_pg_max_connections')).toBe(200);
-    expect(valueOf(samples, 'preflight_pg_superuser_reserved_connections')).toBe(3);
-    expect(valueOf(samples, 'preflight_pool_size', { database: 'app', user: 'postgres' })).toBe(poolSize);
-    expect(valueOf(samples, 'preflight_pg_connections_utilisation_ratio')).toBeGreaterThan(0);
-    expect(valueOf(samples, 'preflight_pool_queries_total', { database: 'app' })).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'preflight_pg_max_connections')).toBe(200);
+    expect(sampleValue(samples, 'preflight_pg_superuser_reserved_connections')).toBe(3);
+    expect(sampleValue(samples, 'preflight_pool_size', { database: 'app', user: 'postgres' })).toBe(poolSize);
+    expect(sampleValue(samples, 'preflight_pg_connections_utilisation_ratio')).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'preflight_pool_queries_total', { database: 'app' })).toBeGreaterThan(0);
     expect(
       samples.some((s) => s.name === 'preflight_pg_xact_rollback_total' && s.labels.datname === 'postgres'),
     ).toBe(true);
@@ -109,15 +110,15 @@ describe('monitor pool exporter against a real PgBouncer (transaction mode) and 
   it('holding every server connection makes cl_waiting > 0 and the acquire time rise', async () => {
     const before = await scrape(exporter);
     const slowBefore =
-      (valueOf(before, 'preflight_pool_acquire_seconds_count') ?? 0) -
-      (valueOf(before, 'preflight_pool_acquire_seconds_bucket', { le: '1' }) ?? 0);
+      (sampleValue(before, 'preflight_pool_acquire_seconds_count') ?? 0) -
+      (sampleValue(before, 'preflight_pool_acquire_seconds_bucket', { le: '1' }) ?? 0);
     const holders = Array.from({ length: poolSize + 2 }, () => new pg.Client(bouncer.url('postgres')));
     try {
       await Promise.all(holders.map((c) => c.connect()));
       const held = Promise.all(holders.map((c) => c.query('SELECT pg_sleep(2.5)')));
       await scrapeUntil(
         exporter,
-        (s) => (valueOf(s, 'preflight_pool_cl_waiting', { database: 'app', user: 'postgres' }) ?? 0) > 0,
+        (s) => (sampleValue(s, 'preflight_pool_cl_waiting', { database: 'app', user: 'postgres' }) ?? 0) > 0,
         10_000,
       );
       await held;
@@ -127,25 +128,25 @@ describe('monitor pool exporter against a real PgBouncer (transaction mode) and 
     const after = await scrapeUntil(
       exporter,
       (s) =>
-        (valueOf(s, 'preflight_pool_acquire_seconds_count') ?? 0) -
-          (valueOf(s, 'preflight_pool_acquire_seconds_bucket', { le: '1' }) ?? 0) >
+        (sampleValue(s, 'preflight_pool_acquire_seconds_count') ?? 0) -
+          (sampleValue(s, 'preflight_pool_acquire_seconds_bucket', { le: '1' }) ?? 0) >
         slowBefore,
       10_000,
     );
-    expect(valueOf(after, 'preflight_pool_acquire_seconds_sum')).toBeGreaterThan(
-      valueOf(before, 'preflight_pool_acquire_seconds_sum') ?? 0,
+    expect(sampleValue(after, 'preflight_pool_acquire_seconds_sum')).toBeGreaterThan(
+      sampleValue(before, 'preflight_pool_acquire_seconds_sum') ?? 0,
     );
   }, 60_000);
 
   it('stopping PostgreSQL gives up=0 for it (still serving) and recovers after a restart', async () => {
     await cluster.stop('fast');
     const stopped = await scrapeUntil(exporter, (s) => down('postgres')(s) && down('probe')(s));
-    expect(valueOf(stopped, 'preflight_pg_max_connections')).toBeUndefined();
-    expect(valueOf(stopped, 'preflight_pool_source_up', { source: 'pgbouncer' })).toBe(1);
-    expect(valueOf(stopped, 'preflight_pool_acquire_failures_total') ?? 0).toBeGreaterThan(0);
+    expect(sampleValue(stopped, 'preflight_pg_max_connections')).toBeUndefined();
+    expect(sampleValue(stopped, 'preflight_pool_source_up', { source: 'pgbouncer' })).toBe(1);
+    expect(sampleValue(stopped, 'preflight_pool_acquire_failures_total') ?? 0).toBeGreaterThan(0);
     cluster = await startCluster({ dataDir: cluster.dataDir, port: cluster.port, password });
     const recovered = await scrapeUntil(exporter, (s) => up('postgres')(s) && up('probe')(s));
-    expect(valueOf(recovered, 'preflight_pg_max_connections')).toBe(200);
+    expect(sampleValue(recovered, 'preflight_pg_max_connections')).toBe(200);
     expect(logs.filter((l) => l.startsWith('postgres: down'))).toHaveLength(1);
     expect(logs.filter((l) => l.startsWith('postgres: up'))).toHaveLength(2);
   }, 90_000);
@@ -153,10 +154,10 @@ describe('monitor pool exporter against a real PgBouncer (transaction mode) and 
   it('stopping PgBouncer gives up=0 for the pooler source and recovers after a restart', async () => {
     await bouncer.stop();
     const stopped = await scrapeUntil(exporter, (s) => down('pgbouncer')(s) && down('probe')(s));
-    expect(valueOf(stopped, 'preflight_pool_cl_active')).toBeUndefined();
-    expect(valueOf(stopped, 'preflight_pool_source_up', { source: 'postgres' })).toBe(1);
+    expect(sampleValue(stopped, 'preflight_pool_cl_active')).toBeUndefined();
+    expect(sampleValue(stopped, 'preflight_pool_source_up', { source: 'postgres' })).toBe(1);
     expect(
-      valueOf(stopped, 'preflight_pool_acquire_failures_total', { cause: 'refused' }) ?? 0,
+      sampleValue(stopped, 'preflight_pool_acquire_failures_total', { cause: 'refused' }) ?? 0,
     ).toBeGreaterThan(0);
     await bouncer.start();
     await scrapeUntil(exporter, (s) => up('pgbouncer')(s) && up('probe')(s));

@@ -28,6 +28,8 @@ export interface PoolExporterOptions {
   supabase?: SupabaseEndpoint;
   /** A pooled URL the acquire probe connects through. */
   poolerUrl?: string;
+  /** A probe slower than this counts as a failure with cause `timeout` (default 10 s). */
+  probeTimeoutMs?: number;
   log?: (message: string) => void;
 }
 
@@ -50,7 +52,8 @@ function createSources(options: PoolExporterOptions, metrics: PoolMetrics): Pool
   if (options.postgresUrl) sources.push(createPostgresSource(options.postgresUrl, metrics));
   if (options.pgbouncerAdminUrl) sources.push(createPgbouncerSource(options.pgbouncerAdminUrl, metrics));
   if (options.supabase) sources.push(createSupabaseSource(options.supabase, metrics));
-  if (options.poolerUrl) sources.push(createProbeSource({ url: options.poolerUrl }, metrics));
+  if (options.poolerUrl)
+    sources.push(createProbeSource({ url: options.poolerUrl, timeoutMs: options.probeTimeoutMs }, metrics));
   return sources;
 }
 

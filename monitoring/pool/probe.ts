@@ -27,13 +27,13 @@ export function classifyAcquireFailure(error: unknown): AcquireFailureCause {
 export interface ProbeOptions {
   /** The pooled connection URL. */
   url: string;
-  /** Give up on one probe after this long (default 30 s). */
+  /** Give up on one probe after this long (default 10 s). */
   timeoutMs?: number;
 }
 
 /** One probe: the seconds it took, or throws. */
 export async function probeAcquire(options: ProbeOptions, signal?: AbortSignal): Promise<number> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const started = performance.now();
   const client = new pg.Client({
     connectionString: options.url,
