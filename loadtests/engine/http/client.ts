@@ -11,12 +11,26 @@ import { dispatch } from './pool.js';
 
 /** Sends one request; never throws for network errors (k6 reports them on the response). */
 export function sendRequest(request: RawRequest): Promise<RawResponse> {
+  if (request.url.username || request.url.password) request = withUrlCredentials(request);
   return new Promise((resolve) => {
     const exchange = createExchange(request, now(), resolve);
     const invalid = findInvalidRequestPart(request);
     if (invalid) settleExchange(exchange, Object.assign(new Error(invalid), { code: 'EINVALIDREQUEST' }));
     else dispatch(exchange);
   });
+}
+
+/** `https://user:pass@host/` as k6 sends it: Basic auth from the URL's credentials (unless the script set one). */
+function withUrlCredentials(request: RawRequest): RawRequest {
+  const url = new URL(request.url.href);
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  const hasAuthorization = Object.keys(request.headers).some((h) => h.toLowerCase() === 'authorization');
+  const headers = hasAuthorization
+    ? request.headers
+    : { ...request.headers, Authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+  return { ...request, url, headers };
 }
 
 const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

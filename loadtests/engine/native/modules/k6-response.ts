@@ -102,7 +102,10 @@ export class K6Response {
         const name = pair.slice(0, idx).trim();
         const cookie: Record<string, unknown> = {
           name,
-          value: pair.slice(idx + 1).trim(),
+          value: pair
+            .slice(idx + 1)
+            .trim()
+            .replace(/^"(.*)"$/, '$1'),
           domain: '',
           path: '',
           http_only: false,
