@@ -24,6 +24,22 @@ export interface Vu {
   data: unknown;
 }
 
+const binaryConstructors = {
+  ArrayBuffer,
+  DataView,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+};
+
 export function compileScript(code: string, filename: string): vm.Script {
   return new vm.Script(`(function (require, module, exports) {${code}\n})`, { filename });
 }
@@ -47,6 +63,8 @@ export function createVu(engine: EngineContext, script: vm.Script, id: number, i
     atob,
     btoa,
     crypto: globalThis.crypto,
+    // the modules hand out this realm's binary data (bodies, open(..., 'b'), hashes): `instanceof ArrayBuffer` must hold
+    ...binaryConstructors,
     __ENV: engine.env,
     open(path: string, mode?: string) {
       const content = readFileSync(resolve(scriptDir, path));
