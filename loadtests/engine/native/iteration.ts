@@ -50,6 +50,9 @@ export async function runIteration(
   const tags = state.tags;
   engine.registry.add(engine.metrics.iterations, 1, tags);
   engine.registry.add(engine.metrics.iteration_duration, ended - started, tags);
+  // k6's net trail: every iteration adds to data_sent/data_received (its HTTP bytes are counted per request)
+  engine.registry.add(engine.metrics.data_sent, 0, tags);
+  engine.registry.add(engine.metrics.data_received, 0, tags);
   if (intendedStartMs !== undefined)
     engine.registry.add(engine.metrics.iteration_duration_corrected, ended - intendedStartMs, tags);
   engine.series.recordIteration();
