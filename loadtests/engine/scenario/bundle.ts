@@ -1,13 +1,16 @@
 /**
- * Bundles a portable scenario with esbuild: an ES module for real k6 (k6 modules stay imports) and a
- * CommonJS-style function body for the native engine, plus a check for APIs the native engine cannot run.
+ * Bundles a k6 script with esbuild: an ES module for real k6 (k6 modules stay imports) and a CommonJS-style
+ * function body for the native engine with its blocking k6 calls awaited (sync-transform.ts), plus what the
+ * native engine cannot run.
  */
 import { existsSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
-import { build, type Message } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { build, type Message, transform } from 'esbuild';
 import { PreflightError } from '../../../src/core/errors.js';
-import { describeSyncHttp, syncHttpFunctions } from '../native/modules/k6-http.js';
 import { supportedModules } from '../native/modules/k6-modules.js';
+import { type Locate, transformSyncCalls } from './sync-transform.js';
 
 export interface BundleResult {
   /** ES module for `k6 run`. */
@@ -15,6 +18,8 @@ export interface BundleResult {
   /** Function body (require, module, exports) for the native engine. */
   cjs: string;
   path: string;
+  /** What the native engine cannot run (unsupported modules, blocking calls it cannot await), found at bundling. */
+  nativeProblems: UnsupportedUse[];
 }
 
 export interface BundleOptions {
@@ -24,7 +29,8 @@ export interface BundleOptions {
   runnerTags?: boolean;
 }
 
-const k6External = ['k6', 'k6/*'];
+// Remote modules stay imports: real k6 fetches them; the native engine refuses them by name.
+const k6External = ['k6', 'k6/*', 'https://*', 'http://*'];
 
 function formatMessages(messages: Message[]): string {
   return messages
@@ -65,9 +71,13 @@ function createEntry(path: string, options: BundleOptions): string {
   return lines.join('\n');
 }
 
-async function bundleOnce(path: string, format: 'esm' | 'cjs', options: BundleOptions): Promise<string> {
+async function bundleWith(
+  path: string,
+  options: BundleOptions,
+  settings: { format: 'esm' | 'cjs'; target: string; sourcemap?: boolean },
+) {
   try {
-    const result = await build({
+    return await build({
       stdin: {
         contents: createEntry(path, options),
         resolveDir: dirname(path),
@@ -76,39 +86,75 @@ async function bundleOnce(path: string, format: 'esm' | 'cjs', options: BundleOp
       },
       bundle: true,
       write: false,
-      format,
+      format: settings.format,
       platform: 'neutral',
-      // k6 0.48's JS runtime (goja) predates some ES2020 syntax; async/await it runs natively.
-      target: format === 'esm' ? 'es2017' : 'es2020',
+      target: settings.target,
       external: k6External,
       mainFields: ['module', 'main'],
       logLevel: 'silent',
       legalComments: 'none',
       charset: 'utf8',
+      ...(settings.sourcemap ? { sourcemap: 'external' as const, outdir: dirname(path) } : {}),
     });
-    return result.outputFiles[0]!.text;
   } catch (error) {
     const messages = (error as { errors?: Message[] }).errors;
     throw new PreflightError(
       'E_K6_SCRIPT',
       `Could not bundle ${path}${messages ? `:\n${formatMessages(messages)}` : ''}`,
-      {
-        hint: 'fix the script error above; remote imports (https://...) are not bundled, vendor them into loadtests/',
-        cause: error,
-      },
+      { hint: 'fix the script error above', cause: error },
     );
   }
+}
+
+/** The bundle for real k6: an ES module (k6 0.48's goja predates some ES2020 syntax; async/await it runs). */
+async function bundleForK6(path: string, options: BundleOptions): Promise<string> {
+  const result = await bundleWith(path, options, { format: 'esm', target: 'es2017' });
+  return result.outputFiles[0]!.text;
+}
+
+/** Maps a place in the bundle back to `file:line` of the script through the bundle's source map. */
+function createLocator(mapText: string | undefined, dir: string): Locate {
+  const map = mapText ? new SourceMap(JSON.parse(mapText)) : undefined;
+  return (line, column) => {
+    const entry = map?.findEntry(line - 1, column) as
+      | { originalSource?: string; originalLine?: number }
+      | undefined;
+    if (!entry?.originalSource || entry.originalLine === undefined) return `bundle line ${line}`;
+    const source = entry.originalSource.startsWith('file://')
+      ? fileURLToPath(entry.originalSource)
+      : resolve(dir, entry.originalSource);
+    return `${source}:${entry.originalLine + 1}`;
+  };
+}
+
+/**
+ * The bundle for the native engine: an ES module with every blocking k6 call awaited (sync-transform.ts), then
+ * turned into a function body (require, module, exports).
+ */
+async function bundleForNative(
+  path: string,
+  options: BundleOptions,
+): Promise<{ cjs: string; esm: string; problems: UnsupportedUse[] }> {
+  const result = await bundleWith(path, options, { format: 'esm', target: 'es2022', sourcemap: true });
+  const esm = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const mapText = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text;
+  const problems = findUnsupportedApis(esm);
+  // Scripts that import unsupported modules are refused anyway; their syntax may be beyond the transform.
+  if (problems.length > 0) return { cjs: '', esm, problems };
+  const transformed = transformSyncCalls(esm, createLocator(mapText, dirname(path)));
+  const cjs = await transform(transformed.code, { format: 'cjs', target: 'es2022', loader: 'js' });
+  return { cjs: cjs.code, esm, problems: transformed.problems };
 }
 
 /** Bundles `path` for both engines. */
 export async function bundleScenario(path: string, options: BundleOptions = {}): Promise<BundleResult> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) throw new PreflightError('E_USAGE', `Scenario file ${path} does not exist`);
-  const [esm, cjs] = await Promise.all([
-    bundleOnce(absolute, 'esm', options),
-    bundleOnce(absolute, 'cjs', options),
+  const [esm, native] = await Promise.all([
+    bundleForK6(absolute, options),
+    bundleForNative(absolute, options),
   ]);
-  return { esm, cjs, path: absolute };
+  return { esm, cjs: native.cjs, path: absolute, nativeProblems: native.problems };
 }
 
 export interface UnsupportedUse {
@@ -116,71 +162,46 @@ export interface UnsupportedUse {
   message: string;
 }
 
-/** Finds k6 APIs the native engine does not run, from the ESM bundle (imports are kept there). */
+/** Modules the native engine refuses, by prefix, with what they are. */
+const knownUnsupported: Array<[prefix: string, what: string]> = [
+  ['k6/ws', 'WebSockets'],
+  ['k6/experimental/websockets', 'WebSockets'],
+  ['k6/browser', 'the browser module'],
+  ['k6/experimental/browser', 'the browser module'],
+  ['k6/net/grpc', 'gRPC'],
+  ['k6/experimental/grpc', 'gRPC'],
+  ['k6/experimental/', 'an experimental module'],
+];
+
+function describeModule(module: string): string {
+  const known = knownUnsupported.find(([prefix]) => module === prefix || module.startsWith(prefix));
+  return known ? `${known[1]} (${module})` : `module "${module}"`;
+}
+
+/** Finds modules the native engine does not provide, from an ES module bundle (imports are kept there). */
 export function findUnsupportedApis(esm: string): UnsupportedUse[] {
   const found: UnsupportedUse[] = [];
-  const imports = [...esm.matchAll(/import\s+([^;]*?)\s+from\s*["']([^"']+)["']/g)];
-  for (const [, clause = '', module = ''] of imports) {
+  const imports = [...esm.matchAll(/(?:import|export)\s+(?:[^;]*?\s+from\s*)?["']([^"']+)["']/g)];
+  for (const [, module = ''] of imports) {
+    if (/^https?:\/\//.test(module)) {
+      found.push({
+        api: module,
+        message: `remote module ${module} is not fetched by the native engine; run with --engine k6, or vendor the file next to the script and import it by a relative path`,
+      });
+      continue;
+    }
     if (!module.startsWith('k6')) continue;
     if (!supportedModules.includes(module)) {
       found.push({
         api: module,
-        message: `module "${module}" is not available in the native engine; run with --engine k6`,
+        message: `${describeModule(module)} is not available in the native engine; run with --engine k6`,
       });
-      continue;
-    }
-    if (module === 'k6/http') {
-      const defaultName = /^\s*([A-Za-z_$][\w$]*)/.exec(
-        clause.startsWith('{') || clause.startsWith('*') ? '' : clause,
-      )?.[1];
-      const star = /\*\s+as\s+([A-Za-z_$][\w$]*)/.exec(clause)?.[1];
-      for (const local of [defaultName, star].filter(Boolean) as string[]) {
-        for (const name of syncHttpFunctions) {
-          if (new RegExp(`\\b${local.replace('$', '\\$')}\\.${name}\\s*\\(`).test(esm)) {
-            found.push({ api: `http.${name}`, message: describeSyncHttp(name) });
-          }
-        }
-      }
-      for (const named of /\{([^}]*)\}/.exec(clause)?.[1]?.split(',') ?? []) {
-        const [imported = '', local = imported] = named.trim().split(/\s+as\s+/);
-        if (
-          syncHttpFunctions.includes(imported.trim()) &&
-          new RegExp(`\\b${local.trim()}\\s*\\(`).test(esm)
-        ) {
-          found.push({ api: `http.${imported.trim()}`, message: describeSyncHttp(imported.trim()) });
-        }
-      }
-    }
-    if (module === 'k6') {
-      const names = /\{([^}]*)\}/.exec(clause)?.[1]?.split(',') ?? [];
-      for (const named of names) {
-        const [imported = '', local = imported] = named.trim().split(/\s+as\s+/);
-        if (imported.trim() !== 'sleep') continue;
-        const calls = [...esm.matchAll(new RegExp(`(\\bawait\\s+)?\\b${local.trim()}\\s*\\(`, 'g'))];
-        if (calls.some((c) => !c[1])) {
-          found.push({
-            api: 'sleep',
-            message:
-              'sleep() must be awaited in portable scripts: `await sleep(1)` (it is synchronous only in k6)',
-          });
-        }
-      }
-      const defaultName = /^\s*([A-Za-z_$][\w$]*)/.exec(clause.startsWith('{') ? '' : clause)?.[1];
-      if (defaultName) {
-        const calls = [...esm.matchAll(new RegExp(`(\\bawait\\s+)?\\b${defaultName}\\.sleep\\s*\\(`, 'g'))];
-        if (calls.some((c) => !c[1])) {
-          found.push({
-            api: 'sleep',
-            message: 'sleep() must be awaited in portable scripts: `await sleep(1)`',
-          });
-        }
-      }
     }
   }
-  if (/\bimport\s*\(|from\s*["']https?:\/\//.test(esm)) {
+  if (/\bimport\s*\(/.test(esm)) {
     found.push({
-      api: 'remote import',
-      message: 'remote or dynamic imports are not supported; vendor the module into loadtests/',
+      api: 'dynamic import',
+      message: 'dynamic import() is not supported; import the module statically',
     });
   }
   return dedupe(found);
@@ -193,13 +214,13 @@ function dedupe(list: UnsupportedUse[]): UnsupportedUse[] {
 
 /** Throws E_UNSUPPORTED_API naming every unsupported use, before any VU starts. */
 export function assertNativeSupport(bundle: BundleResult): void {
-  const found = findUnsupportedApis(bundle.esm);
+  const found = dedupe([...findUnsupportedApis(bundle.esm), ...bundle.nativeProblems]);
   if (found.length === 0) return;
   throw new PreflightError(
     'E_UNSUPPORTED_API',
     `${bundle.path} uses k6 APIs the native engine cannot run:\n${found.map((f) => `  - ${f.api}: ${f.message}`).join('\n')}`,
     {
-      hint: 'rewrite them in the portable style (see loadtests/README.md), or run with --engine k6 where k6 is installed',
+      hint: 'apply the fix named for each, or run with --engine k6 where k6 is installed (loadtests/README.md lists what the native engine runs)',
     },
   );
 }

@@ -1,5 +1,4 @@
-/** The `k6/http` module of the native engine: asynchronous requests with k6's params, response, metrics and tags. */
-import { PreflightError } from '../../../../src/core/errors.js';
+/** The `k6/http` module of the native engine: requests with k6's params, response, metrics and tags (blocking calls in k6-http-blocking.ts). */
 import { sendRequest } from '../../http/client.js';
 import type { RawResponse } from '../../http/exchange.js';
 import { resolveHostOverride } from '../../http/hosts.js';
@@ -10,6 +9,7 @@ import type { EngineContext } from '../context.js';
 import type { VuState } from '../vu-state.js';
 import { createFile, encodeBody } from './k6-body.js';
 import { CookieJar } from './k6-cookies.js';
+import { createBlockingHttp, type SendRequest } from './k6-http-blocking.js';
 import { K6Response, type ResponseType } from './k6-response.js';
 
 interface Params {
@@ -33,28 +33,6 @@ function isExpected(status: number, expected: ExpectedStatuses): boolean {
   return expected.__expected.some((e) =>
     typeof e === 'number' ? e === status : status >= e.min && status <= e.max,
   );
-}
-
-/** Portable replacements named in errors for k6's synchronous API. */
-export const syncHttpFunctions = [
-  'get',
-  'post',
-  'put',
-  'patch',
-  'del',
-  'head',
-  'options',
-  'request',
-  'batch',
-];
-
-export function describeSyncHttp(name: string): string {
-  if (name === 'batch')
-    return 'http.batch() is synchronous; use `await Promise.all([http.asyncRequest(...), ...])`';
-  if (name === 'request')
-    return 'http.request() is synchronous; use `await http.asyncRequest(method, url, body, params)`';
-  const method = name === 'del' ? 'DELETE' : name.toUpperCase();
-  return `http.${name}() is synchronous; use \`await http.asyncRequest('${method}', url, body, params)\``;
 }
 
 function toConnectUrl(url: URL, to: { host: string; port: number }): URL {
@@ -237,17 +215,7 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     },
     OCSP_STATUS_GOOD: 'good',
   } as Record<string, unknown>;
-  for (const name of syncHttpFunctions) {
-    module[name] = () => {
-      throw new PreflightError(
-        'E_UNSUPPORTED_API',
-        `The native engine does not support ${describeSyncHttp(name)}`,
-        {
-          hint: 'rewrite the call in the portable form, or run with --engine k6',
-        },
-      );
-    };
-  }
+  Object.assign(module, createBlockingHttp(followUp as SendRequest, engine.options));
   module.default = module;
   module.__esModule = true;
   return module;

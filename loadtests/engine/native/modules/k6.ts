@@ -1,4 +1,4 @@
-/** The `k6` module of the native engine: sleep, check, group, fail, randomSeed. */
+/** The `k6` module of the native engine: sleep, check, group, fail, randomSeed (sleep and group return Promises the sync transform awaits). */
 import { PreflightError } from '../../../../src/core/errors.js';
 import type { Tags } from '../../metrics/registry.js';
 import { now } from '../clock.js';
@@ -52,6 +52,7 @@ export function createK6Module(engine: EngineContext, vu: VuState) {
       }
       return all;
     },
+    /** Runs `fn` in the group; an async callback (the sync transform makes one of a callback that requests) is awaited. */
     group(name: string, fn: () => unknown): unknown {
       if (name.includes('::')) throw new Error('group and check names may not contain "::"');
       const parent = vu.groupPath;
@@ -60,19 +61,34 @@ export function createK6Module(engine: EngineContext, vu: VuState) {
       vu.tags = { ...parentTags, group: vu.groupPath };
       getGroupNode(engine.rootGroup, vu.groupPath);
       const started = now();
-      try {
-        const result = fn();
-        if (isThenable(result)) {
-          throw new PreflightError('E_UNSUPPORTED_API', `group("${name}") was given an async callback`, {
-            hint: 'k6 groups take synchronous callbacks; split the group or drop it around awaited code',
-          });
-        }
-        engine.registry.add(engine.metrics.group_duration, now() - started, vu.tags);
-        return result;
-      } finally {
+      const leave = () => {
         vu.groupPath = parent;
         vu.tags = parentTags;
+      };
+      const record = () => engine.registry.add(engine.metrics.group_duration, now() - started, vu.tags);
+      let result: unknown;
+      try {
+        result = fn();
+      } catch (error) {
+        leave();
+        throw error;
       }
+      if (!isThenable(result)) {
+        record();
+        leave();
+        return result;
+      }
+      return (result as Promise<unknown>).then(
+        (value) => {
+          record();
+          leave();
+          return value;
+        },
+        (error) => {
+          leave();
+          throw error;
+        },
+      );
     },
     fail(message?: string): never {
       throw new Error(message ?? 'fail() was called');

@@ -1,0 +1,336 @@
+/**
+ * Lets the native engine run k6 scripts written synchronously (`const res = http.get(url); sleep(1);`): a
+ * compile-time transform of the bundled ES module that awaits every blocking k6 call and marks every function
+ * that (transitively) reaches one `async`, awaiting its calls too. What it cannot rewrite safely (a blocking
+ * callback given to code that would not wait for it, a getter, a constructor, a function used as a value) is
+ * reported as a problem with its file and line, and the run is refused before it starts.
+ */
+
+import type * as acorn from 'acorn';
+import { parse } from 'acorn';
+import MagicString from 'magic-string';
+import { type AnyNode, analyzeScopes, type Binding, children } from './scope.js';
+
+/** `k6/http` functions that block a k6 VU (the native engine awaits them). */
+export const blockingHttpFunctions = [
+  'get',
+  'post',
+  'put',
+  'patch',
+  'del',
+  'head',
+  'options',
+  'request',
+  'batch',
+];
+/** `k6` functions that block (`group` waits for its callback, which may make requests). */
+export const blockingK6Functions = ['sleep', 'group'];
+/** Response methods that make a request, recognised by name. */
+export const blockingResponseMethods = ['submitForm', 'clickLink'];
+
+const arrayCallbacks = new Set([
+  'map',
+  'forEach',
+  'filter',
+  'reduce',
+  'reduceRight',
+  'some',
+  'every',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+  'flatMap',
+  'sort',
+]);
+
+export interface SyncProblem {
+  /** What is refused, unique per place: `http.get() in a .map() callback at file:line`. */
+  api: string;
+  message: string;
+}
+
+export interface SyncTransformResult {
+  code: string;
+  problems: SyncProblem[];
+  /** How many calls were awaited and functions made async (for the README's measurements and tests). */
+  awaitedCalls: number;
+  asyncFunctions: number;
+}
+
+/** Maps a 1-based line and 0-based column of the bundle to `file:line` of the script. */
+export type Locate = (line: number, column: number) => string;
+
+type FunctionNode = acorn.FunctionDeclaration | acorn.FunctionExpression | acorn.ArrowFunctionExpression;
+
+const isFunctionNode = (n: AnyNode | undefined | null): n is FunctionNode =>
+  !!n &&
+  (n.type === 'FunctionDeclaration' ||
+    n.type === 'FunctionExpression' ||
+    n.type === 'ArrowFunctionExpression');
+
+function propertyName(node: acorn.MemberExpression): string | undefined {
+  if (!node.computed && node.property.type === 'Identifier') return node.property.name;
+  if (node.property.type === 'Literal' && typeof node.property.value === 'string') return node.property.value;
+  if (node.property.type === 'PrivateIdentifier') return `#${node.property.name}`;
+  return undefined;
+}
+
+function keyName(key: AnyNode, computed: boolean): string | undefined {
+  if (key.type === 'Identifier' && !computed) return key.name;
+  if (key.type === 'PrivateIdentifier') return `#${key.name}`;
+  if (key.type === 'Literal' && typeof key.value === 'string') return key.value;
+  return undefined;
+}
+
+/** Awaits blocking k6 calls in `code` (an ES module bundle); see the file comment. */
+export function transformSyncCalls(code: string, locate: Locate = (l) => `line ${l}`): SyncTransformResult {
+  const program = parse(code, { ecmaVersion: 'latest', sourceType: 'module', locations: true });
+  const { references, parents } = analyzeScopes(program);
+  const where = (node: AnyNode) => locate(node.loc!.start.line, node.loc!.start.column);
+
+  const calls: acorn.CallExpression[] = [];
+  const functions: FunctionNode[] = [];
+  (function collect(node: AnyNode) {
+    if (node.type === 'CallExpression') calls.push(node);
+    if (isFunctionNode(node)) functions.push(node);
+    for (const child of children(node)) collect(child);
+  })(program);
+
+  const enclosingFunction = (node: AnyNode): FunctionNode | undefined => {
+    for (let p = parents.get(node); p; p = parents.get(p)) if (isFunctionNode(p)) return p;
+    return undefined;
+  };
+
+  /** `http.get`, `sleep`, ... when the node names a blocking k6 function. */
+  const k6Member = (callee: AnyNode): string | undefined => {
+    if (callee.type === 'Identifier') {
+      const b = references.get(callee);
+      if (b?.kind !== 'import') return undefined;
+      if (b.source === 'k6/http' && blockingHttpFunctions.includes(b.imported!)) return `http.${b.imported}`;
+      if (b.source === 'k6' && blockingK6Functions.includes(b.imported!)) return b.imported;
+      return undefined;
+    }
+    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier') return undefined;
+    const b = references.get(callee.object);
+    const name = propertyName(callee);
+    if (b?.kind !== 'import' || !name || (b.imported !== 'default' && b.imported !== '*')) return undefined;
+    if (b.source === 'k6/http' && blockingHttpFunctions.includes(name)) return `http.${name}`;
+    if (b.source === 'k6' && blockingK6Functions.includes(name)) return name;
+    return undefined;
+  };
+  const isModuleObject = (node: AnyNode): boolean => {
+    if (node.type !== 'Identifier') return false;
+    const b = references.get(node);
+    return b?.kind === 'import' && (b.imported === 'default' || b.imported === '*');
+  };
+
+  /** The name a function literal is called by: its binding, or the method/property name it is stored under. */
+  const methodNameOf = (fn: FunctionNode): string | undefined => {
+    const parent = parents.get(fn);
+    if (parent?.type === 'Property' && parent.value === fn) return keyName(parent.key, parent.computed);
+    if ((parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.value === fn)
+      return keyName(parent.key, parent.computed);
+    if (
+      parent?.type === 'AssignmentExpression' &&
+      parent.right === fn &&
+      parent.left.type === 'MemberExpression'
+    )
+      return propertyName(parent.left);
+    return undefined;
+  };
+
+  const asyncFns = new Map<FunctionNode, string>(); // function -> why (the first blocking call it reaches)
+  const asyncMethods = new Set<string>();
+  const blocking = new Map<acorn.CallExpression, string>(); // call -> what it calls
+  /** The function a binding holds: its own, or the one of the binding it aliases (`var run = doc_default;`). */
+  const fnOfBinding = (b: Binding | undefined, depth = 0): FunctionNode | undefined => {
+    if (b?.fn && isFunctionNode(b.fn)) return b.fn;
+    if (depth < 8 && b?.node.type === 'VariableDeclarator' && b.node.init?.type === 'Identifier')
+      return fnOfBinding(references.get(b.node.init), depth + 1);
+    return undefined;
+  };
+
+  const describeCall = (call: acorn.CallExpression): string | undefined => {
+    const callee = call.callee;
+    const member = k6Member(callee);
+    if (member) return `${member}()`;
+    if (callee.type === 'Identifier') {
+      const fn = fnOfBinding(references.get(callee));
+      return fn && asyncFns.has(fn) ? `${callee.name}()` : undefined;
+    }
+    if (isFunctionNode(callee as AnyNode))
+      return asyncFns.has(callee as FunctionNode) ? 'a function' : undefined;
+    if (callee.type === 'MemberExpression' && !isModuleObject(callee.object)) {
+      const name = propertyName(callee);
+      if (name && (blockingResponseMethods.includes(name) || asyncMethods.has(name))) return `.${name}()`;
+    }
+    return undefined;
+  };
+
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const call of calls) {
+      if (blocking.has(call)) continue;
+      const what = describeCall(call);
+      if (!what) continue;
+      blocking.set(call, what);
+      changed = true;
+      const fn = enclosingFunction(call);
+      if (fn && !asyncFns.has(fn)) {
+        asyncFns.set(fn, `${what} at ${where(call)}`);
+        const method = methodNameOf(fn);
+        if (method) asyncMethods.add(method);
+      }
+    }
+  }
+
+  const problems: SyncProblem[] = [];
+  const refuse = (api: string, node: AnyNode, message: string) =>
+    problems.push({ api: `${api} at ${where(node)}`, message });
+
+  const isGroupCallback = (call: AnyNode | undefined, arg: AnyNode) =>
+    call?.type === 'CallExpression' && k6Member(call.callee) === 'group' && call.arguments[1] === arg;
+
+  /** Why a blocking function may not be used where it appears, or undefined when the use is safe. */
+  const checkUse = (node: AnyNode, name: string, why: string): void => {
+    const parent = parents.get(node);
+    if (parent?.type === 'CallExpression' && parent.callee === node) return;
+    if (isGroupCallback(parent, node)) return;
+    if (parent?.type === 'ExportSpecifier' || parent?.type === 'ExportDefaultDeclaration') return;
+    // an alias: its own uses are checked through its binding
+    if (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier')
+      return;
+    if (parent?.type === 'CallExpression' || parent?.type === 'NewExpression') {
+      const callee = parent.callee;
+      const method = callee.type === 'MemberExpression' ? propertyName(callee) : undefined;
+      if (method && arrayCallbacks.has(method)) {
+        refuse(
+          `a .${method}() callback`,
+          node,
+          `${name} reaches ${why}, inside a .${method}() callback, which cannot wait for it on the native engine; rewrite the loop as \`for (const item of items) { ... }\``,
+        );
+        return;
+      }
+      const calleeText = code.slice(callee.start, Math.min(callee.end, callee.start + 40));
+      refuse(
+        'a callback',
+        node,
+        `${name} reaches ${why} and is passed as a callback to ${calleeText}(), which would not wait for it on the native engine; call it directly (not through a callback), or run with --engine k6`,
+      );
+      return;
+    }
+    refuse(
+      'a function used as a value',
+      node,
+      `${name} reaches ${why} and is used as a value (stored, returned or passed on), which the native engine cannot wait for; call it directly where it is needed, or run with --engine k6`,
+    );
+  };
+
+  for (const call of blocking.keys()) {
+    if (!enclosingFunction(call))
+      refuse(
+        `${blocking.get(call)} in the init context`,
+        call,
+        `${blocking.get(call)} runs in the init context (top level of the script); k6 allows requests and sleep only in default(), setup(), teardown() and scenario functions`,
+      );
+  }
+  for (const [fn, why] of asyncFns) {
+    const parent = parents.get(fn);
+    const label = fn.type !== 'ArrowFunctionExpression' && fn.id ? `function ${fn.id.name}` : 'a function';
+    if (fn.generator) {
+      refuse(
+        'a generator',
+        fn,
+        `generator ${label} reaches ${why}; the native engine cannot wait inside generators: make it a plain function`,
+      );
+      continue;
+    }
+    if (
+      (parent?.type === 'MethodDefinition' && parent.kind !== 'method') ||
+      (parent?.type === 'Property' && parent.kind !== 'init')
+    ) {
+      const kind = parent.kind === 'constructor' ? 'a constructor' : `a ${parent.kind}ter`;
+      refuse(
+        kind,
+        fn,
+        `${kind} reaches ${why}; the native engine cannot wait there: move the call into a method and call it`,
+      );
+      continue;
+    }
+    if (fn.type === 'FunctionDeclaration') continue; // its uses are checked through its binding below
+    if (parent?.type === 'VariableDeclarator' && parent.init === fn && parent.id.type === 'Identifier')
+      continue;
+    if (
+      parent?.type === 'Property' ||
+      parent?.type === 'MethodDefinition' ||
+      parent?.type === 'PropertyDefinition'
+    )
+      continue;
+    if (
+      parent?.type === 'AssignmentExpression' &&
+      parent.right === fn &&
+      parent.left.type === 'MemberExpression'
+    )
+      continue;
+    checkUse(fn, label, why);
+  }
+  for (const [id, binding] of references) {
+    const fn = fnOfBinding(binding);
+    if (fn && asyncFns.has(fn)) checkUse(id, binding.name, asyncFns.get(fn)!);
+    if (binding.kind === 'import') {
+      const member = k6Member(id);
+      const parent = parents.get(id);
+      if (member && !(parent?.type === 'CallExpression' && parent.callee === id))
+        refuse(
+          `${member} used as a value`,
+          id,
+          `${member} is used as a value; the native engine can wait only for direct calls like \`${member}(...)\``,
+        );
+      if (isModuleObject(id) && (binding.source === 'k6/http' || binding.source === 'k6')) {
+        const isObject = parent?.type === 'MemberExpression' && parent.object === id;
+        if (!isObject)
+          refuse(
+            `the ${binding.source} module as a value`,
+            id,
+            `the ${binding.source} module object is passed on as a value; call its functions directly (\`${binding.name}.get(...)\`) so the native engine can wait for them`,
+          );
+        else if (parent.type === 'MemberExpression') {
+          const grand = parents.get(parent);
+          const name = propertyName(parent);
+          const blockingName =
+            (binding.source === 'k6/http' && name && blockingHttpFunctions.includes(name)) ||
+            (binding.source === 'k6' && name && blockingK6Functions.includes(name));
+          if (blockingName && !(grand?.type === 'CallExpression' && grand.callee === parent))
+            refuse(
+              `${binding.name}.${name} used as a value`,
+              parent,
+              `${binding.name}.${name} is used as a value; the native engine can wait only for direct calls like \`${binding.name}.${name}(...)\``,
+            );
+        }
+      }
+    }
+  }
+
+  const out = new MagicString(code);
+  for (const fn of asyncFns.keys()) {
+    if (fn.async) continue;
+    const parent = parents.get(fn);
+    if (parent?.type === 'MethodDefinition' || (parent?.type === 'Property' && parent.method)) {
+      const keyStart = parent.computed ? code.lastIndexOf('[', parent.key.start) : parent.key.start;
+      out.prependRight(keyStart, 'async ');
+    } else out.prependRight(fn.start, 'async ');
+  }
+  const ordered = [...blocking.keys()]
+    .filter((call) => enclosingFunction(call))
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+  let awaitedCalls = 0;
+  for (const call of ordered) {
+    const parent = parents.get(call);
+    if (parent?.type === 'AwaitExpression' && parent.argument === call) continue;
+    out.appendLeft(call.start, '(await ');
+    out.appendLeft(call.end, ')');
+    awaitedCalls++;
+  }
+  return { code: out.toString(), problems, awaitedCalls, asyncFunctions: asyncFns.size };
+}
