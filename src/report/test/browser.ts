@@ -48,7 +48,9 @@ export async function renderReport(
   try {
     const started = performance.now();
     await page.goto(pathToFileURL(htmlPath).toString(), { waitUntil: 'load' });
-    await page.waitForFunction('document.body.hasAttribute("data-charts-drawn")', undefined, { timeout: 30_000 });
+    await page.waitForFunction('document.body.hasAttribute("data-charts-drawn")', undefined, {
+      timeout: 30_000,
+    });
     const renderMs = performance.now() - started;
     const charts = (await page.evaluate(MEASURE_CHARTS)) as RenderedReport['charts'];
     const steps = (await page.evaluate(LIST_STEPS)) as RenderedReport['steps'];

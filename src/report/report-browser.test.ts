@@ -1,0 +1,128 @@
+// The HTML reports in headless Chromium (real browser, real launch and load runs against the sandbox): no console
+// errors, no network requests, every chart drew its data, a screenshot (report.png) beside the report.
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/helpers/cli.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
+import { type SandboxHandle, startSandbox } from '../sandbox/index.js';
+import { launchChromium, type RenderedReport, renderReport } from './test/browser.js';
+import { writeSyntheticRun } from './test/synthetic.js';
+import { writeReport } from './write.js';
+
+/** Renders, saves report.png beside the report (and into $PREFLIGHT_TEST_ARTIFACTS when CI sets it), checks the page. */
+async function renderAndCheck(browser: Browser, html: string): Promise<RenderedReport> {
+  const png = join(html, '..', 'report.png');
+  const rendered = await renderReport(browser, html, png);
+  expect(rendered.consoleErrors).toEqual([]);
+  expect(rendered.networkRequests).toEqual([]);
+  expect(rendered.charts.length).toBeGreaterThan(0);
+  for (const chart of rendered.charts)
+    expect(chart.coloredPixels, `chart ${chart.id} drew no data`).toBeGreaterThan(20);
+  expect(statSync(png).size).toBeGreaterThan(10_000);
+  const artifacts = process.env.PREFLIGHT_TEST_ARTIFACTS;
+  if (artifacts) {
+    mkdirSync(artifacts, { recursive: true });
+    copyFileSync(png, join(artifacts, `${html.split('/').at(-2)}.png`));
+  }
+  return rendered;
+}
+
+describe('HTML reports in headless Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('the launch report of a weakened sandbox lists the failing steps first with their reasons', async () => {
+    const home = makeTempDir('preflight-report-launch-');
+    const stepSummary = join(home, 'step-summary.md');
+    writeFileSync(stepSummary, 'earlier step\n');
+    const md = join(home, 'summary.md');
+    const { code, stdout, stderr } = await runCli(
+      ['launch', '--weaken', 'nls-category-match,double-booking', '--summary-md', md],
+      { env: { PREFLIGHT_HOME: home, GITHUB_STEP_SUMMARY: stepSummary }, timeoutMs: 300_000 },
+    );
+    expect(code, stderr).toBe(1);
+    const [launchDir] = readdirSync(join(home, 'launch'));
+    const dir = join(home, 'launch', launchDir!);
+    const html = join(dir, 'report.html');
+    expect(stdout).toContain(`Files:  ${dir}`);
+    expect(stdout).toContain(`HTML:   ${html}`);
+    expect(stdout).toContain(`file://${html}`);
+    const rendered = await renderAndCheck(browser, html);
+    const order = rendered.steps.map((s) => s.status);
+    expect(order.slice(0, 2)).toEqual(['fail', 'fail']);
+    expect(
+      rendered.steps
+        .slice(0, 2)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['step-load', 'step-search-check']);
+    expect(order.lastIndexOf('fail')).toBeLessThan(order.indexOf('pass'));
+    expect(rendered.text).toMatch(/NOT READY/);
+    expect(rendered.text).toContain('invariant');
+    expect(rendered.text).toMatch(/failing: /);
+    // every chart kind of a launch: load series, bottleneck, the RTO bar
+    expect(rendered.charts.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['load-0-latency', 'load-1-throughput', 'rto-bars']),
+    );
+    expect(readFileSync(md, 'utf8')).toMatch(/^## preflight launch: ❌ NOT READY/);
+    const appended = readFileSync(stepSummary, 'utf8');
+    expect(appended.startsWith('earlier step\n')).toBe(true);
+    expect(appended).toContain('| search-check | ❌ FAIL |');
+  }, 400_000);
+
+  describe('a load run against the sandbox', () => {
+    let sandbox: SandboxHandle;
+    let home: string;
+    beforeAll(async () => {
+      home = makeTempDir('preflight-report-load-');
+      sandbox = await startSandbox({ dir: join(home, 'sandbox') });
+    }, 180_000);
+    afterAll(async () => {
+      await sandbox?.stop();
+    });
+
+    it('`load run` writes report.html beside its results and prints it', async () => {
+      const results = join(home, 'results');
+      const { code, stdout, stderr } = await runCli(
+        ['load', 'run', 'smoke', '--target', 'sandbox', '--results-dir', results],
+        { env: { PREFLIGHT_HOME: home, PREFLIGHT_CONFIG: '' }, timeoutMs: 180_000 },
+      );
+      expect(code, stderr).toBe(0);
+      const [runId] = readdirSync(results);
+      const html = join(results, runId!, 'report.html');
+      expect(stdout).toContain(`report:  ${html}`);
+      expect(stdout).toContain(`file://${html}`);
+      const rendered = await renderAndCheck(browser, html);
+      expect(rendered.text).toContain('PASSED');
+      expect(rendered.text).toContain('http_req_failed');
+    }, 240_000);
+  });
+
+  it('a 1 h run (3,600 points per series) gives a report under 1 MB; its render time is printed', async () => {
+    const dir = writeSyntheticRun(makeTempDir('preflight-report-1h-'), 3600);
+    const written = await writeReport({ dir, env: {} });
+    const size = statSync(written.html).size;
+    expect(size).toBeLessThan(1024 * 1024);
+    const rendered = await renderAndCheck(browser, written.html);
+    console.log(
+      `1 h report: ${(size / 1024).toFixed(0)} KiB, rendered in ${rendered.renderMs.toFixed(0)} ms`,
+    );
+    expect(existsSync(join(dir, 'report.png'))).toBe(true);
+    expect(rendered.text).toContain('FAILED');
+  }, 120_000);
+});
