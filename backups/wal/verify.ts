@@ -60,7 +60,8 @@ export async function verifyWalArchive(o: {
         const header = parseWalObjectHeader(body);
         if (entry.kind === 'segment' && header) segmentSize ??= header.header.size;
       }
-      o.onProgress?.(++checked, entries.length);
+      checked++;
+      o.onProgress?.(checked, entries.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
