@@ -10,5 +10,5 @@ export default function () {
     'head has no body': (r) => r.body.length === 0,
   });
   const res = http.options('https://httpbin.test.k6.io/get');
-  check(res, { 'options lists GET': (r) => r.headers['Allow'].includes('GET') });
+  check(res, { 'options lists GET': (r) => r.headers.Allow.includes('GET') });
 }

@@ -10,5 +10,5 @@ export default function () {
     'is status 200': (r) => r.status === 200,
     'is status 404': (r) => r.status === 404,
   });
-  check(res, { 'body size is 0 bytes': (r) => r.body.length == 0 });
+  check(res, { 'body size is 0 bytes': (r) => r.body.length === 0 });
 }

@@ -8,7 +8,8 @@ export default function () {
   const res = http.get('https://httpbin.test.k6.io/links/4/0');
   const doc = parseHTML(res.body);
   const hrefs = [];
-  doc.find('a').each((idx, el) => {
+  // biome-ignore lint/correctness/noUnusedFunctionParameters: the callback signature as k6's documentation writes it
+  doc.find('a').each(function (idx, el) {
     hrefs.push(el.getAttribute('href'));
   });
   check(hrefs, {

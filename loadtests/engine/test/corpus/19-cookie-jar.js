@@ -15,7 +15,7 @@ export default function () {
   check(res, {
     'has status 200': (r) => r.status === 200,
     "has cookie 'my_cookie'": (r) => r.json().cookies.my_cookie !== null,
-    'cookie has correct value': (r) => r.json().cookies.my_cookie == 'hello world',
+    'cookie has correct value': (r) => r.json().cookies.my_cookie === 'hello world',
   });
   const cookiesForURL = jar.cookiesForURL('https://httpbin.test.k6.io/cookies');
   check(cookiesForURL, { 'cookiesForURL lists it': (c) => c.my_cookie[0] === 'hello world' });

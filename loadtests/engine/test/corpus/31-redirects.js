@@ -17,6 +17,6 @@ export default function () {
   const none = http.get('https://httpbin.test.k6.io/redirect/1', { redirects: 0 });
   check(none, {
     'not followed': (r) => r.status === 302,
-    'location given': (r) => r.headers['Location'] === '/get',
+    'location given': (r) => r.headers.Location === '/get',
   });
 }
