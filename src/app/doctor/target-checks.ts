@@ -4,6 +4,7 @@ import { ApiClient } from '../../core/http.js';
 import { redact } from '../../core/redact.js';
 import type { ResolvedTarget } from '../../core/target.js';
 import { type DoctorCheck, readMajor } from './checks.js';
+import { checkPitr } from './pitr-check.js';
 
 export interface TargetCheckOptions {
   /** pg_dump found by the PostgreSQL checks, with its version. */
@@ -13,7 +14,7 @@ export interface TargetCheckOptions {
   databaseEnv?: { readonlyUrlEnv?: string; adminUrlEnv?: string };
 }
 
-/** Health, then each configured database URL, then pg_dump against the server's major version. */
+/** Health, then each configured database URL, pg_dump against the server's major version, and PITR (archiving). */
 export async function checkTarget(
   target: ResolvedTarget,
   options: TargetCheckOptions = {},
@@ -25,6 +26,7 @@ export async function checkTarget(
     ['admin', target.database.adminUrl],
   ] as const;
   let serverVersion: string | undefined;
+  let adminReachable = false;
   const configured = urls.filter(([, url]) => url);
   if (configured.length === 0) checks.push(checkNoDatabaseUrl(target.name, options.databaseEnv));
   for (const [kind, url] of configured) {
@@ -39,6 +41,7 @@ export async function checkTarget(
       continue;
     }
     serverVersion ??= result.version;
+    if (kind === 'admin') adminReachable = true;
     checks.push({
       ...targetCheck(`target-database-${kind}`, `${kind} database of ${target.name}`),
       status: 'ok',
@@ -47,6 +50,8 @@ export async function checkTarget(
     });
   }
   if (serverVersion) checks.push(checkPgDumpCompat(serverVersion, options.pgDump));
+  const pitr = await checkPitr(target, { adminReachable, timeoutMs });
+  if (pitr) checks.push(pitr);
   return checks;
 }
 
