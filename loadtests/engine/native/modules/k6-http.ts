@@ -35,6 +35,15 @@ function isExpected(status: number, expected: ExpectedStatuses): boolean {
   );
 }
 
+/** The URL for tags, as k6's `URL.Clean()`: credentials in it become `****` (they never reach a metric label). */
+function cleanUrl(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const masked = new URL(url.href);
+  masked.username = '****';
+  if (url.password) masked.password = '****';
+  return masked.href;
+}
+
 function toConnectUrl(url: URL, to: { host: string; port: number }): URL {
   const host = to.host.includes(':') ? `[${to.host}]` : to.host;
   return new URL(`${url.protocol}//${host}:${to.port}/`);
@@ -159,10 +168,10 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
         tags = {
           ...vu.tags,
           ...params.tags,
-          name: params.tags?.name ?? nameTag ?? requestUrl.href,
+          name: params.tags?.name ?? nameTag ?? cleanUrl(requestUrl),
           method: requestMethod,
           status: String(raw.status),
-          url: requestUrl.href,
+          url: cleanUrl(requestUrl),
           expected_response: String(ok),
           proto: raw.status ? 'HTTP/1.1' : '',
         };
