@@ -27,6 +27,8 @@ export const testSlo: Slo = {
   p99Ms: 1000,
   latencyBucketSeconds: undefined,
   errorRate: 0.01,
+  recoverySeconds: 10,
+  connectionLossFailedRate: 0.01,
   availability: 0.995,
 };
 
