@@ -1,4 +1,4 @@
-/** `preflight monitor synth|diff|deploy|test|up|alloy`. */
+/** `preflight monitor synth|diff|deploy|test|up|alloy|pool`. */
 import type { RegisterCommands } from '../src/core/cli/define.js';
 
 export const registerMonitorCommands: RegisterCommands = (yargs, run) =>
@@ -128,5 +128,26 @@ export const registerMonitorCommands: RegisterCommands = (yargs, run) =>
             ),
         run(async () => (await import('./commands.js')).alloyCommand),
       )
-      .demandCommand(1, 'Name a monitor command: synth, diff, deploy, test, up or alloy'),
+      .command(
+        'pool',
+        'Export connection-pool metrics (PostgreSQL, PgBouncer or Supabase, acquire probe) on /metrics until Ctrl-C',
+        (c) =>
+          c
+            .option('listen', {
+              type: 'string',
+              default: '127.0.0.1:9187',
+              describe: 'host:port to serve /metrics on (port 0: a free one)',
+            })
+            .option('interval', {
+              type: 'number',
+              describe: 'Seconds between polls and acquire probes (default: pool.probeIntervalSeconds, 5)',
+            })
+            .example('$0 monitor pool --target staging', 'Serve http://127.0.0.1:9187/metrics for staging')
+            .example(
+              '$0 monitor pool --target staging --listen 127.0.0.1:0 --interval 2 --json',
+              'A free port; print the bound URL as JSON',
+            ),
+        run(async () => (await import('./commands.js')).poolCommand),
+      )
+      .demandCommand(1, 'Name a monitor command: synth, diff, deploy, test, up, alloy or pool'),
   );

@@ -1,14 +1,17 @@
-/** Handlers of `preflight monitor synth|diff|deploy|test|up|alloy`. */
+/** Handlers of `preflight monitor synth|diff|deploy|test|up|alloy|pool`. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { defaultOutdir, listSynthesizedStacks, synthMonitoringApp } from '../infra/app.js';
 import type { Context } from '../src/core/cli/context.js';
 import type { Handler } from '../src/core/cli/define.js';
+import { readSecretEnv } from '../src/core/config/secret-env.js';
 import { ExitCode, PreflightError, usageError } from '../src/core/errors.js';
 import { formatTable } from '../src/core/output.js';
-import { registerSecret } from '../src/core/redact.js';
+import { redactUrl, registerSecret } from '../src/core/redact.js';
 import { waitForInterrupt } from '../src/core/signals.js';
 import { renderAlloyConfig } from './alloy.js';
+import { startPoolExporter } from './pool/exporter.js';
+import { parseListenAddress } from './pool/listen.js';
 import { createProfileForTarget } from './profile.js';
 import { startLocalPrometheus } from './prometheus.js';
 import { renderPrometheusRules } from './rules.js';
@@ -207,6 +210,63 @@ export const alloyCommand: Handler<AlloyArgs> = async (argv, context) => {
   } else {
     context.out.result({ ok: true, config: text });
     context.out.artifact(text);
+  }
+  return ExitCode.ok;
+};
+
+interface PoolArgs {
+  listen: string;
+  interval?: number;
+}
+
+export const poolCommand: Handler<PoolArgs> = async (argv, context) => {
+  const { config } = context.loadConfig();
+  const target = context.resolveTarget();
+  const pool = config.targets[target.name]?.pool;
+  const listen = parseListenAddress(argv.listen);
+  const intervalSeconds = argv.interval ?? pool?.probeIntervalSeconds ?? 5;
+  if (!(Number.isFinite(intervalSeconds) && intervalSeconds > 0))
+    throw usageError(
+      `Expected \`--interval\` to be a positive number of seconds, got \`${String(argv.interval)}\``,
+      'pass --interval 5 (or set pool.probeIntervalSeconds)',
+    );
+  const secret = (name: string | undefined) => {
+    const value = readSecretEnv(context.env, name);
+    registerSecret(value);
+    return value;
+  };
+  const supabasePassword = secret(pool?.supabaseMetricsPasswordEnv);
+  const exporter = await startPoolExporter({
+    listen,
+    intervalMs: Math.round(intervalSeconds * 1000),
+    postgresUrl: target.database.readonlyUrl ?? target.database.adminUrl,
+    pgbouncerAdminUrl: secret(pool?.poolerAdminUrlEnv),
+    poolerUrl: secret(pool?.poolerUrlEnv),
+    supabase: pool?.supabaseMetricsUrl
+      ? { url: pool.supabaseMetricsUrl, username: pool.supabaseMetricsUsername, password: supabasePassword }
+      : undefined,
+    // state changes go to stderr in --json mode too: they are the log of a long-running exporter
+    log: (message) => context.out.warn(message),
+  });
+  try {
+    context.out.result({
+      ok: true,
+      url: exporter.url,
+      target: target.name,
+      sources: exporter.sources,
+      intervalSeconds,
+    });
+    context.out.print(
+      `Pool exporter of "${target.name}" on ${redactUrl(exporter.url)} (${exporter.sources.join(', ')}, every ${intervalSeconds} s). Ctrl-C stops it.`,
+    );
+    const interrupt = waitForInterrupt();
+    try {
+      await interrupt.received;
+    } finally {
+      interrupt.dispose();
+    }
+  } finally {
+    await exporter.stop();
   }
   return ExitCode.ok;
 };

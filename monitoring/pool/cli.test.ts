@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSamples } from '../../src/core/exposition.js';
+import { getFreePort } from '../../src/core/net.js';
+import { binPath, runCli } from '../../test/helpers/cli.js';
+import { makeTempDir } from '../../test/helpers/temp-dir.js';
+
+const supabaseKey = 'sb-secret-service-role-key';
+const poolerPassword = 'pooler-pw-secret';
+
+/** pgbouncer_exporter-style series as a fixture: the names are the exporter's, not checked against real Supabase. */
+const supabaseText = `# TYPE pgbouncer_pools_client_waiting_connections gauge
+pgbouncer_pools_client_waiting_connections{database="postgres",user="authenticator"} 4
+pgbouncer_pools_client_active_connections{database="postgres",user="authenticator"} 12
+pgbouncer_pools_server_active_connections{database="postgres",user="authenticator"} 15
+pgbouncer_pools_client_maxwait_seconds{database="postgres",user="authenticator"} 1.5
+pgbouncer_stats_queries_pooled_total{database="postgres"} 1234
+`;
+
+const cwd = makeTempDir('preflight-pool-cli-');
+const supabase = createServer((request, response) => {
+  const expected = `Basic ${Buffer.from(`service_role:${supabaseKey}`).toString('base64')}`;
+  if (request.headers.authorization !== expected) response.writeHead(401).end();
+  else response.writeHead(200, { 'content-type': 'text/plain' }).end(supabaseText);
+});
+afterAll(() => new Promise<void>((resolve) => supabase.close(() => resolve())));
+
+describe('preflight monitor pool (CLI subprocess)', () => {
+  it('prints the bound URL with --json, serves the Supabase pooler series and up=0 for a dead pooler, stops on Ctrl-C', async () => {
+    await new Promise<void>((resolve) => supabase.listen(0, '127.0.0.1', resolve));
+    const supabasePort = (supabase.address() as AddressInfo).port;
+    const deadPort = await getFreePort();
+    writeFileSync(
+      join(cwd, 'preflight.yaml'),
+      `targets:
+  staging:
+    baseUrl: http://127.0.0.1:9
+    pool:
+      poolerUrlEnv: POOLER_URL
+      supabaseMetricsUrl: http://127.0.0.1:${supabasePort}/customer/v1/privileged/metrics
+      supabaseMetricsPasswordEnv: SUPABASE_KEY
+`,
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        binPath,
+        'monitor',
+        'pool',
+        '--target',
+        'staging',
+        '--listen',
+        '127.0.0.1:0',
+        '--interval',
+        '0.2',
+        '--json',
+      ],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          POOLER_URL: `postgresql://app:${poolerPassword}@127.0.0.1:${deadPort}/postgres`,
+          SUPABASE_KEY: supabaseKey,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const started = Date.now();
+      let result: { ok: boolean; url: string; sources: string[] } | undefined;
+      while (!result && Date.now() - started < 30_000) {
+        try {
+          result = JSON.parse(stdout);
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      expect(result, stderr).toMatchObject({ ok: true, sources: ['supabase', 'probe'] });
+      expect(result!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      let text = '';
+      for (let i = 0; i < 100; i++) {
+        text = await (await fetch(result!.url)).text();
+        if (
+          text.includes('preflight_pool_source_up{source="probe"} 0') &&
+          text.includes('source="supabase"} 1')
+        )
+          break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const samples = parseSamples(text);
+      const find = (name: string, source?: string) =>
+        samples.find((s) => s.name === name && (source === undefined || s.labels.source === source))?.value;
+      expect(find('preflight_pool_source_up', 'supabase')).toBe(1);
+      expect(find('preflight_pool_source_up', 'probe')).toBe(0);
+      expect(find('preflight_pool_cl_waiting')).toBe(4);
+      expect(find('preflight_pool_maxwait_seconds')).toBe(1.5);
+      expect(find('preflight_pool_queries_total')).toBe(1234);
+      expect(samples.find((s) => s.name === 'preflight_pool_acquire_failures_total')?.labels.cause).toBe(
+        'refused',
+      );
+      for (const secret of [supabaseKey, poolerPassword]) {
+        expect(text).not.toContain(secret);
+        expect(stdout).not.toContain(secret);
+        expect(stderr).not.toContain(secret);
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('probe: down');
+  }, 60_000);
+
+  it('names the bad --listen value', async () => {
+    const { code, stderr } = await runCli(['monitor', 'pool', '--target', 'staging', '--listen', 'nowhere'], {
+      cwd,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('`--listen`');
+    expect(stderr).toContain('nowhere');
+  });
+});
