@@ -50,6 +50,8 @@ export const walPushCommand: Handler<WalPushArgs> = async (argv, context) => {
   if (argv.async) {
     const spoolDir = argv.spoolDir ?? getDefaultSpoolDir(argv.target ?? 'sandbox', context.env);
     if (await answerPushFromSpool(['push', walPath, '--async', '--spool-dir', spoolDir])) {
+      // bin/preflight-wal.js gives this answer without loading the CLI: seeing this line means it was not used
+      context.out.info(`wal push: ${argv.path} stored by the archiver (answered by the full CLI)`);
       context.out.result({ ok: true, file: argv.path, outcome: 'archived-by-archiver' });
       return ExitCode.ok;
     }
