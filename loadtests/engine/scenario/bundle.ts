@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Message, transform } from 'esbuild';
 import { PreflightError } from '../../../src/core/errors.js';
@@ -112,7 +112,7 @@ async function bundleForK6(path: string, options: BundleOptions): Promise<string
   return result.outputFiles[0]!.text;
 }
 
-/** Maps a place in the bundle back to `file:line` of the script through the bundle's source map. */
+/** Maps a place in the bundle back to `file:line` (relative to the script's folder) through the source map. */
 function createLocator(mapText: string | undefined, dir: string): Locate {
   const map = mapText ? new SourceMap(JSON.parse(mapText)) : undefined;
   return (line, column) => {
@@ -123,7 +123,7 @@ function createLocator(mapText: string | undefined, dir: string): Locate {
     const source = entry.originalSource.startsWith('file://')
       ? fileURLToPath(entry.originalSource)
       : resolve(dir, entry.originalSource);
-    return `${source}:${entry.originalLine + 1}`;
+    return `${relative(dir, source) || source}:${entry.originalLine + 1}`;
   };
 }
 
@@ -142,6 +142,7 @@ async function bundleForNative(
   // Scripts that import unsupported modules are refused anyway; their syntax may be beyond the transform.
   if (problems.length > 0) return { cjs: '', esm, problems };
   const transformed = transformSyncCalls(esm, createLocator(mapText, dirname(path)));
+  if (transformed.problems.length > 0) return { cjs: '', esm, problems: transformed.problems };
   const cjs = await transform(transformed.code, { format: 'cjs', target: 'es2022', loader: 'js' });
   return { cjs: cjs.code, esm, problems: transformed.problems };
 }
