@@ -13,6 +13,7 @@ import type { SeriesPoint } from './metrics/timeseries.js';
 import { type NativeRunResult, type Progress, readScriptExports, runNative } from './native/native.js';
 import { createRunId, writeResults } from './outputs/results.js';
 import { assertNativeSupport, bundleScenario } from './scenario/bundle.js';
+import { applyEnvOptions } from './scenario/env-options.js';
 import { resolveScenarioPath } from './scenario/find-scenario.js';
 import { type K6Options, planScenarios, type ScenarioPlan } from './scenario/options.js';
 import { findNothingSucceeded, importsHttp } from './summary/no-success.js';
@@ -153,7 +154,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   if (engine === 'native') {
     assertNativeSupport(bundle);
     const exports = readScriptExports(bundle.cjs, path, env);
-    const k6Options = (exports.options ?? {}) as K6Options;
+    const k6Options = applyEnvOptions((exports.options ?? {}) as K6Options, processEnv);
     plans = planScenarios(k6Options, {
       vus: options.vus,
       duration: options.duration,
