@@ -8,7 +8,7 @@ import { selectMetric } from './promql.js';
 import { buildBurnRateExpr, burnRatePolicies, getLatencyBucket, roundRatio, type SloKind } from './slo.js';
 
 export type Severity = 'critical' | 'warning';
-export type AlertGroup = 'api' | 'database' | 'backups' | 'availability' | 'slo';
+export type AlertGroup = 'api' | 'database' | 'pool' | 'backups' | 'availability' | 'slo';
 
 export interface AlertDefinition {
   name: string;
@@ -29,6 +29,7 @@ export interface AlertDefinition {
 export const alertGroupTitles: Record<AlertGroup, string> = {
   api: 'preflight-api',
   database: 'preflight-database',
+  pool: 'preflight-pool',
   backups: 'preflight-backups',
   availability: 'preflight-availability',
   slo: 'preflight-slo',
@@ -112,6 +113,7 @@ export function buildAlerts(profile: MonitoringProfile): AlertDefinition[] {
       description:
         'New connections will be refused at max_connections; check the poolers and the compute size.',
     }),
+    ...buildPoolAlerts(define, m),
     define({
       name: 'BackupTooOld',
       group: 'backups',
@@ -247,6 +249,71 @@ function buildPitrAlerts(define: DefineAlert, m: (name: string) => string): Aler
       summary: 'No point-in-time recovery drill has passed for 8 days',
       description:
         'The weekly `preflight backup drill` is failing or not running: point-in-time recovery is only proven by a restore to a time.',
+    }),
+  ];
+}
+
+/** The alerts on the series of `preflight monitor pool` (monitoring/pool/). */
+function buildPoolAlerts(define: DefineAlert, m: (name: string) => string): AlertDefinition[] {
+  return [
+    define({
+      name: 'PoolerPoolSaturated',
+      group: 'pool',
+      expr: `max by (environment, database, user) (${m('preflight_pool_usage_ratio')})`,
+      comparison: '>',
+      threshold: 0.9,
+      for: '2m',
+      severity: 'critical',
+      summary: 'A pooler pool uses more than 90% of its server connections',
+      description:
+        'sv_active / pool_size of a PgBouncer pool is above 90%: new transactions will soon queue (cl_waiting).',
+    }),
+    define({
+      name: 'PoolerClientsWaiting',
+      group: 'pool',
+      expr: `max by (environment, database, user) (${m('preflight_pool_cl_waiting')})`,
+      comparison: '>',
+      threshold: 0,
+      for: '1m',
+      severity: 'warning',
+      summary: 'Clients wait for a server connection in the pooler',
+      description: 'cl_waiting stayed above 0 for a minute: every server connection of the pool is busy.',
+    }),
+    define({
+      name: 'PoolAcquireSlow',
+      group: 'pool',
+      expr: `histogram_quantile(0.95, sum by (environment, le) (rate(${m('preflight_pool_acquire_seconds_bucket')}[5m])))`,
+      comparison: '>',
+      threshold: 0.1,
+      for: '5m',
+      severity: 'warning',
+      summary: 'Getting a connection through the pooler takes more than 100 ms (p95)',
+      description:
+        'The acquire probe (connect, SELECT 1, close through the pooler) is slow: the wait the platform feels.',
+    }),
+    define({
+      name: 'PgConnectionsNearMax',
+      group: 'pool',
+      expr: `max by (environment) (${m('preflight_pg_connections_utilisation_ratio')})`,
+      comparison: '>',
+      threshold: 0.8,
+      for: '5m',
+      severity: 'warning',
+      summary: 'PostgreSQL client connections are above 80% of the usable max_connections',
+      description:
+        'Client backends / (max_connections - superuser_reserved_connections) from pg_stat_activity is above 80%.',
+    }),
+    define({
+      name: 'PoolExporterSourceDown',
+      group: 'pool',
+      expr: `min by (environment, source) (${m('preflight_pool_source_up')})`,
+      comparison: '<',
+      threshold: 1,
+      for: '2m',
+      severity: 'critical',
+      summary: 'monitor pool cannot read one of its sources',
+      description:
+        'PostgreSQL, the pooler admin console, the Supabase endpoint or the acquire probe fails (label source).',
     }),
   ];
 }
