@@ -93,6 +93,11 @@ export const registerLoadCommands: RegisterCommands = (yargs, run) =>
             })
             .option('start-rps', { type: 'number', describe: 'First step (default 10 req/s)' })
             .option('max-rps', { type: 'number', describe: 'Highest step tried (default 1000 req/s)' })
+            .option('results-dir', {
+              type: 'string',
+              describe:
+                'Write capacity.json and report.html (the capacity curve) under <dir>/<id>-capacity-<scenario>/',
+            })
             .option('step-duration', {
               type: 'string',
               default: '10s',

@@ -1,10 +1,16 @@
 /** `preflight load capacity <scenario> --slo ...`. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Handler } from '../../src/core/cli/define.js';
 import { usageError } from '../../src/core/errors.js';
+import { redactValue } from '../../src/core/redact.js';
+import { type WrittenReport, writeReportIfRegistered } from '../../src/core/report-hook.js';
 import { onInterrupt } from '../../src/core/signals.js';
 import { parseEnvFlags } from '../commands.js';
+import { createRunId } from '../engine/outputs/results.js';
 import type { EngineChoice } from '../engine/run.js';
-import { searchCapacity } from './capacity.js';
+import { type CapacityResult, searchCapacity } from './capacity.js';
 import { resolveMetricsAuth } from './metrics-auth.js';
 import { formatCapacityReport } from './report.js';
 
@@ -19,6 +25,7 @@ interface CapacityArgs {
   engine?: EngineChoice;
   workers: number;
   sampleInterval: number;
+  resultsDir?: string;
   iUnderstandThisIsProduction: boolean;
 }
 
@@ -57,9 +64,25 @@ export const loadCapacityCommand: Handler<CapacityArgs> = async (argv, context) 
         ),
     });
     out.print(formatCapacityReport(result, out.paint));
-    out.result(result);
+    const report = argv.resultsDir
+      ? await writeCapacityResults(result, resolve(context.cwd, argv.resultsDir), context.env)
+      : undefined;
+    if (report) out.print(`\nreport: ${report.html}\n        ${pathToFileURL(report.html)}`);
+    out.result({ ...result, report: report?.html ?? null });
     return result.exitCode;
   } finally {
     interrupt.dispose();
   }
 };
+
+/** <results-dir>/<id>-capacity-<scenario>/capacity.json, and its report.html (the capacity curve) when the app registered one. */
+async function writeCapacityResults(
+  result: CapacityResult,
+  resultsRoot: string,
+  env: NodeJS.ProcessEnv,
+): Promise<WrittenReport | undefined> {
+  const dir = join(resultsRoot, createRunId(`capacity-${result.scenario.replace(/^.*\//, '')}`));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'capacity.json'), `${JSON.stringify(redactValue(result), null, 2)}\n`);
+  return writeReportIfRegistered({ dir, env });
+}

@@ -7,11 +7,13 @@ import type { ChartSpec } from './charts.js';
 import { esc } from './html-kit.js';
 import { type LaunchFile, orderSteps, renderStep } from './launch-sections.js';
 import {
+  type CapacityFile,
   describeLoadFigures,
   isLoadDir,
   isLoadRunOk,
   readJson,
   readLoadRun,
+  renderCapacity,
   renderLoadRun,
 } from './load-section.js';
 import { renderLaunchMarkdown, renderLoadMarkdown } from './markdown.js';
@@ -19,7 +21,7 @@ import { getGitCommit, getPreflightVersion } from './meta.js';
 import { renderPage } from './page.js';
 
 export interface BuiltReport {
-  kind: 'launch' | 'load';
+  kind: 'launch' | 'load' | 'capacity';
   html: string;
   markdown: string;
   ready: boolean;
@@ -35,9 +37,11 @@ export async function buildReport(dir: string): Promise<BuiltReport> {
   const launch = existsSync(launchPath) ? readJson<LaunchFile>(launchPath) : undefined;
   if (launch && Array.isArray(launch.steps)) return buildLaunchReport(dir, launch);
   if (isLoadDir(dir)) return buildLoadReport(dir);
+  const capacity = readJson<CapacityFile>(join(dir, 'capacity.json'));
+  if (capacity) return buildCapacityReport(dir, capacity);
   throw new PreflightError(
     'E_REPORT',
-    `${dir} holds neither launch.json (a launch) nor summary.json (a load run)`,
+    `${dir} holds no launch.json (a launch), summary.json (a load run) or capacity.json (a capacity search)`,
     {
       hint: 'pass a launch directory (.preflight/launch/<time>) or a load results directory (results/<run-id>)',
     },
@@ -95,6 +99,29 @@ async function buildLoadReport(dir: string): Promise<BuiltReport> {
     charts,
   );
   return { kind: 'load', html: redact(html), markdown: redact(renderLoadMarkdown(run, ready, facts)), ready };
+}
+
+async function buildCapacityReport(dir: string, capacity: CapacityFile): Promise<BuiltReport> {
+  const charts: ChartSpec[] = [];
+  const body = `<section class="step" id="capacity">${renderCapacity(capacity, charts, 'capacity')}</section>`;
+  const facts: Array<[string, string]> = [
+    ['scenario', capacity.scenario ?? '-'],
+    ['SLO', capacity.slo ?? '-'],
+    ['preflight', getPreflightVersion()],
+  ];
+  const commit = await getGitCommit(dir);
+  if (commit) facts.push(['commit', commit]);
+  const ready = capacity.capacityRps > 0;
+  const verdictText = `Capacity ${capacity.capacityRps} req/s${capacity.kneeFound ? '' : ' (no knee found)'}`;
+  const html = renderPage(
+    { title: `preflight capacity ${capacity.scenario ?? ''}`, ready, verdictText, facts },
+    body,
+    charts,
+  );
+  const markdown = `## preflight load capacity ${capacity.scenario ?? ''}: ${capacity.capacityRps} req/s\n\n${facts
+    .map(([k, v]) => `${k}: \`${v}\``)
+    .join(' · ')}\n\n${capacity.bottleneck ? `bottleneck: ${capacity.bottleneck}\n` : ''}`;
+  return { kind: 'capacity', html: redact(html), markdown: redact(markdown), ready };
 }
 
 /** .preflight/launch/2026-11-30T15-15-37-658Z -> 2026-11-30T15:15:37.658Z (the directory name is the start time). */

@@ -76,11 +76,20 @@ interface LaunchFile {
   samples?: Array<{ atMs: number; inProgress?: number | null }>;
 }
 
+/** capacity.json: the CapacityResult of `load capacity` as it returns it. */
 export interface CapacityFile {
+  scenario?: string;
   slo?: string;
-  knee?: { rps: number } | null;
-  maxRps?: number | null;
-  steps: Array<{ targetRps: number; achievedRps: number; p95?: number | null; ok: boolean }>;
+  capacityRps: number;
+  firstFailingRps?: number;
+  kneeFound: boolean;
+  bottleneck?: string;
+  steps: Array<{
+    targetRps: number;
+    achievedRps: number;
+    ok: boolean;
+    observed?: Array<{ clause: string; value?: number }>;
+  }>;
 }
 
 export interface LoadRun {
@@ -319,10 +328,12 @@ function renderLaunchLayer(run: LoadRun, charts: ChartSpec[]): string {
   return parts.join('\n');
 }
 
-function renderCapacity(capacity: CapacityFile, charts: ChartSpec[], idPrefix: string): string {
+export function renderCapacity(capacity: CapacityFile, charts: ChartSpec[], idPrefix: string): string {
   const id = `${idPrefix}-capacity`;
   const steps = capacity.steps.slice().sort((a, b) => a.targetRps - b.targetRps);
   if (steps.length === 0) return `<h4>Capacity curve</h4>${notRecorded('capacity steps')}`;
+  const p95 = (st: CapacityFile['steps'][number]) =>
+    st.observed?.find((o) => o.clause.startsWith('p(95)'))?.value ?? null;
   charts.push(
     createChart({
       id,
@@ -332,20 +343,22 @@ function renderCapacity(capacity: CapacityFile, charts: ChartSpec[], idPrefix: s
       points: true,
       x: steps.map((st) => st.targetRps),
       series: [
-        { label: 'achieved req/s', values: steps.map((st) => st.achievedRps), unit: 'req/s' },
-        { label: 'p95', values: steps.map((st) => st.p95 ?? null), unit: 'ms', right: true },
+        { label: 'achieved', values: steps.map((st) => st.achievedRps), unit: 'req/s' },
+        { label: 'p95', values: steps.map(p95), unit: 'ms', right: true },
       ],
-      marks: capacity.knee ? [{ x: capacity.knee.rps, label: 'knee' }] : [],
+      marks: capacity.kneeFound ? [{ x: capacity.capacityRps, label: 'knee' }] : [],
     }),
   );
-  return `<h4>Capacity curve</h4><p>${capacity.knee ? `knee at ${esc(fmtNum(capacity.knee.rps))} req/s` : 'no knee found'}${
-    capacity.maxRps ? `; highest rate within the SLO ${esc(fmtNum(capacity.maxRps))} req/s` : ''
-  }</p><div class="charts"><div class="chart" id="${esc(id)}"></div></div>${table(
+  return `<h4>Capacity curve</h4><p>${
+    capacity.kneeFound
+      ? `knee at ${esc(fmtNum(capacity.capacityRps))} req/s (first failing ${esc(fmtNum(capacity.firstFailingRps))} req/s)`
+      : `no knee found up to ${esc(fmtNum(capacity.capacityRps))} req/s`
+  }${capacity.bottleneck ? `; bottleneck: ${esc(capacity.bottleneck)}` : ''}</p><div class="charts"><div class="chart" id="${esc(id)}"></div></div>${table(
     ['offered', 'achieved', 'p95', 'SLO'],
     steps.map((st) => [
       esc(fmtNum(st.targetRps)),
       esc(fmtNum(st.achievedRps)),
-      esc(fmtMs(st.p95)),
+      esc(fmtMs(p95(st))),
       badge(st.ok ? 'pass' : 'fail'),
     ]),
   )}`;
