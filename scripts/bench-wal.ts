@@ -1,6 +1,6 @@
 /**
  * `npm run bench:wal`: WAL archiving through preflight on a throwaway cluster (archive_mode on, archive_command from
- * buildWalCommand) under a pgbench write load (pgbench -c4), in the sync mode (one `wal push` per segment) and the
+ * buildWalCommand) under a pgbench write load (pgbench -c4, TPC-B-like mixed with inserts), in the sync mode (one `wal push` per segment) and the
  * async mode (`wal push --async` answered from the spool of a running `wal archiver`). For each mode it prints the
  * segments archived per second, the archive lag sampled every second (pg_stat_archiver against
  * pg_walfile_name(pg_current_wal_lsn()) and the .ready files), the CPU used per segment (the PostgreSQL archiver's
@@ -9,7 +9,8 @@
  * pg_verifybackup, replay) against a plain pg_basebackup copy replaying the same WAL with `cp`.
  * Prints figures only; asserts nothing.
  * Options: BENCH_SECONDS (pgbench -T, default 30), BENCH_SCALE (pgbench -i -s, default 10),
- * BENCH_BURST (segments made ready at once, default 32), BENCH_CONCURRENCY (archiver uploads, default 4).
+ * BENCH_BURST (segments made ready at once, default 32), BENCH_CONCURRENCY (archiver uploads, default 4),
+ * BENCH_ROWS (md5 rows each write-heavy pgbench transaction inserts, default 1000).
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ import { getSegmentNumber } from '../backups/wal/names.js';
 import { validateConfig } from '../src/core/config/load.js';
 import { getFreePort } from '../src/core/net.js';
 import { formatDuration, formatTable } from '../src/core/output.js';
-import { findPgBinaries } from '../src/core/pg/binaries.js';
+import { findPgBinaries, findPgClientTool } from '../src/core/pg/binaries.js';
 import { type Cluster, createCluster, getPostgresRunAs } from '../src/core/pg/cluster.js';
 import { type RunningTool, runTool, startTool } from '../src/core/process.js';
 
@@ -35,6 +36,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const scale = Number(process.env.BENCH_SCALE ?? 10);
 const burstSize = Number(process.env.BENCH_BURST ?? 32);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const rowsPerInsert = Number(process.env.BENCH_ROWS ?? 1000);
 const repoRoot = join(import.meta.dirname, '..');
 const log = (message: string) => process.stderr.write(`[bench:wal] ${message}\n`);
 const print = (text = '') => process.stdout.write(`${text}\n`);
@@ -160,6 +162,31 @@ function startArchiver(s: Setup): RunningTool {
   );
 }
 
+/**
+ * pgbench -c4: the built-in TPC-B-like transaction mixed with an insert of `BENCH_ROWS` md5 rows, so that this small
+ * machine writes WAL at a rate that fills segments every few seconds (TPC-B alone writes ~1 KiB per transaction).
+ */
+function getLoadArgs(s: Setup, durationSeconds: number): string[] {
+  const script = join(s.root, 'wal-heavy.sql');
+  writeFileSync(
+    script,
+    `INSERT INTO wal_heavy SELECT md5(random()::text) || md5(random()::text) FROM generate_series(1, ${rowsPerInsert});\n`,
+  );
+  return [
+    '-c',
+    '4',
+    '-j',
+    '2',
+    '-T',
+    String(durationSeconds),
+    '-n',
+    '-b',
+    'tpcb-like@1',
+    '-f',
+    `${script}@1`,
+  ];
+}
+
 async function stopArchiver(archiver: RunningTool | undefined): Promise<void> {
   if (!archiver) return;
   await archiver.kill('SIGTERM');
@@ -199,11 +226,10 @@ async function measureLoad(s: Setup, mode: string, archiver: RunningTool | undef
   const started = performance.now();
   log(`${mode}: pgbench -c4 -T ${seconds} ...`);
   let running = true;
-  const load = runTool(
-    findPgTool('pgbench'),
-    ['-c', '4', '-j', '2', '-T', String(seconds), '-n', connection.url],
-    { env: connection.env, timeoutMs: (seconds + 120) * 1000 },
-  ).finally(() => {
+  const load = runTool(findPgTool('pgbench'), [...getLoadArgs(s, seconds), connection.url], {
+    env: connection.env,
+    timeoutMs: (seconds + 120) * 1000,
+  }).finally(() => {
     running = false;
   });
   const rows: string[][] = [];
@@ -403,7 +429,7 @@ async function measureRto(s: Setup): Promise<void> {
     log('RTO: plain pg_basebackup and preflight backup base ...');
     const connection = splitConnectionUrl(url);
     await runTool(
-      findPgBinaries().path('pg_basebackup'),
+      findPgClientTool('pg_basebackup') ?? 'pg_basebackup',
       ['-D', plainBase, '-Fp', '-X', 'none', '-c', 'fast', '-d', connection.url],
       { env: connection.env, timeoutMs: 600_000 },
     );
@@ -417,14 +443,10 @@ async function measureRto(s: Setup): Promise<void> {
     });
     log(`RTO: pgbench -T ${Math.min(seconds, 15)} after the base backups, then pg_switch_wal ...`);
     const bench = splitConnectionUrl(s.cluster.url('bench'));
-    await runTool(
-      findPgTool('pgbench'),
-      ['-c', '4', '-j', '2', '-T', String(Math.min(seconds, 15)), '-n', bench.url],
-      {
-        env: bench.env,
-        timeoutMs: 300_000,
-      },
-    );
+    await runTool(findPgTool('pgbench'), [...getLoadArgs(s, Math.min(seconds, 15)), bench.url], {
+      env: bench.env,
+      timeoutMs: 300_000,
+    });
     await query(url, 'SELECT pg_switch_wal()');
     await waitForDrain(s);
     log('RTO: preflight restore --latest (the drill restore path) ...');
@@ -481,6 +503,7 @@ async function main(): Promise<void> {
       env: connection.env,
       timeoutMs: 1_800_000,
     });
+    await query(s.cluster.url('bench'), 'CREATE TABLE wal_heavy (v text)');
     await waitForDrain(s);
     const figures: LoadFigures[] = [];
     const bursts: string[][] = [];
