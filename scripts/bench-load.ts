@@ -1,18 +1,22 @@
 /**
  * `npm run bench:load`: the native engine's maximum request rate on one core against a minimal local node
- * http server, beside autocannon in the same run, plus peak RSS. It measures the built engine in dist/ (what the
+ * http server, in the async and the synchronous script style, beside autocannon (and k6 when installed), plus peak RSS. It measures the built engine in dist/ (what the
  * `preflight` bin runs; the npm script builds it first), not the TypeScript sources through tsx.
  *   BENCH_LOAD_SECONDS (default 10)   duration of each throughput run
  *   BENCH_LOAD_CONNECTIONS (default 64) VUs / autocannon connections
  *   BENCH_LOAD_ROUNDS (default 2)      alternate native and autocannon this many times; the best of each counts
  *                                      (the machine is shared, so one round is noisy)
  *   BENCH_LOAD_REQUESTS (optional)     also run exactly this many requests (e.g. 10000000) and report peak RSS
+ *   BENCH_LOAD_K6_RPS (optional)       a k6 req/s figure measured elsewhere on one core, used when k6 is not on PATH
+ * Each round runs the async-style script, the same request in k6's synchronous style (`http.get`, through the sync
+ * transform), k6 on the synchronous script when it is on PATH (K6_BIN), and autocannon; it prints three ratios:
+ * sync/async, native/k6, async/autocannon.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startTool } from '../src/core/process.js';
+import { findTool, startTool } from '../src/core/process.js';
 
 const { runScenario } = (await import(
   new URL('../dist/loadtests/engine/run.js', import.meta.url).href
@@ -22,6 +26,7 @@ const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 64);
 const requests = process.env.BENCH_LOAD_REQUESTS ? Number(process.env.BENCH_LOAD_REQUESTS) : undefined;
 const rounds = Math.max(1, Number(process.env.BENCH_LOAD_ROUNDS ?? 2));
+const recordedK6Rps = process.env.BENCH_LOAD_K6_RPS ? Number(process.env.BENCH_LOAD_K6_RPS) : undefined;
 
 const serverCode = `
 const http = require('node:http');
@@ -60,66 +65,103 @@ async function main(): Promise<void> {
       script,
       `import http from 'k6/http';\nexport default async function () { await http.asyncRequest('GET', ${JSON.stringify(url)}); }\n`,
     );
+    // The same request as k6's documentation writes it; the native engine runs it through the sync transform.
+    const syncScript = join(dir, 'bench-sync.js');
+    writeFileSync(
+      syncScript,
+      `import http from 'k6/http';\nexport default function () { http.get(${JSON.stringify(url)}); }\n`,
+    );
     process.stderr.write(`target: minimal node http server (separate process) at ${url}\n`);
+    const k6Path = findTool(process.env.K6_BIN ?? 'k6');
 
-    let nativeRps = 0;
-    let nativeReqs = 0;
+    const best = {
+      async: { rps: 0, reqs: 0, p99: 0 },
+      sync: { rps: 0, reqs: 0, p99: 0 },
+      k6: { rps: 0, reqs: 0, p99: 0 },
+      cannon: { rps: 0, reqs: 0, p99: 0 },
+    };
     let nativeRss = 0;
-    let nativeP99 = 0;
-    let cannonRps = 0;
-    let cannonReqs = 0;
-    let cannonP99 = 0;
-    for (let round = 1; round <= rounds; round++) {
-      process.stderr.write(
-        `round ${round}/${rounds}: native engine, ${connections} VUs for ${seconds}s on one thread...\n`,
-      );
-      const rss = trackPeakRss();
-      const native = await runScenario({
-        scenario: script,
-        engine: 'native',
+    const runEngine = async (path: string, engine: 'native' | 'k6') => {
+      const run = await runScenario({
+        scenario: path,
+        engine,
         vus: connections,
         duration: `${seconds}s`,
         resultsDir: false,
         checkReachable: false,
+        // one core for k6 too (the native engine runs on one thread anyway)
+        env: engine === 'k6' ? { GOMAXPROCS: '1' } : undefined,
       });
+      const reqs = run.summary.metrics.http_reqs?.values.count ?? 0;
+      return {
+        rps: reqs / (run.summary.durationMs / 1000),
+        reqs,
+        p99: run.summary.latency.uncorrected?.p99 ?? 0,
+      };
+    };
+    const keep = (slot: { rps: number; reqs: number; p99: number }, r: typeof slot) => {
+      if (r.rps > slot.rps) Object.assign(slot, r);
+    };
+    for (let round = 1; round <= rounds; round++) {
+      process.stderr.write(
+        `round ${round}/${rounds}: native engine, async style, ${connections} VUs for ${seconds}s on one thread...\n`,
+      );
+      const rss = trackPeakRss();
+      keep(best.async, await runEngine(script, 'native'));
       // Round 1 runs before autocannon has allocated anything in this process.
       const peak = rss.stop();
       if (round === 1) nativeRss = peak;
-      const reqs = native.summary.metrics.http_reqs?.values.count ?? 0;
-      const rps = reqs / (native.summary.durationMs / 1000);
-      if (rps > nativeRps) {
-        nativeRps = rps;
-        nativeReqs = reqs;
-        nativeP99 = native.summary.latency.uncorrected?.p99 ?? 0;
+      process.stderr.write(`round ${round}/${rounds}: native engine, synchronous style (http.get)...\n`);
+      keep(best.sync, await runEngine(syncScript, 'native'));
+      if (k6Path) {
+        process.stderr.write(
+          `round ${round}/${rounds}: k6 (${k6Path}), synchronous style, GOMAXPROCS=1...\n`,
+        );
+        keep(best.k6, await runEngine(syncScript, 'k6'));
       }
       process.stderr.write(
         `round ${round}/${rounds}: autocannon, ${connections} connections for ${seconds}s in the same process...\n`,
       );
       const cannon = await autocannon({ url, connections, duration: seconds });
-      const crps = cannon.requests.total / (cannon.duration || seconds);
-      if (crps > cannonRps) {
-        cannonRps = crps;
-        cannonReqs = cannon.requests.total;
-        cannonP99 = cannon.latency.p99;
-      }
+      keep(best.cannon, {
+        rps: cannon.requests.total / (cannon.duration || seconds),
+        reqs: cannon.requests.total,
+        p99: cannon.latency.p99,
+      });
     }
 
-    const rows = [
-      [
-        'native engine (1 thread)',
-        nativeRps.toFixed(0),
-        `${nativeReqs} requests`,
-        `peak RSS ${mib(nativeRss)}`,
-        `p99 ${nativeP99.toFixed(2)} ms`,
-      ],
-      ['autocannon', cannonRps.toFixed(0), `${cannonReqs} requests`, '', `p99 ${cannonP99} ms`],
+    const row = (name: string, r: { rps: number; reqs: number; p99: number }, extra = '') => [
+      name,
+      r.rps.toFixed(0),
+      `${r.reqs} requests`,
+      extra,
+      `p99 ${r.p99.toFixed(2)} ms`,
     ];
-    process.stdout.write(`best of ${rounds} round(s):\n`);
-    for (const row of rows)
-      process.stdout.write(`${row.map((c, i) => c.padEnd(i === 0 ? 26 : 18)).join('')}\n`);
-    const ratio = nativeRps / cannonRps;
+    const rows = [
+      row('native, async style', best.async, `peak RSS ${mib(nativeRss)}`),
+      row('native, sync style', best.sync),
+      ...(k6Path ? [row('k6 (GOMAXPROCS=1)', best.k6)] : []),
+      row('autocannon', best.cannon),
+    ];
+    process.stdout.write(`best of ${rounds} round(s), req/s on one thread:\n`);
+    for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(i === 0 ? 26 : 18)).join('')}\n`);
     process.stdout.write(
-      `ratio native/autocannon: ${ratio.toFixed(2)} (goal >= 0.5); native req/s per core: ${nativeRps.toFixed(0)} (goal >= 15000)\n`,
+      `ratio sync/async:            ${(best.sync.rps / best.async.rps).toFixed(2)} (goal >= 0.90)\n`,
+    );
+    if (k6Path)
+      process.stdout.write(
+        `ratio native sync/k6:        ${(best.sync.rps / best.k6.rps).toFixed(2)} (goal >= 3; k6 measured in this run)\n`,
+      );
+    else if (recordedK6Rps)
+      process.stdout.write(
+        `ratio native sync/k6:        ${(best.sync.rps / recordedK6Rps).toFixed(2)} (goal >= 3; against BENCH_LOAD_K6_RPS=${recordedK6Rps}, a figure measured elsewhere, not in this run)\n`,
+      );
+    else
+      process.stdout.write(
+        'ratio native sync/k6:        not measured here (k6 is not on PATH and loadtests/README.md records no k6 figure; set K6_BIN, or BENCH_LOAD_K6_RPS to a k6 req/s figure measured on the same core)\n',
+      );
+    process.stdout.write(
+      `ratio async/autocannon:      ${(best.async.rps / best.cannon.rps).toFixed(2)} (goal >= 1.00); native req/s per core: ${best.async.rps.toFixed(0)}\n`,
     );
 
     if (requests) {
@@ -149,7 +191,7 @@ async function main(): Promise<void> {
       );
     } else {
       process.stdout.write(
-        `memory: peak RSS ${mib(nativeRss)} over ${nativeReqs} requests (set BENCH_LOAD_REQUESTS=10000000 for the long run)\n`,
+        `memory: peak RSS ${mib(nativeRss)} over ${best.async.reqs} requests (set BENCH_LOAD_REQUESTS=10000000 for the long run)\n`,
       );
     }
   } finally {
