@@ -202,8 +202,9 @@ function buildPitrAlerts(define: DefineAlert, m: (name: string) => string): Aler
     define({
       name: 'WalArchiveStalled',
       group: 'backups',
-      // silent while nothing waits (an idle database archives nothing); without a lag metric the age alone decides
-      expr: `(time() - max ${by} (${m('preflight_wal_last_archived_timestamp_seconds')})) unless on (environment, target) (max ${by} (${lag}) == 0)`,
+      // silent while nothing waits and nothing fails (an idle database archives nothing); a failing push leaves the
+      // last pushed lag in place, so recent failures count as waiting; without a lag metric the age alone decides
+      expr: `(time() - max ${by} (${m('preflight_wal_last_archived_timestamp_seconds')})) unless on (environment, target) ((max ${by} (${lag}) == 0) unless on (environment, target) (sum ${by} (increase(${m('preflight_wal_archive_failures_total')}[15m])) > 0))`,
       comparison: '>',
       threshold: 15 * 60,
       for: '5m',
