@@ -179,9 +179,32 @@ const backupStep: LaunchStep = {
         ? ''
         : `; mismatched: ${record.tables.mismatched.map((t) => `${t.schema}.${t.table}`).join(', ')}`
     }`;
-    return { status: record.ok ? 'pass' : 'fail', summary, details: { id: backup.id, verification: record } };
+    const catalog = await readBackupHistory(storage, target.name).catch(() => undefined);
+    return {
+      status: record.ok ? 'pass' : 'fail',
+      summary,
+      details: { id: backup.id, verification: record, ...(catalog ? { catalog } : {}) },
+    };
   },
 };
+
+/** Size and duration of the last 30 complete backups in the storage's catalog, for the report's history. */
+async function readBackupHistory(
+  storage: Parameters<typeof import('../../../backups/catalog.js').readCatalog>[0],
+  target: string,
+): Promise<Array<{ id: string; createdAt: string; sizeBytes: number; durationMs: number }>> {
+  const { readCatalog } = await import('../../../backups/catalog.js');
+  return (await readCatalog(storage, target))
+    .flatMap((e) => (e.complete && e.manifest ? [{ id: e.id, manifest: e.manifest }] : []))
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .slice(-30)
+    .map(({ id, manifest }) => ({
+      id,
+      createdAt: manifest.startedAt,
+      sizeBytes: manifest.objects.reduce((sum, o) => sum + o.size, 0),
+      durationMs: manifest.durationMs,
+    }));
+}
 
 /** Runs launch scenarios in order; each must pass its thresholds and the database invariants. */
 function createLoadStep(name: string, describe: string, scenarios: string[]): LaunchStep {
