@@ -44,6 +44,21 @@ function cleanUrl(url: URL): string {
   return masked.href;
 }
 
+function isSameOrSubdomain(host: string, of: string): boolean {
+  const h = host.toLowerCase();
+  const o = of.toLowerCase();
+  return h === o || h.endsWith(`.${o}`);
+}
+
+const credentialHeaders = new Set(['authorization', 'www-authenticate', 'cookie', 'cookie2']);
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (!credentialHeaders.has(name.toLowerCase())) out[name] = value;
+  return out;
+}
+
 function toConnectUrl(url: URL, to: { host: string; port: number }): URL {
   const host = to.host.includes(':') ? `[${to.host}]` : to.host;
   return new URL(`${url.protocol}//${host}:${to.port}/`);
@@ -143,12 +158,14 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     let current = target;
     let currentMethod = upper;
     let currentBody = encoded;
+    let currentHeaders = headers;
+    let extraCookies = params.cookies;
     for (let hop = 0; ; hop++) {
       const connectTo = resolveHostOverride(current, hosts);
       // the guard checks where the bytes go: an options.hosts entry, else the URL's host
       engine.guardUrl(connectTo ? toConnectUrl(current, connectTo) : current);
-      const cookie = mergeCookies(jar.headerFor(current), params.cookies);
-      const reqHeaders = cookie ? { ...headers, Cookie: cookie } : headers;
+      const cookie = mergeCookies(jar.headerFor(current), extraCookies);
+      const reqHeaders = cookie ? { ...currentHeaders, Cookie: cookie } : currentHeaders;
       const raw = await sendRequest({
         method: currentMethod,
         url: current,
@@ -184,11 +201,18 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
       const location =
         raw.status >= 300 && raw.status < 400 ? findRawHeader(raw.rawHeaders, 'location')[0] : undefined;
       if (location !== undefined && hop < maxRedirects) {
-        current = new URL(location, current);
-        if (raw.status === 303 || ((raw.status === 301 || raw.status === 302) && currentMethod === 'POST')) {
-          currentMethod = 'GET';
+        const next = new URL(location, current);
+        // as Go's client (k6's): 301/302/303 make any method but GET and HEAD a GET, and never resend the body
+        if (raw.status === 301 || raw.status === 302 || raw.status === 303) {
+          if (currentMethod !== 'GET' && currentMethod !== 'HEAD') currentMethod = 'GET';
           currentBody = undefined;
         }
+        // credentials stay with their domain: Authorization and the script's cookies are not sent to another one
+        if (!isSameOrSubdomain(next.hostname, target.hostname)) {
+          currentHeaders = withoutCredentials(currentHeaders);
+          extraCookies = undefined;
+        }
+        current = next;
         continue;
       }
       return new K6Response(
