@@ -193,6 +193,13 @@ describe('WAL archive objects', () => {
       [2, 1, true],
     ]);
 
+    // a key that opens nothing is a wrong key, not a damaged archive
+    await expect(
+      verifyWalArchive({ storage, target, identities: [otherKeys.identity] }),
+    ).rejects.toMatchObject({
+      code: 'E_DECRYPT',
+    });
+
     const removed = formatSegmentName(1, 3n, segmentSize);
     await storage.deleteKeys([getWalObjectKey(target, removed)]);
     const damaged = formatSegmentName(1, 5n, segmentSize);

@@ -5,11 +5,11 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { Decrypter, Encrypter } from 'age-encryption';
 import { PreflightError } from '../../src/core/errors.js';
 import { toDecryptError } from '../crypto.js';
 import { getWalPrefix } from '../layout.js';
 import type { BackupStorage } from '../storage/index.js';
+import { decryptAge, encryptAge } from './age-native.js';
 import { formatTimeline, parseWalFileName, requireWalFileName, type WalFileKind } from './names.js';
 
 const gzipAsync = promisify(gzip);
@@ -74,9 +74,7 @@ export async function encodeWalObject(
 ): Promise<{ body: Buffer; header: WalObjectHeader }> {
   const header = { sha256: sha256Hex(plain), size: plain.length };
   const compressed = await gzipAsync(plain, { level: compressLevel });
-  const encrypter = new Encrypter();
-  for (const recipient of recipients) encrypter.addRecipient(recipient);
-  const cipher = await encrypter.encrypt(compressed);
+  const cipher = await encryptAge(compressed, recipients);
   const line = Buffer.from(`${HEADER_MAGIC} sha256=${header.sha256} size=${header.size} gzip\n`);
   return { body: Buffer.concat([line, cipher]), header };
 }
@@ -177,11 +175,9 @@ export async function decodeWalObject(body: Buffer, identities: string[], fileNa
         hint: 'the object is damaged or was not written by preflight; restore cannot use it',
       },
     );
-  const decrypter = new Decrypter();
-  for (const identity of identities) decrypter.addIdentity(identity);
   let compressed: Uint8Array;
   try {
-    compressed = await decrypter.decrypt(body.subarray(parsed.length));
+    compressed = await decryptAge(body.subarray(parsed.length), identities);
   } catch (error) {
     const decryptError = toDecryptError(error, `WAL file ${fileName}`);
     if (decryptError.details?.keyProblem) throw decryptError;

@@ -1,7 +1,8 @@
 /**
  * `wal verify`: every archived file is downloaded, decrypted and checked against its sha256, and each timeline's
  * segments must form an unbroken sequence from its first to its last. Any gap or mismatch makes ok false
- * (the command exits 1). A wrong key is not a mismatch: it throws E_DECRYPT.
+ * (the command exits 1). A wrong key is not a mismatch: when no object at all opens with the identities it throws
+ * E_DECRYPT. One object that does not open while others do is damaged (or encrypted to a retired key): a mismatch.
  */
 import { PreflightError } from '../../src/core/errors.js';
 import type { BackupStorage } from '../storage/index.js';
@@ -44,6 +45,8 @@ export async function verifyWalArchive(o: {
 }): Promise<WalVerifyResult> {
   const entries = await listWalArchive(o);
   const mismatches = new Set<string>();
+  let keyFailure: PreflightError | undefined;
+  let keyFailures = 0;
   let segmentSize: number | undefined;
   let next = 0;
   let checked = 0;
@@ -55,7 +58,11 @@ export async function verifyWalArchive(o: {
         const plain = await decodeWalObject(body, o.identities, entry.fileName);
         if (entry.kind === 'segment') segmentSize ??= plain.length;
       } catch (error) {
-        if (!(error instanceof PreflightError) || error.code !== 'E_WAL_INTEGRITY') throw error;
+        if (!(error instanceof PreflightError)) throw error;
+        if (error.code === 'E_DECRYPT' && error.details.keyProblem) {
+          keyFailure ??= error;
+          keyFailures++;
+        } else if (error.code !== 'E_WAL_INTEGRITY') throw error;
         mismatches.add(entry.fileName);
         const header = parseWalObjectHeader(body);
         if (entry.kind === 'segment' && header) segmentSize ??= header.header.size;
@@ -65,6 +72,7 @@ export async function verifyWalArchive(o: {
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
+  if (keyFailure && keyFailures === entries.length) throw keyFailure;
   const size = segmentSize ?? DEFAULT_SEGMENT_SIZE;
   const { timelines, gaps } = findGaps(entries, size);
   const sortedMismatches = [...mismatches].sort();
