@@ -208,8 +208,8 @@ function renderSearchStep(details: unknown): string {
         [
           ...(q.error ? [q.error] : []),
           ...(q.problems ?? []),
-          ...(q.results ?? [])
-            .filter((r) => r.ok === false)
+          ...(q.problems?.length ? [] : (q.results ?? []).filter((r) => r.ok === false))
+            .slice(0, 5)
             .map((r) => `${r.service} (${r.category}, ${r.minHourlyRate})`),
         ].join('; '),
       ),
