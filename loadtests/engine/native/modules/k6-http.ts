@@ -19,7 +19,7 @@ interface Params {
   responseType?: 'text' | 'binary' | 'none';
   redirects?: number;
   responseCallback?: ExpectedStatuses;
-  cookies?: Record<string, string | { value: string }>;
+  cookies?: Record<string, string | { value: string; replace?: boolean }>;
   jar?: CookieJar | null;
 }
 
@@ -64,11 +64,15 @@ function toConnectUrl(url: URL, to: { host: string; port: number }): URL {
   return new URL(`${url.protocol}//${host}:${to.port}/`);
 }
 
-/** The Cookie header: the jar's cookies, with `params.cookies` added (replacing jar cookies of the same name). */
+/** The Cookie header as k6 builds it: the jar's cookies (but those a `{value, replace: true}` request cookie replaces), then `params.cookies`. */
 function mergeCookies(fromJar: string | undefined, extra: Params['cookies']): string | undefined {
   if (!extra || Object.keys(extra).length === 0) return fromJar;
+  const replaced = (name: string) => {
+    const cookie = extra[name];
+    return typeof cookie === 'object' && cookie !== null && cookie.replace === true;
+  };
   const pairs = (fromJar ? fromJar.split('; ') : []).filter(
-    (pair) => !(pair.slice(0, pair.indexOf('=')) in extra),
+    (pair) => !replaced(pair.slice(0, pair.indexOf('='))),
   );
   for (const [name, value] of Object.entries(extra))
     pairs.push(`${name}=${typeof value === 'string' ? value : value.value}`);
