@@ -9,7 +9,7 @@ export default function () {
   const doc = parseHTML(res.body);
   const hrefs = [];
   // biome-ignore lint/correctness/noUnusedFunctionParameters: the callback signature as k6's documentation writes it
-  doc.find('a').each(function (idx, el) {
+  doc.find('a').each((idx, el) => {
     hrefs.push(el.getAttribute('href'));
   });
   check(hrefs, {
