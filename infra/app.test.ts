@@ -38,13 +38,13 @@ describe('monitor synth (cdktn in-process)', () => {
       expect(stack.resources).toMatchObject({
         grafana_folder: 1,
         grafana_data_source: 1,
-        grafana_dashboard: 5,
+        grafana_dashboard: 6,
         grafana_contact_point: 2,
         grafana_notification_policy: 1,
         grafana_synthetic_monitoring_check: 2,
       });
       expect(stack.resources.grafana_rule_group).toBeGreaterThanOrEqual(5);
-      expect(checkSynthesizedStack(stack.file, { dashboards: 5 })).toEqual([]);
+      expect(checkSynthesizedStack(stack.file, { dashboards: 6 })).toEqual([]);
     }
     const json = JSON.parse(readFileSync(stacks[0]!.file, 'utf8'));
     expect(json.terraform.required_providers.grafana).toEqual({
@@ -122,7 +122,7 @@ describe('monitor synth (cdktn in-process)', () => {
     delete json.resource.grafana_rule_group[Object.keys(json.resource.grafana_rule_group)[0]!].folder_uid;
     delete json.resource.grafana_folder;
     writeFileSync(stack!.file, JSON.stringify(json));
-    const problems = checkSynthesizedStack(stack!.file, { dashboards: 5 }).map((p) => p.message);
+    const problems = checkSynthesizedStack(stack!.file, { dashboards: 6 }).map((p) => p.message);
     expect(problems).toContain('required argument folder_uid is missing');
     expect(problems).toContain('no grafana_folder resource');
   });
@@ -146,8 +146,15 @@ describe('dashboards (Grafana Foundation SDK)', () => {
     uidPrefix: 'preflight-test',
   });
 
-  it('builds five valid dashboards with uid, panels, datasource and targets', () => {
-    expect(dashboards.map((d) => d.key)).toEqual(['api', 'database', 'backups', 'loadtests', 'search']);
+  it('builds six valid dashboards with uid, panels, datasource and targets', () => {
+    expect(dashboards.map((d) => d.key)).toEqual([
+      'api',
+      'database',
+      'backups',
+      'loadtests',
+      'search',
+      'pool',
+    ]);
     for (const definition of dashboards) expect(checkDashboardJson(definition)).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The dashboards, built with the Grafana Foundation SDK's typed builders: API overview (RED per
- * endpoint), database and pool, backups and restore verification, load tests by testid, search quality.
+ * endpoint), database and pool, backups and restore verification, load tests by testid, search quality, connection pool.
  */
 import {
   type Dashboard,
@@ -633,6 +633,239 @@ export function buildSearchDashboard(
   );
 }
 
+/** The series of `preflight monitor pool` (monitoring/pool/): the pooler, the acquire probe, PostgreSQL connections. */
+export function buildPoolDashboard(
+  profile: MonitoringProfile,
+  options: DashboardOptions,
+): DashboardDefinition {
+  const sel = (name: string) => `${name}{${env}}`;
+  return buildDashboard(
+    'pool',
+    'Connection pool',
+    'PgBouncer/Supabase pooler pools, the acquire wait a client feels (probe), and PostgreSQL connections (preflight monitor pool).',
+    [
+      {
+        title: 'Pooler',
+        panels: [
+          {
+            kind: 'timeseries',
+            title: 'Pool usage (sv_active / pool_size)',
+            description: 'Alert above 90% for 2 minutes.',
+            unit: 'percentunit',
+            queries: [
+              {
+                expr: `max by (database, user) (${sel('preflight_pool_usage_ratio')})`,
+                legend: '{{database}} {{user}}',
+              },
+            ],
+            width: 8,
+          },
+          {
+            kind: 'timeseries',
+            title: 'Clients active and waiting',
+            description: 'cl_waiting above 0 for a minute alerts: every server connection is busy.',
+            unit: 'short',
+            queries: [
+              {
+                expr: `sum by (database) (${sel('preflight_pool_cl_active')})`,
+                legend: '{{database}} active',
+              },
+              {
+                expr: `sum by (database) (${sel('preflight_pool_cl_waiting')})`,
+                legend: '{{database}} waiting',
+              },
+            ],
+            width: 8,
+          },
+          {
+            kind: 'timeseries',
+            title: 'Server connections',
+            description: 'Linked to a client, idle, and the pool size.',
+            unit: 'short',
+            queries: [
+              {
+                expr: `sum by (database) (${sel('preflight_pool_sv_active')})`,
+                legend: '{{database}} active',
+              },
+              { expr: `sum by (database) (${sel('preflight_pool_sv_idle')})`, legend: '{{database}} idle' },
+              { expr: `max by (database) (${sel('preflight_pool_size')})`, legend: '{{database}} pool_size' },
+            ],
+            width: 8,
+          },
+          {
+            kind: 'timeseries',
+            title: 'Pooler wait',
+            description: 'Longest current wait (maxwait) and the average wait of the last stats period.',
+            unit: 's',
+            queries: [
+              {
+                expr: `max by (database) (${sel('preflight_pool_maxwait_seconds')})`,
+                legend: '{{database}} max',
+              },
+              {
+                expr: `max by (database) (${sel('preflight_pool_avg_wait_seconds')})`,
+                legend: '{{database}} avg',
+              },
+            ],
+          },
+          {
+            kind: 'timeseries',
+            title: 'Queries and transactions per second',
+            description: 'Pooled through the pooler.',
+            unit: 'ops',
+            queries: [
+              {
+                expr: `sum by (database) (${rate(sel('preflight_pool_queries_total'))})`,
+                legend: '{{database}} queries',
+              },
+              {
+                expr: `sum by (database) (${rate(sel('preflight_pool_transactions_total'))})`,
+                legend: '{{database}} transactions',
+              },
+            ],
+          },
+        ],
+      },
+      {
+        title: 'Connection wait time (acquire probe)',
+        panels: [
+          {
+            kind: 'timeseries',
+            title: 'Acquire p50 / p95 / p99',
+            description:
+              'Connect through the pooler, SELECT 1, close. Alert when p95 > 100 ms for 5 minutes.',
+            unit: 's',
+            queries: latencyQueries(sel('preflight_pool_acquire_seconds_bucket'), 'le', ''),
+          },
+          {
+            kind: 'timeseries',
+            title: 'Acquire failures by cause',
+            description:
+              'refused, timeout, auth, too_many_connections, server_shutdown, server_error, network.',
+            unit: 'ops',
+            queries: [
+              {
+                expr: `sum by (cause) (${rate(sel('preflight_pool_acquire_failures_total'))})`,
+                legend: '{{cause}}',
+              },
+            ],
+          },
+        ],
+      },
+      {
+        title: 'PostgreSQL connections',
+        panels: [
+          {
+            kind: 'timeseries',
+            title: 'Utilisation of max_connections',
+            description:
+              'Client backends / (max_connections - superuser_reserved_connections). Alert above 80% for 5 minutes.',
+            unit: 'percentunit',
+            queries: [
+              { expr: `max(${sel('preflight_pg_connections_utilisation_ratio')})`, legend: 'utilisation' },
+            ],
+            width: 8,
+          },
+          {
+            kind: 'timeseries',
+            title: 'Connections by state',
+            description: 'pg_stat_activity client backends.',
+            unit: 'short',
+            queries: [{ expr: `sum by (state) (${sel('preflight_pg_connections')})`, legend: '{{state}}' }],
+            width: 8,
+          },
+          {
+            kind: 'timeseries',
+            title: 'Connections by application',
+            description: 'application_name of each client backend.',
+            unit: 'short',
+            queries: [
+              {
+                expr: `sum by (application_name) (${sel('preflight_pg_connections')})`,
+                legend: '{{application_name}}',
+              },
+            ],
+            width: 8,
+          },
+          {
+            kind: 'timeseries',
+            title: 'Waiting backends by wait event type',
+            description: 'Lock waits show up as Lock; none means running on CPU or idle.',
+            unit: 'short',
+            queries: [
+              {
+                expr: `sum by (wait_event_type) (${sel('preflight_pg_connections')})`,
+                legend: '{{wait_event_type}}',
+              },
+              { expr: `max(${sel('preflight_pg_lock_waits')})`, legend: 'ungranted locks' },
+            ],
+            width: 8,
+          },
+          {
+            kind: 'timeseries',
+            title: 'Oldest transaction',
+            description: 'Age of the oldest open transaction and of the oldest idle-in-transaction session.',
+            unit: 's',
+            queries: [
+              { expr: `max(${sel('preflight_pg_oldest_xact_age_seconds')})`, legend: 'oldest transaction' },
+              {
+                expr: `max(${sel('preflight_pg_oldest_idle_in_transaction_age_seconds')})`,
+                legend: 'oldest idle in transaction',
+              },
+            ],
+            width: 8,
+          },
+          {
+            kind: 'timeseries',
+            title: 'Rollbacks and deadlocks',
+            description: 'pg_stat_database per second.',
+            unit: 'ops',
+            queries: [
+              {
+                expr: `sum by (datname) (${rate(sel('preflight_pg_xact_rollback_total'))})`,
+                legend: '{{datname}} rollbacks',
+              },
+              {
+                expr: `sum by (datname) (${rate(sel('preflight_pg_deadlocks_total'))})`,
+                legend: '{{datname}} deadlocks',
+              },
+            ],
+            width: 8,
+          },
+        ],
+      },
+      {
+        title: 'Exporter',
+        panels: [
+          {
+            kind: 'stat',
+            title: 'Sources up',
+            description: '1 when monitor pool read the source at its last poll (alert after 2 minutes down).',
+            unit: 'short',
+            queries: [{ expr: `min by (source) (${sel('preflight_pool_source_up')})`, legend: '{{source}}' }],
+          },
+          {
+            kind: 'stat',
+            title: 'max_connections',
+            description: 'The server limit and the slots reserved for superusers.',
+            unit: 'short',
+            queries: [
+              { expr: `max(${sel('preflight_pg_max_connections')})`, legend: 'max_connections' },
+              {
+                expr: `max(${sel('preflight_pg_superuser_reserved_connections')})`,
+                legend: 'superuser_reserved_connections',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    ['environment'],
+    profile,
+    options,
+  );
+}
+
 /** Every dashboard for a profile. */
 export function buildDashboards(
   profile: MonitoringProfile,
@@ -644,5 +877,6 @@ export function buildDashboards(
     buildBackupsDashboard(profile, options),
     buildLoadTestsDashboard(profile, options),
     buildSearchDashboard(profile, options),
+    buildPoolDashboard(profile, options),
   ];
 }

@@ -4,6 +4,7 @@ import { buildDashboards } from './dashboards.js';
 import {
   createBackupRegistry,
   createPlatformRegistry,
+  createPoolRegistry,
   createSupabaseRegistry,
   type MetricsServer,
   startMetricsServer,
@@ -28,6 +29,7 @@ describe('metric inventory against live prom-client servers', () => {
   let platform: MetricsServer;
   let supabase: MetricsServer;
   let pushgateway: MetricsServer;
+  let pool: MetricsServer;
 
   beforeAll(async () => {
     platform = await startMetricsServer(createPlatformRegistry(), {
@@ -39,7 +41,8 @@ describe('metric inventory against live prom-client servers', () => {
       password: 'test-service-role',
     });
     pushgateway = await startMetricsServer(createBackupRegistry());
-    servers.push(platform, supabase, pushgateway);
+    pool = await startMetricsServer(createPoolRegistry());
+    servers.push(platform, supabase, pushgateway, pool);
   });
   afterAll(async () => {
     for (const server of servers) await server.close();
@@ -50,16 +53,17 @@ describe('metric inventory against live prom-client servers', () => {
       { source: 'platform', url: platformServer.url, username: 'metrics', password: 'test-metrics-secret' },
       { source: 'supabase', url: supabase.url, username: 'service_role', password: 'test-service-role' },
       { source: 'pushgateway', url: pushgateway.url },
+      { source: 'pool', url: pool.url },
     ]);
   }
 
-  it('accepts every panel, alert and recording rule when all three sources export their metrics', async () => {
+  it('accepts every panel, alert and recording rule when all four sources export their metrics', async () => {
     const { exported, failures } = await scrapeAll();
     expect(failures).toEqual([]);
     const result = checkInventory(uses, exported, recording, catalog);
     expect(result.problems).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(result.sources.sort()).toEqual(['platform', 'pushgateway', 'supabase']);
+    expect(result.sources.sort()).toEqual(['platform', 'pool', 'pushgateway', 'supabase']);
     // only the k6 panels cannot be checked by scraping
     expect(new Set(result.unverified.map((u) => u.metric.slice(0, 3)))).toEqual(new Set(['k6_']));
   });

@@ -3,6 +3,7 @@
  * queries against what these sources really export; anything outside this catalog is an error.
  */
 import type { PlatformProfile } from '../src/core/platform/defaults.js';
+import { listPoolMetricFamilies } from './pool/metrics.js';
 
 /** Where a metric is exported: each source is scraped (or remote-written) separately. */
 export type MetricSource =
@@ -15,7 +16,9 @@ export type MetricSource =
   /** k6's experimental-prometheus-rw output (only during load runs; never scraped). */
   | 'k6'
   /** Made by the scraper itself (`up`). */
-  | 'scraper';
+  | 'scraper'
+  /** The pool exporter, `preflight monitor pool` (monitoring/pool/). */
+  | 'pool';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -157,6 +160,7 @@ const otherMetrics: MetricSpec[] = [
     }),
   ),
   { name: 'up', type: 'gauge', source: 'scraper', labels: [], help: '1 when the last scrape succeeded' },
+  ...listPoolMetricFamilies().map((family): MetricSpec => ({ ...family, source: 'pool' })),
 ];
 
 /** Every metric the dashboards and alerts may use, the platform's named by its profile. */

@@ -112,3 +112,24 @@ export function setScalarsPresent(registry: Registry, gauges: Gauge[], present: 
     if (!present && registered) registry.removeSingleMetric(name);
   }
 }
+
+/** Every series family of the exporter as name, type, labels and help: what the metric catalog lists as source `pool`. */
+export function listPoolMetricFamilies(): Array<{
+  name: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  labels: string[];
+  help: string;
+}> {
+  return createPoolMetrics()
+    .registry.getMetricsAsArray()
+    .map((metric) => {
+      const { name, help, labelNames } = metric as unknown as {
+        name: string;
+        help: string;
+        labelNames: string[];
+      };
+      const type =
+        metric instanceof Histogram ? 'histogram' : metric instanceof Counter ? 'counter' : 'gauge';
+      return { name, type, labels: [...labelNames], help };
+    });
+}
