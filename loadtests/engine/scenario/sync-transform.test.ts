@@ -175,6 +175,31 @@ export default function () {
     expect(result.summary.metrics.http_reqs?.values.count).toBe(5);
   });
 
+  it('awaits callbacks given to the script\u2019s own helpers (retry, a describe() around group)', async () => {
+    const result = await runSync(`
+import http from 'k6/http';
+import { check, group } from 'k6';
+export const options = { iterations: 1, vus: 1, thresholds: { 'http_reqs{group:::suite}': ['count==3'] } };
+const params = { headers: { 'x-vu': '9' } };
+function retry(times, fn) {
+  for (let i = 0; i < times; i++) { const r = fn(); if (r.status === 200) return r; }
+  return null;
+}
+function describe(name, fn) { return group(name, () => { try { fn(); return true; } catch (e) { return false; } }); }
+const twice = (fn) => { fn(); return fn(); };
+export default function () {
+  describe('suite', () => {
+    const r = retry(3, () => http.get(__ENV.BASE_URL + '/retry', params));
+    check(r, { 'retried answer': (x) => x !== null && x.json().path === '/retry' });
+    twice(() => http.get(__ENV.BASE_URL + '/twice', params));
+  });
+}
+`);
+    expect(result.summary.checks[0]).toMatchObject({ name: 'retried answer', passes: 1, fails: 0 });
+    expect(result.summary.thresholds[0]).toMatchObject({ ok: true, observed: 3 });
+    expect(traces.get('9')).toMatchObject({ paths: ['/retry', '/twice', '/twice'], maxInFlight: 1 });
+  });
+
   it('keeps the portable async style and mixes it with the synchronous one', async () => {
     const result = await runSync(`
 import http from 'k6/http';

@@ -151,14 +151,31 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
     return undefined;
   };
 
+  // Parameters that receive a blocking function (`retry(() => http.get(url))`): calls to them block.
+  const asyncParams = new Map<Binding, string>();
+  const paramBindings = new Map<AnyNode, Binding>();
+  for (const b of references.values()) if (b.kind === 'param') paramBindings.set(b.node, b);
+  /** Why a value blocks when called: a blocking function, an alias of one, or a parameter given one. */
+  const blockingValue = (node: AnyNode): string | undefined => {
+    if (isFunctionNode(node)) return asyncFns.get(node);
+    if (node.type !== 'Identifier') return undefined;
+    const b = references.get(node);
+    const fn = fnOfBinding(b);
+    return (fn && asyncFns.get(fn)) || (b && asyncParams.get(b));
+  };
+  /** The parameter of a user function a call's argument lands in, when it is a plain one. */
+  const parameterOf = (call: acorn.CallExpression, arg: AnyNode): Binding | undefined => {
+    if (call.callee.type !== 'Identifier') return undefined;
+    const fn = fnOfBinding(references.get(call.callee));
+    const param = fn?.params[call.arguments.indexOf(arg as acorn.Expression)];
+    return param?.type === 'Identifier' ? paramBindings.get(param) : undefined;
+  };
+
   const describeCall = (call: acorn.CallExpression): string | undefined => {
     const callee = call.callee;
     const member = k6Member(callee);
     if (member) return `${member}()`;
-    if (callee.type === 'Identifier') {
-      const fn = fnOfBinding(references.get(callee));
-      return fn && asyncFns.has(fn) ? `${callee.name}()` : undefined;
-    }
+    if (callee.type === 'Identifier') return blockingValue(callee) ? `${callee.name}()` : undefined;
     if (isFunctionNode(callee as AnyNode))
       return asyncFns.has(callee as FunctionNode) ? 'a function' : undefined;
     if (callee.type === 'MemberExpression' && !isModuleObject(callee.object)) {
@@ -171,6 +188,14 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
   for (let changed = true; changed; ) {
     changed = false;
     for (const call of calls) {
+      for (const arg of call.arguments) {
+        const why = blockingValue(arg);
+        const param = why ? parameterOf(call, arg) : undefined;
+        if (param && why && !asyncParams.has(param)) {
+          asyncParams.set(param, why);
+          changed = true;
+        }
+      }
       if (blocking.has(call)) continue;
       const what = describeCall(call);
       if (!what) continue;
@@ -197,6 +222,8 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
     const parent = parents.get(node);
     if (parent?.type === 'CallExpression' && parent.callee === node) return;
     if (isGroupCallback(parent, node)) return;
+    // given to a user function's parameter: its calls there are awaited
+    if (parent?.type === 'CallExpression' && parameterOf(parent, node)) return;
     if (parent?.type === 'ExportSpecifier' || parent?.type === 'ExportDefaultDeclaration') return;
     // an alias: its own uses are checked through its binding
     if (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier')
@@ -276,8 +303,8 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
     checkUse(fn, label, why);
   }
   for (const [id, binding] of references) {
-    const fn = fnOfBinding(binding);
-    if (fn && asyncFns.has(fn)) checkUse(id, binding.name, asyncFns.get(fn)!);
+    const why = blockingValue(id);
+    if (why) checkUse(id, binding.name, why);
     if (binding.kind === 'import') {
       const member = k6Member(id);
       const parent = parents.get(id);
