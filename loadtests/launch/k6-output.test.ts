@@ -17,6 +17,7 @@ const launchScenarios = [
   'booking-race',
   'rate-limit-conformance',
   'pool-saturation',
+  'connection-loss',
   'soak',
   'spike',
 ];

@@ -4,6 +4,7 @@ import { formatTable, type Paint } from '../../src/core/output.js';
 import { redact } from '../../src/core/redact.js';
 import type { CapacityResult } from './capacity.js';
 import { describeLeftover } from './cleanup.js';
+import { describeConnectionLoss } from './connection-loss.js';
 import { describeOverlap } from './invariants.js';
 import type { LaunchRunResult } from './run.js';
 
@@ -39,6 +40,13 @@ export function formatLaunchReport(result: LaunchRunResult, paint: Paint, verbos
     for (const v of invariant.violations.slice(0, 20)) lines.push(`  ${describeOverlap(v)}`);
     if (invariant.violations.length > 20)
       lines.push(`  ... and ${invariant.violations.length - 20} more (see launch.json)`);
+  }
+  const loss = result.connectionLoss;
+  if (loss) {
+    lines.push(
+      `${loss.ok ? paint.green('connection loss survived') : paint.red('CONNECTION LOSS NOT SURVIVED')}: ${loss.ok ? 'within the recovery and failed-request thresholds' : loss.reasons.join('; ')}`,
+    );
+    for (const line of describeConnectionLoss(loss)) lines.push(`  ${line}`);
   }
   if (result.notRun) lines.push(paint.yellow(`NOT RUN: ${result.notRun}`));
   const c = result.cleanup;

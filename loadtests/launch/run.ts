@@ -12,6 +12,13 @@ import type { Progress } from '../engine/native/native.js';
 import { type RunScenarioOptions, type RunScenarioResult, runScenario } from '../engine/run.js';
 import { analyzeBottleneck, type BottleneckReport, type Slo } from './bottleneck.js';
 import { type CleanupResult, cleanupBookings } from './cleanup.js';
+import {
+  analyzeConnectionLoss,
+  type ConnectionLossReport,
+  isConnectionLossScenario,
+  planConnectionLoss,
+  startConnectionLoss,
+} from './connection-loss.js';
 import { checkBookingOverlaps, type InvariantResult } from './invariants.js';
 import { startBookingJournal } from './journal.js';
 import { assertLoadAllowed } from './safety.js';
@@ -28,6 +35,8 @@ export interface LaunchRunOptions extends RunScenarioOptions {
   slo?: Slo;
   /** Install a SIGINT/SIGTERM handler that stops the run gracefully (teardown and clean-up still run). */
   handleSignals?: boolean;
+  /** PgBouncer admin console URL: connection-loss drops the pooler's connections too. */
+  poolerAdminUrl?: string;
 }
 
 export interface LaunchRunResult {
@@ -39,6 +48,8 @@ export interface LaunchRunResult {
   cleanup: CleanupResult;
   /** Set when the scenario could not run (no bookable slot, ...): the reason and the setting that fixes it. */
   notRun: string | undefined;
+  /** The connection-loss verdict (burst, recovery) when the scenario is connection-loss. */
+  connectionLoss: ConnectionLossReport | undefined;
 }
 
 /** What the launch scenarios read from __ENV, derived from the target; the user's -e values win. */
@@ -56,6 +67,7 @@ export function buildLaunchEnv(
     env.SLO_P95_MS = String(target.slo.p95Ms);
     env.SLO_P99_MS = String(target.slo.p99Ms);
     env.SLO_ERROR_RATE = String(target.slo.errorRate);
+    env.CL_MAX_FAILED_RATE = String(target.slo.connectionLossFailedRate);
     const students = target.sandbox?.loadTestStudents;
     if (students) {
       env.LOAD_STUDENT_EMAILS = students.emails.join(',');
@@ -91,6 +103,10 @@ function startRunSampler(target: ResolvedTarget | undefined, options: LaunchRunO
 
 export async function runLaunchScenario(options: LaunchRunOptions): Promise<LaunchRunResult> {
   assertLoadAllowed(options.target, options.acknowledgeProduction === true);
+  // checked before anything starts: connection-loss needs the admin URL and whose sessions to cut
+  const lossPlan = isConnectionLossScenario(options.scenario)
+    ? planConnectionLoss(options.target, options.env ?? {}, options.poolerAdminUrl)
+    : undefined;
   const journal = await startBookingJournal();
   // the journal is preflight's own loopback endpoint: the run may reach it besides the target's hosts
   const target = options.target && {
@@ -113,10 +129,13 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   let testStartMs: number | undefined;
   const onProgress = (progress: Progress) => {
     testStartMs ??= Date.now() - progress.elapsedMs;
+    connectionLoss?.arm(testStartMs);
     options.onProgress?.(progress);
   };
+  const connectionLoss = lossPlan && startConnectionLoss(lossPlan, options.onNotice);
   const sampler = startRunSampler(target, options);
   let samples: ResourceSample[] = [];
+  let lossEvent: Awaited<ReturnType<NonNullable<typeof connectionLoss>['stop']>> | undefined;
   let run: RunScenarioResult | undefined;
   let cleanup: CleanupResult = {
     method: 'none',
@@ -130,6 +149,7 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   try {
     run = await runScenario({ ...options, target, env, onProgress, signal: controller.signal });
   } finally {
+    lossEvent = await connectionLoss?.stop();
     samples = (await sampler?.stop()) ?? [];
     const readonlyUrl = target?.database.readonlyUrl;
     try {
@@ -150,10 +170,28 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   const failedInvariant = invariants.some((i) => !i.ok);
   const abortReason = run.summary.abort?.reason;
   const notRun = abortReason?.startsWith('not run: ') ? abortReason.slice('not run: '.length) : undefined;
-  const exitCode = run.exitCode !== 0 || failedInvariant || cleanup.leftover.length > 0 || notRun ? 1 : 0;
-  const result: LaunchRunResult = { run, exitCode, bottleneck, invariants, cleanup, notRun };
+  const lossReport =
+    lossEvent && target
+      ? analyzeConnectionLoss(run.series, lossEvent, {
+          recoverySeconds: target.slo.recoverySeconds,
+          failedRate: target.slo.connectionLossFailedRate,
+          p95Ms: slo.p95Ms,
+          errorRate: slo.errorRate,
+        })
+      : undefined;
+  const failed = run.exitCode !== 0 || failedInvariant || cleanup.leftover.length > 0 || notRun;
+  const exitCode = failed || (lossReport && !lossReport.ok) ? 1 : 0;
+  const result: LaunchRunResult = {
+    run,
+    exitCode,
+    bottleneck,
+    invariants,
+    cleanup,
+    notRun,
+    connectionLoss: lossReport,
+  };
   if (run.resultsDir) {
-    const report = { exitCode, notRun, bottleneck, invariants, cleanup, samples };
+    const report = { exitCode, notRun, bottleneck, invariants, cleanup, connectionLoss: lossReport, samples };
     writeFileSync(join(run.resultsDir, 'launch.json'), `${JSON.stringify(redactValue(report), null, 2)}\n`);
   }
   return result;

@@ -45,7 +45,7 @@ describe('the switch registry', () => {
       expect((error as { code: string }).code).toBe('E_USAGE');
       expect((error as { hint: string }).hint).toContain('nls-category-match');
     }
-    expect(weaknessNames).toHaveLength(16);
+    expect(weaknessNames).toHaveLength(17);
   });
 });
 

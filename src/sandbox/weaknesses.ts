@@ -85,6 +85,12 @@ export const weaknesses = [
     usedBy: 'security + monitoring',
   },
   {
+    name: 'no-db-retry',
+    description:
+      'no pool pre-ping and no retry: a dropped database connection fails the request that uses it (hardened: reconnect and retry once)',
+    usedBy: 'load: connection-loss scenario',
+  },
+  {
     name: 'no-login-throttle',
     description: 'no login rate limits and no lockout',
     usedBy: 'security: brute-force probe',

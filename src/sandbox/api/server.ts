@@ -5,6 +5,7 @@ import type { Weaknesses } from '../weaknesses.js';
 import { buildApp } from './app.js';
 import { type CatalogIndex, loadCatalogIndex } from './catalog-index.js';
 import { type ApiContext, defaultRateLimits, type RateLimits } from './context.js';
+import { installDbRetry, installStaleConnections } from './db-retry.js';
 import { createMetrics } from './metrics.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { WEAK_JWT_SECRET } from './tokens.js';
@@ -49,6 +50,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // idle clients die when the database is reset or stopped; the pool replaces them
   pool.on('error', () => undefined);
   if (options.queryDelayMs) slowDown(pool, options.queryDelayMs);
+  if (options.weak.has('no-db-retry')) installStaleConnections(pool);
+  else installDbRetry(pool);
   let catalog: Promise<CatalogIndex> | undefined;
   const ctx: ApiContext = {
     pool,
