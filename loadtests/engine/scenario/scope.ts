@@ -107,7 +107,7 @@ function declareLexical(statements: AnyNode[], scope: Scope): void {
   }
 }
 
-/** The child nodes of a node, in source order. */
+/** The child nodes of a node (by field, not strictly in source order: callers sort what they need in order). */
 export function children(node: AnyNode): AnyNode[] {
   const out: AnyNode[] = [];
   for (const key of Object.keys(node)) {
@@ -118,7 +118,7 @@ export function children(node: AnyNode): AnyNode[] {
     } else if (value && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string')
       out.push(value as AnyNode);
   }
-  return out.sort((a, b) => a.start - b.start);
+  return out;
 }
 
 /** Resolves the identifiers of a module to their declarations. */
