@@ -8,6 +8,7 @@ import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { downsampleMinMax } from './downsample.js';
 import { type LaunchStepReport, orderSteps } from './launch-sections.js';
 import { writeSyntheticRun } from './test/synthetic.js';
+import { writeReport } from './write.js';
 
 function writeLaunchDir(root: string): string {
   const dir = join(root, '2026-11-30T15-15-37-658Z');
@@ -50,6 +51,31 @@ describe('downsampleMinMax', () => {
     expect(Math.min(...(down.series[0] as number[]))).toBe(-5);
     expect(down.x[0]).toBe(0);
     expect(down.x.every((v, i) => i === 0 || v >= (down.x[i - 1] ?? 0))).toBe(true);
+  });
+});
+
+describe('a 24 h soak', () => {
+  it('gives a report under 1 MB: every series is downsampled to at most 1,200 points', async () => {
+    const dir = writeSyntheticRun(makeTempDir('preflight-report-24h-'), 86_400);
+    const written = await writeReport({ dir, env: {} });
+    const html = readFileSync(written.html, 'utf8');
+    expect(html.length).toBeLessThan(1024 * 1024);
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '{}',
+    ) as {
+      charts: Array<{ id: string; x: number[]; series: Array<{ values: unknown[] }> }>;
+    };
+    expect(data.charts.map((c) => c.id)).toEqual([
+      'run-throughput',
+      'run-errors',
+      'run-latency',
+      expect.stringMatching(/bottleneck$/),
+    ]);
+    for (const chart of data.charts) {
+      expect(chart.x.length).toBeLessThanOrEqual(1200);
+      expect(chart.x.at(-1)).toBeGreaterThan(86_000);
+      for (const series of chart.series) expect(series.values).toHaveLength(chart.x.length);
+    }
   });
 });
 
