@@ -4,16 +4,27 @@
  * async mode (`wal push --async` answered from the spool of a running `wal archiver`). For each mode it prints the
  * segments archived per second, the archive lag sampled every second (pg_stat_archiver against
  * pg_walfile_name(pg_current_wal_lsn()) and the .ready files), the CPU used per segment (the PostgreSQL archiver's
- * children, which run archive_command, plus the `wal archiver` process), and a burst: segments/s when many are
+ * children, which run archive_command, plus the `wal archiver` process, from the start of the load until the archive
+ * caught up with it, divided by the segments archived meanwhile), and a burst: segments/s when many are
  * ready at once (goal >= 10/s). Then the RTO of the drill's restore path (restoreToPoint: download, decrypt,
  * pg_verifybackup, replay) against a plain pg_basebackup copy replaying the same WAL with `cp`.
  * Prints figures only; asserts nothing.
  * Options: BENCH_SECONDS (pgbench -T, default 30), BENCH_SCALE (pgbench -i -s, default 10),
  * BENCH_BURST (segments made ready at once, default 32), BENCH_CONCURRENCY (archiver uploads, default 4),
- * BENCH_ROWS (md5 rows each write-heavy pgbench transaction inserts, default 1000).
+ * BENCH_ROWS (md5 rows each write-heavy pgbench transaction inserts, default 1000), BENCH_PHASES (default
+ * load,burst,rto).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,6 +48,7 @@ const scale = Number(process.env.BENCH_SCALE ?? 10);
 const burstSize = Number(process.env.BENCH_BURST ?? 32);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const rowsPerInsert = Number(process.env.BENCH_ROWS ?? 1000);
+const phases = new Set((process.env.BENCH_PHASES ?? 'load,burst,rto').split(','));
 const repoRoot = join(import.meta.dirname, '..');
 const log = (message: string) => process.stderr.write(`[bench:wal] ${message}\n`);
 const print = (text = '') => process.stdout.write(`${text}\n`);
@@ -187,6 +199,16 @@ function getLoadArgs(s: Setup, durationSeconds: number): string[] {
   ];
 }
 
+/** Until the archiver (started at `since`) has written its pid file. */
+async function waitForArchiverStart(s: Setup, since: number): Promise<void> {
+  const pidFile = join(s.spoolDir, 'archiver.pid');
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(pidFile) || statSync(pidFile).mtimeMs < since - 1000) {
+    if (Date.now() > deadline) throw new Error('the WAL archiver did not start within 60 s');
+    await sleep(50);
+  }
+}
+
 async function stopArchiver(archiver: RunningTool | undefined): Promise<void> {
   if (!archiver) return;
   await archiver.kill('SIGTERM');
@@ -212,6 +234,9 @@ interface LoadFigures {
   written: number;
   seconds: number;
   cpuMs: number;
+  /** Segments archived from the start of the load until the archive caught up, and how long catching up took. */
+  drained: number;
+  drainMs: number;
   lagStart: number;
   lagEnd: number;
   lagMax: number;
@@ -254,6 +279,11 @@ async function measureLoad(s: Setup, mode: string, archiver: RunningTool | undef
   await load;
   const elapsed = (performance.now() - started) / 1000;
   const after = await readArchiver(url);
+  // CPU per segment over every segment the load wrote: until the archive caught up with it
+  const drainStarted = performance.now();
+  await waitForDrain(s);
+  const drainMs = performance.now() - drainStarted;
+  const drained = await readArchiver(url);
   const cpuMs = archiverCpuMs(s, archiver) - cpuBefore;
   print(`\n## ${mode}: archive lag while pgbench -c4 runs (sampled every second)`);
   print(
@@ -268,6 +298,8 @@ async function measureLoad(s: Setup, mode: string, archiver: RunningTool | undef
     written: Number(segmentOf(after.current) - segmentOf(before.current)),
     seconds: elapsed,
     cpuMs,
+    drained: drained.archived - before.archived,
+    drainMs,
     lagStart: getLag(before),
     lagEnd: getLag(after),
     lagMax: Math.max(0, ...lags),
@@ -297,8 +329,11 @@ async function measureBurst(
   await query(url, 'TRUNCATE burst');
   const before = await readArchiver(url);
   const ready = countReady(s.cluster.dataDir);
-  const started = performance.now();
+  const since = Date.now();
   const archiver = startAsync();
+  // the clock starts when the archiver runs (its pid file written), not while node loads it
+  if (archiver) await waitForArchiverStart(s, since);
+  const started = performance.now();
   await setArchiveCommand(url, command);
   while ((await readArchiver(url)).archived - before.archived < ready) await sleep(100);
   return { segments: ready, ms: performance.now() - started, archiver };
@@ -361,6 +396,7 @@ function printLoadSummary(figures: LoadFigures[]): void {
         'lag end',
         'lag max',
         'keeps up',
+        'catch-up after',
         'CPU/segment',
         'failures',
       ],
@@ -373,7 +409,8 @@ function printLoadSummary(figures: LoadFigures[]): void {
         String(f.lagEnd),
         String(f.lagMax),
         f.lagEnd <= Math.max(f.lagStart, 1) ? 'yes' : 'no (lag grew)',
-        f.archived ? `${Math.round(f.cpuMs / f.archived)} ms` : '-',
+        formatDuration(f.drainMs),
+        f.drained ? `${Math.round(f.cpuMs / f.drained)} ms` : '-',
         String(f.failed),
       ]),
     ),
@@ -483,7 +520,11 @@ async function measureRto(s: Setup): Promise<void> {
         ],
       ),
     );
-    print(`ratio preflight/plain: ${(r.totalMs / plain.ms).toFixed(2)} (ok: ${report.ok})`);
+    print(`ratio preflight/plain: ${(r.totalMs / plain.ms).toFixed(2)} (restore ok: ${report.ok})`);
+    if (report.failure) {
+      print(`restore failure: ${report.failure.code}: ${report.failure.message}`);
+      print(readFileSync(report.serverLog, 'utf8').split('\n').slice(-15).join('\n'));
+    }
   } finally {
     await storage.close();
   }
@@ -507,39 +548,33 @@ async function main(): Promise<void> {
     await waitForDrain(s);
     const figures: LoadFigures[] = [];
     const bursts: string[][] = [];
-
-    figures.push(await measureLoad(s, 'sync', undefined));
-    await waitForDrain(s);
-    const sync = await measureBurst(s, 'sync', getPushCommand(s, false), () => undefined);
-    bursts.push([
-      'sync',
-      String(sync.segments),
-      formatDuration(sync.ms),
-      (sync.segments / (sync.ms / 1000)).toFixed(1),
-    ]);
-
-    archiver = startArchiver(s);
-    await setArchiveCommand(admin, getPushCommand(s, true));
-    await waitForDrain(s);
-    figures.push(await measureLoad(s, 'async', archiver));
-    await waitForDrain(s);
-    await stopArchiver(archiver);
-    archiver = undefined;
-    const async = await measureBurst(s, 'async', getPushCommand(s, true), () => startArchiver(s));
-    archiver = async.archiver;
-    bursts.push([
-      'async',
-      String(async.segments),
-      formatDuration(async.ms),
-      (async.segments / (async.ms / 1000)).toFixed(1),
-    ]);
-    await stopArchiver(archiver);
-    archiver = undefined;
-
-    printLoadSummary(figures);
-    print('\n## Burst: segments ready at once (goal >= 10 segments/s)');
-    print(formatTable(['mode', 'segments', 'time', 'segments/s'], bursts));
-    await measureRto(s);
+    for (const mode of ['sync', 'async'] as const) {
+      const command = getPushCommand(s, mode === 'async');
+      if (phases.has('load')) {
+        if (mode === 'async') archiver = startArchiver(s);
+        await setArchiveCommand(admin, command);
+        await waitForDrain(s);
+        figures.push(await measureLoad(s, mode, archiver));
+        await stopArchiver(archiver);
+        archiver = undefined;
+      }
+      if (phases.has('burst')) {
+        const burst = await measureBurst(s, mode, command, () =>
+          mode === 'async' ? startArchiver(s) : undefined,
+        );
+        archiver = burst.archiver;
+        const rate = (burst.segments / (burst.ms / 1000)).toFixed(1);
+        bursts.push([mode, String(burst.segments), formatDuration(burst.ms), rate]);
+        await stopArchiver(archiver);
+        archiver = undefined;
+      }
+    }
+    if (figures.length) printLoadSummary(figures);
+    if (bursts.length) {
+      print('\n## Burst: segments ready at once (goal >= 10 segments/s)');
+      print(formatTable(['mode', 'segments', 'time', 'segments/s'], bursts));
+    }
+    if (phases.has('rto')) await measureRto(s);
   } finally {
     await stopArchiver(archiver);
     await s.cluster.destroy().catch((error) => log(`cluster clean-up: ${(error as Error).message}`));
