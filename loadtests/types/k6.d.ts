@@ -11,6 +11,7 @@ declare module 'k6' {
     sets: Record<string, (value: T) => unknown>,
     tags?: Record<string, string>,
   ): boolean;
+  /** Blocking as in k6: the native engine awaits the group (and a callback that makes requests). */
   export function group<T>(name: string, fn: () => T): T;
   export function fail(message?: string): never;
   export function randomSeed(seed: number): void;
@@ -55,16 +56,59 @@ declare module 'k6/http' {
   ): Promise<RefinedResponse>;
   export function expectedStatuses(...statuses: Array<number | { min: number; max: number }>): unknown;
   export function setResponseCallback(callback: unknown): void;
-  /** Synchronous: k6 only (the native engine refuses it before the run). */
-  export function get(url: string, params?: Params): RefinedResponse;
-  /** Synchronous: k6 only. */
-  export function post(url: string, body?: RequestBody, params?: Params): RefinedResponse;
+  // Blocking, as in k6: on the native engine the sync transform awaits each call (loadtests/README.md).
+  export function get(url: string | { url: string; name: string }, params?: Params): RefinedResponse;
+  export function head(url: string | { url: string; name: string }, params?: Params): RefinedResponse;
+  export function post(
+    url: string | { url: string; name: string },
+    body?: RequestBody,
+    params?: Params,
+  ): RefinedResponse;
+  export function put(
+    url: string | { url: string; name: string },
+    body?: RequestBody,
+    params?: Params,
+  ): RefinedResponse;
+  export function patch(
+    url: string | { url: string; name: string },
+    body?: RequestBody,
+    params?: Params,
+  ): RefinedResponse;
+  export function del(
+    url: string | { url: string; name: string },
+    body?: RequestBody,
+    params?: Params,
+  ): RefinedResponse;
+  export function options(
+    url: string | { url: string; name: string },
+    body?: RequestBody,
+    params?: Params,
+  ): RefinedResponse;
+  export function request(
+    method: string,
+    url: string | { url: string; name: string },
+    body?: RequestBody,
+    params?: Params,
+  ): RefinedResponse;
+  export type BatchRequest =
+    | string
+    | [method: string, url: string, body?: RequestBody, params?: Params]
+    | { method?: string; url: string; body?: RequestBody; params?: Params };
+  export function batch(requests: BatchRequest[]): RefinedResponse[];
+  export function batch<K extends string>(requests: Record<K, BatchRequest>): Record<K, RefinedResponse>;
   const http: {
     asyncRequest: typeof asyncRequest;
     expectedStatuses: typeof expectedStatuses;
     setResponseCallback: typeof setResponseCallback;
     get: typeof get;
+    head: typeof head;
     post: typeof post;
+    put: typeof put;
+    patch: typeof patch;
+    del: typeof del;
+    options: typeof options;
+    request: typeof request;
+    batch: typeof batch;
   };
   export default http;
 }
