@@ -1,7 +1,7 @@
 /**
  * `backup base`: a physical base backup for point-in-time recovery. `pg_basebackup -Ft -D - -X none` (its
  * backup_manifest inside the tar) streams through gzip, age and sha256 into `<target>/base/<id>/base.tar.gz.age`;
- * manifest.json (kind 'base': start/stop LSN, timeline, start/stop time, system identifier) is written last.
+ * manifest.json (kind 'base': start/stop LSN from the backup_manifest in the stream, timeline, start/stop time, system identifier) is written last.
  * With WAL method none pg_basebackup waits until the server archived the stop segment, so the WAL a restore
  * needs is in the archive when this returns.
  */
@@ -19,6 +19,7 @@ import { connectAdmin } from '../snapshot.js';
 import { type BackupStorage, probeStorage } from '../storage/index.js';
 import { splitConnectionUrl } from '../tools.js';
 import { getSegmentForLsn } from '../wal/names.js';
+import { createTarWatcher, readBackupPoints } from './tar-watch.js';
 
 export interface BaseBackupOptions {
   target: string;
@@ -69,17 +70,6 @@ async function readServerFacts(adminUrl: string): Promise<ServerFacts> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-/** `write-ahead log start point: 0/2000028 on timeline 1` and `end point: 0/2000100` from pg_basebackup -v. */
-export function parseBasebackupLog(stderr: string): { startLsn: string; stopLsn: string; timeline: number } {
-  const start = /write-ahead log start point: ([0-9A-F]+\/[0-9A-F]+) on timeline (\d+)/i.exec(stderr);
-  const stop = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/i.exec(stderr);
-  if (!start?.[1] || !start[2] || !stop?.[1])
-    throw new PreflightError('E_BACKUP', 'pg_basebackup did not report its start and end points', {
-      hint: 'pg_basebackup -v prints them; check the pg_basebackup version (12 or newer)',
-    });
-  return { startLsn: start[1], stopLsn: stop[1], timeline: Number(start[2]) };
 }
 
 function findBasebackup(env: NodeJS.ProcessEnv): string {
@@ -141,8 +131,10 @@ export async function takeBaseBackup(
   let uploadFailed = false;
   try {
     const gzip = createGzip({ level: options.compressLevel });
-    plain.on('error', (error) => gzip.destroy(error));
-    plain.pipe(gzip);
+    const watcher = createTarWatcher(['backup_manifest']);
+    plain.on('error', (error) => watcher.destroy(error));
+    watcher.on('error', (error) => gzip.destroy(error));
+    plain.pipe(watcher).pipe(gzip);
     const encrypted = await encryptStream(gzip, options.recipients);
     const tap = createDigestTap();
     encrypted.on('error', (error) => tap.destroy(error));
@@ -168,7 +160,15 @@ export async function takeBaseBackup(
       uploadFailed = true;
       throw uploadOutcome.reason;
     }
-    const points = parseBasebackupLog(toolOutcome.value.stderr);
+    const points = readBackupPoints(watcher.members);
+    if (!points)
+      throw new PreflightError(
+        'E_BACKUP',
+        'The base backup stream holds no backup_manifest with its WAL range',
+        {
+          hint: 'pg_basebackup 13 or newer writes one; do not pass --no-manifest',
+        },
+      );
     const stopped = new Date();
     const manifest: BaseBackupManifest = {
       manifestVersion: 1,

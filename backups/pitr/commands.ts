@@ -144,8 +144,10 @@ export const restoreCommand: Handler<RestoreArgs> = async (argv, context) => {
         `Restore ${context.out.paint.red('FAILED')}: ${report.failure?.code}: ${report.failure?.message}`,
       );
     context.out.print(lines.join('\n'));
-    if (!report.ok)
+    if (!report.ok) {
+      for (const line of report.failure?.logTail ?? []) context.out.warn(`  server log: ${line}`);
       context.out.warn(`see the server log ${report.serverLog}; the data directory stays for inspection`);
+    }
     return report.ok ? ExitCode.ok : ExitCode.checkFailed;
   } finally {
     await backup.storage.close();
@@ -191,6 +193,7 @@ export const backupDrillCommand: Handler<BackupArgs & { scratch?: boolean; workD
           set: { preflight_pitr_drill_last_success_timestamp_seconds: Date.now() / 1000 },
         })
       : undefined;
+    for (const line of report.restore.failure?.logTail ?? []) context.out.warn(`  server log: ${line}`);
     if (metrics?.error)
       context.out.warn(`warning: metrics not recorded at ${metrics.destination}: ${metrics.error}`);
     context.out.result({ ...report, metrics });

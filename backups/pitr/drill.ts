@@ -79,11 +79,32 @@ async function readArchiver(client: Awaited<ReturnType<typeof connectAdmin>>): P
   };
 }
 
+async function waitUntilArchived(
+  client: Awaited<ReturnType<typeof connectAdmin>>,
+  wanted: string,
+  waitMs: number,
+): Promise<Archiver> {
+  const deadline = Date.now() + waitMs;
+  let archiver = await readArchiver(client);
+  while ((archiver.lastArchivedWal ?? '') < wanted) {
+    if (Date.now() > deadline)
+      throw new PreflightError(
+        'E_WAL',
+        `WAL segment ${wanted} was not archived within ${Math.round(waitMs / 1000)} s (last archived ${archiver.lastArchivedWal ?? 'none'}, ${archiver.failedCount} failures, last failed ${archiver.lastFailedWal ?? 'none'})`,
+        { hint: 'check archive_command (the server log says why it fails) and `preflight wal list`' },
+      );
+    await sleep(250);
+    archiver = await readArchiver(client);
+  }
+  return archiver;
+}
+
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const log = o.log ?? (() => undefined);
   const table = `preflight_pitr_drill_${randomBytes(4).toString('hex')}`;
   const client = await connectAdmin(o.adminUrl, 'preflight-drill');
   const restoredDir = join(o.workDir, `restored-${randomBytes(3).toString('hex')}`);
+  const waitMs = o.archiveWaitMs ?? 120_000;
   try {
     const insert = async (n: number, label: string): Promise<DrillMarker> => {
       const { rows } = await client.query<{ at: Date }>(
@@ -98,7 +119,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       `CREATE TABLE ${quoteIdent(table)} (n int PRIMARY KEY, label text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`,
     );
     const markers = [await insert(1, 'before the base backup')];
-    await client.query('SELECT pg_switch_wal()');
+    const first = await client.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
+    // archiving must work before the base backup, which would otherwise wait for it without end
+    await waitUntilArchived(client, first.rows[0]?.wal ?? '', waitMs);
     const base = await takeBaseBackup({
       target: o.target,
       adminUrl: o.adminUrl,
@@ -107,6 +130,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       compressLevel: o.compressLevel,
       env: o.env,
       log,
+      timeoutMs: waitMs + 600_000,
     });
     markers.push(await insert(2, 'after the base backup'));
     // the target lies between marker 2's commit and marker 3's, a second apart on the server's clock
@@ -116,20 +140,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     const targetTime = new Date((afterTwo.getTime() + beforeThree.getTime()) / 2);
     markers.push(await insert(3, 'after the target time'));
     const switched = await client.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
-    const wanted = switched.rows[0]?.wal ?? '';
-    log(`drill: markers written, waiting until ${wanted} is archived`);
-    const deadline = Date.now() + (o.archiveWaitMs ?? 120_000);
-    let archiver = await readArchiver(client);
-    while ((archiver.lastArchivedWal ?? '') < wanted) {
-      if (Date.now() > deadline)
-        throw new PreflightError(
-          'E_WAL',
-          `WAL segment ${wanted} was not archived within ${Math.round((o.archiveWaitMs ?? 120_000) / 1000)} s (last archived ${archiver.lastArchivedWal ?? 'none'}, ${archiver.failedCount} failures, last failed ${archiver.lastFailedWal ?? 'none'})`,
-          { hint: 'check archive_command (the server log says why it fails) and `preflight wal list`' },
-        );
-      await sleep(250);
-      archiver = await readArchiver(client);
-    }
+    log(`drill: markers written, waiting until ${switched.rows[0]?.wal} is archived`);
+    const archiver = await waitUntilArchived(client, switched.rows[0]?.wal ?? '', waitMs);
     const expected = markers.filter((m) => Date.parse(m.at) <= targetTime.getTime()).map((m) => m.n);
     let found: number[] = [];
     const restore = await restoreToPoint({

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PreflightError } from '../../src/core/errors.js';
 import { getFreePort } from '../../src/core/net.js';
-import { findPgBinaries } from '../../src/core/pg/binaries.js';
+import { findPgBinaries, findPgClientTool } from '../../src/core/pg/binaries.js';
 import { getPostgresRunAs } from '../../src/core/pg/cluster.js';
 import { runTool } from '../../src/core/process.js';
 import { redact } from '../../src/core/redact.js';
@@ -61,7 +61,13 @@ export interface RestoreReport {
   port: number;
   serverLog: string;
   /** Why recovery fell short, when it did. */
-  failure?: { code: 'E_WAL_INTEGRITY' | 'E_DECRYPT' | 'E_RESTORE'; message: string; segment?: string };
+  failure?: {
+    code: 'E_WAL_INTEGRITY' | 'E_DECRYPT' | 'E_RESTORE';
+    message: string;
+    segment?: string;
+    /** The server log's last lines (redacted). */
+    logTail?: string[];
+  };
   rto: { planMs: number; downloadMs: number; prepareMs: number; recoveryMs: number; totalMs: number };
 }
 
@@ -99,20 +105,28 @@ function getRecoverySettings(o: RestoreToPointOptions, port: number): Record<str
     log_timezone: 'UTC',
     logging_collector: 'off',
   };
-  if (o.request.kind === 'time') settings.recovery_target_time = o.request.time.toISOString();
+  // PostgreSQL's own form: it refuses ISO 8601's T and Z here
+  if (o.request.kind === 'time')
+    settings.recovery_target_time = o.request.time.toISOString().replace('T', ' ').replace('Z', '+00');
   if (o.request.kind === 'lsn') settings.recovery_target_lsn = o.request.lsn;
   return settings;
 }
 
 async function waitForRecoveryEnd(dataDir: string, logPath: string, timeoutMs: number): Promise<RecoveryLog> {
   const deadline = Date.now() + timeoutMs;
+  // pg_ctl -W returns before the postmaster wrote its pid file: give it time to appear
+  const startDeadline = Date.now() + 60_000;
+  let seenRunning = false;
   for (;;) {
     const log = parseRecoveryLog(existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
     if (log.promoted) return log;
-    if (!existsSync(join(dataDir, 'postmaster.pid'))) {
+    const running = existsSync(join(dataDir, 'postmaster.pid'));
+    seenRunning ||= running;
+    const ended = log.shutDown || (log.fatal !== undefined && !running);
+    if (!running && (seenRunning || ended || Date.now() > startDeadline)) {
       // the postmaster removed its pid file: it ended; read the log once more for its last words
       await sleep(200);
-      return parseRecoveryLog(readFileSync(logPath, 'utf8'));
+      return parseRecoveryLog(existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
     }
     if (Date.now() > deadline)
       throw new PreflightError('E_RESTORE', `Recovery did not end within ${Math.round(timeoutMs / 1000)} s`, {
@@ -183,18 +197,18 @@ export async function restoreToPoint(o: RestoreToPointOptions): Promise<RestoreR
   await extractBaseBackup({ storage: o.storage, manifest: base, identity: o.identity, dir: dataDir });
   const downloadMs = Date.now() - started - planMs;
   const binaries = findPgBinaries();
-  await runTool(binaries.path('pg_verifybackup'), ['-n', dataDir], { timeoutMs: 60 * 60 * 1000 }).catch(
-    (error) => {
-      throw new PreflightError(
-        'E_RESTORE',
-        `pg_verifybackup rejects base backup ${base.id}: ${(error as Error).message}`,
-        {
-          cause: error,
-          hint: 'the copy does not match its backup_manifest; restore from another base backup (--base)',
-        },
-      );
-    },
-  );
+  await runTool(findPgClientTool('pg_verifybackup') ?? 'pg_verifybackup', ['-n', dataDir], {
+    timeoutMs: 60 * 60 * 1000,
+  }).catch((error) => {
+    throw new PreflightError(
+      'E_RESTORE',
+      `pg_verifybackup rejects base backup ${base.id}: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: 'the copy does not match its backup_manifest; restore from another base backup (--base)',
+      },
+    );
+  });
   const port = o.port ?? (await getFreePort());
   const settings = getRecoverySettings(o, port);
   await appendFile(
@@ -210,7 +224,8 @@ export async function restoreToPoint(o: RestoreToPointOptions): Promise<RestoreR
   if (runAs) await runTool('chown', ['-R', `${runAs.uid}:${runAs.gid}`, dataDir]);
   await runTool('chmod', ['0700', dataDir]);
   const prepareMs = Date.now() - started - planMs - downloadMs;
-  const serverLog = join(dataDir, 'server.log');
+  // not server.log: that is the source's own log, copied with the data directory
+  const serverLog = join(dataDir, 'restore.log');
   const recoveryStarted = Date.now();
   await runTool(binaries.path('pg_ctl'), ['-D', dataDir, '-l', serverLog, '-W', 'start'], {
     runAs,
@@ -248,13 +263,14 @@ export async function restoreToPoint(o: RestoreToPointOptions): Promise<RestoreR
     rto: { planMs, downloadMs, prepareMs, recoveryMs, totalMs: Date.now() - started },
   };
   if (!ok)
-    report.failure = explainShortfall(
-      recovery,
-      plan.range,
-      base.timeline,
-      base.startSegment,
-      base.walSegmentSize,
-    );
+    report.failure = {
+      ...explainShortfall(recovery, plan.range, base.timeline, base.startSegment, base.walSegmentSize),
+      logTail: readFileSync(serverLog, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-15)
+        .map((line) => redact(line)),
+    };
   try {
     if (ok && o.inspect) await o.inspect(port);
   } finally {

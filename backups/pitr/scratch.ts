@@ -36,7 +36,8 @@ export async function runScratchDrill(o: ScratchDrillOptions): Promise<DrillRepo
   registerSecret(identity);
   const recipient = await identityToRecipient(identity);
   const storageDir = join(workDir, 'storage');
-  mkdirSync(storageDir, { mode: 0o700 });
+  // archive_command (the server user) writes <target>/wal/ in it; base backups (this user) go to <target>/base/
+  mkdirSync(join(storageDir, target, 'wal'), { recursive: true, mode: 0o700 });
   const runAs = getPostgresRunAs();
   if (runAs) await runTool('chown', ['-R', `${runAs.uid}:${runAs.gid}`, storageDir]);
   const storageUrl = o.storageUrl ?? pathToFileURL(storageDir).toString();
