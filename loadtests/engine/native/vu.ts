@@ -1,11 +1,11 @@
 /** One VU of the native engine: its own JS context (module state per VU, as in k6) with k6's modules (modules/). */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import vm from 'node:vm';
 import { PreflightError } from '../../../src/core/errors.js';
 import { redact } from '../../../src/core/redact.js';
 import type { EngineContext } from './context.js';
 import { createK6Modules } from './modules/k6-modules.js';
+import { createOpen } from './modules/k6-open.js';
 import { createVuState, type VuState } from './vu-state.js';
 
 export interface ScriptExports {
@@ -50,6 +50,7 @@ export function createVu(engine: EngineContext, script: vm.Script, id: number, i
   state.tags = { ...engine.globalTags };
   const modules = createK6Modules(engine, state);
   const scriptDir = dirname(engine.scriptPath);
+  let inInit = true;
   const sandbox: Record<string, unknown> = {
     console: createConsole(state),
     setTimeout,
@@ -66,12 +67,7 @@ export function createVu(engine: EngineContext, script: vm.Script, id: number, i
     // the modules hand out this realm's binary data (bodies, open(..., 'b'), hashes): `instanceof ArrayBuffer` must hold
     ...binaryConstructors,
     __ENV: engine.env,
-    open(path: string, mode?: string) {
-      const content = readFileSync(resolve(scriptDir, path));
-      return mode === 'b'
-        ? content.buffer.slice(content.byteOffset, content.byteOffset + content.byteLength)
-        : content.toString('utf8');
-    },
+    open: createOpen(scriptDir, () => inInit),
   };
   Object.defineProperty(sandbox, '__VU', { get: () => state.id, enumerable: true });
   Object.defineProperty(sandbox, '__ITER', { get: () => state.iterationInScenario, enumerable: true });
@@ -89,6 +85,7 @@ export function createVu(engine: EngineContext, script: vm.Script, id: number, i
     e: ScriptExports,
   ) => void;
   factory(require, module, module.exports);
+  inInit = false;
   return { state, exports: module.exports, data: undefined };
 }
 
