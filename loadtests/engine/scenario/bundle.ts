@@ -143,8 +143,17 @@ async function bundleForNative(
   if (problems.length > 0) return { cjs: '', esm, problems };
   const transformed = transformSyncCalls(esm, createLocator(mapText, dirname(path)));
   if (transformed.problems.length > 0) return { cjs: '', esm, problems: transformed.problems };
-  const cjs = await transform(transformed.code, { format: 'cjs', target: 'es2022', loader: 'js' });
-  return { cjs: cjs.code, esm, problems: transformed.problems };
+  try {
+    const cjs = await transform(transformed.code, { format: 'cjs', target: 'es2022', loader: 'js' });
+    return { cjs: cjs.code, esm, problems: transformed.problems };
+  } catch (error) {
+    const messages = (error as { errors?: Message[] }).errors;
+    throw new PreflightError(
+      'E_K6_SCRIPT',
+      `Could not compile ${path} for the native engine${messages ? `:\n${formatMessages(messages)}` : ''}`,
+      { hint: 'top-level await is not supported in k6 scripts; move it into a function', cause: error },
+    );
+  }
 }
 
 /** Bundles `path` for both engines. */

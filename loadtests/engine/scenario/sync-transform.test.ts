@@ -289,6 +289,26 @@ export default function () { const g = get; run(http); const p = http.post; }
     ]);
   });
 
+  it('refuses a check function that makes a request (k6 checks are synchronous)', () => {
+    const { problems } = transformSyncCalls(`import http from "k6/http";
+import { check } from "k6";
+export default function () {
+  check(null, { "reachable": () => http.get("x").status === 200 });
+}
+`);
+    expect(problems.map((p) => p.api)).toEqual(['a check function at line 4']);
+    expect(problems[0]?.message).toContain('make the request before check()');
+  });
+
+  it('names top-level await as a script error (E_K6_SCRIPT), not a crash', async () => {
+    const error = await runSync(`import http from 'k6/http';
+const data = await Promise.resolve(1);
+export default function () { http.get(__ENV.BASE_URL + '/' + data); }
+`).catch((e: Error) => e);
+    expect(isPreflightError(error) && error.code).toBe('E_K6_SCRIPT');
+    expect((error as Error).message).toMatch(/Top-level await/i);
+  });
+
   it.each([
     ['k6/ws', 'WebSockets (k6/ws)'],
     ['k6/browser', 'the browser module (k6/browser)'],

@@ -214,6 +214,17 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
   const refuse = (api: string, node: AnyNode, message: string) =>
     problems.push({ api: `${api} at ${where(node)}`, message });
 
+  /** The object literal of checks given to k6's check(). */
+  const isCheckArgument = (object: AnyNode | undefined): boolean => {
+    const call = object && parents.get(object);
+    if (call?.type !== 'CallExpression' || call.arguments[1] !== object) return false;
+    const callee = call.callee;
+    const b = callee.type === 'Identifier' ? references.get(callee) : undefined;
+    if (b?.kind === 'import') return b.source === 'k6' && b.imported === 'check';
+    return (
+      callee.type === 'MemberExpression' && isModuleObject(callee.object) && propertyName(callee) === 'check'
+    );
+  };
   const isGroupCallback = (call: AnyNode | undefined, arg: AnyNode) =>
     call?.type === 'CallExpression' && k6Member(call.callee) === 'group' && call.arguments[1] === arg;
 
@@ -288,6 +299,14 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
     if (fn.type === 'FunctionDeclaration') continue; // its uses are checked through its binding below
     if (parent?.type === 'VariableDeclarator' && parent.init === fn && parent.id.type === 'Identifier')
       continue;
+    if (parent?.type === 'Property' && isCheckArgument(parents.get(parent))) {
+      refuse(
+        'a check function',
+        fn,
+        `a check function reaches ${why}; k6 checks are synchronous: make the request before check() and check its response`,
+      );
+      continue;
+    }
     if (
       parent?.type === 'Property' ||
       parent?.type === 'MethodDefinition' ||
