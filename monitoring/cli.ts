@@ -63,6 +63,11 @@ export const registerMonitorCommands: RegisterCommands = (yargs, run) =>
               type: 'string',
               describe: 'Pushgateway with the backup metrics (default: backups.pushgatewayUrl)',
             })
+            .option('pool-exporter', {
+              type: 'string',
+              describe:
+                'The /metrics URL of a running `monitor pool`: also check the Connection pool panels and alerts against it',
+            })
             .option('k6-prometheus', {
               type: 'string',
               describe:

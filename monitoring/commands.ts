@@ -105,6 +105,7 @@ export const deployCommand: Handler<DeployArgs> = (argv, context) =>
 
 interface TestArgs {
   pushgateway?: string;
+  poolExporter?: string;
   k6Prometheus?: string;
   promtool?: string;
   inventory: boolean;
@@ -118,6 +119,7 @@ export const testCommand: Handler<TestArgs> = async (argv, context) => {
     env: context.env,
     target,
     pushgatewayUrl: argv.pushgateway,
+    poolExporterUrl: argv.poolExporter,
     k6PrometheusUrl: argv.k6Prometheus,
     promtool: argv.promtool,
     log: (m) => context.out.info(m),

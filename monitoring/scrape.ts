@@ -13,12 +13,12 @@ export interface MetricsEndpoint {
   password?: string;
 }
 
-/** The endpoints to scrape for a target; the Pushgateway comes from the option or backups.pushgatewayUrl. */
+/** The endpoints to scrape for a target; the Pushgateway comes from the option or backups.pushgatewayUrl; the pool exporter only from its option. */
 export function getMetricsEndpoints(
   target: ResolvedTarget,
   config: PreflightConfig,
   env: NodeJS.ProcessEnv,
-  options: { pushgatewayUrl?: string } = {},
+  options: { pushgatewayUrl?: string; poolExporterUrl?: string } = {},
 ): MetricsEndpoint[] {
   const endpoints: MetricsEndpoint[] = [];
   const platformUrl = `${target.apiBase}${target.metricsPath.startsWith('/') ? '' : '/'}${target.metricsPath}`;
@@ -54,6 +54,7 @@ export function getMetricsEndpoints(
   const pushgateway = options.pushgatewayUrl ?? config.backups.pushgatewayUrl;
   if (pushgateway)
     endpoints.push({ source: 'pushgateway', url: `${pushgateway.replace(/\/+$/, '')}/metrics` });
+  if (options.poolExporterUrl) endpoints.push({ source: 'pool', url: options.poolExporterUrl });
   return endpoints;
 }
 

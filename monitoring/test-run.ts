@@ -34,6 +34,8 @@ export interface MonitorTestOptions {
   /** The target whose live metrics the inventory checks; undefined skips the inventory. */
   target?: ResolvedTarget;
   pushgatewayUrl?: string;
+  /** A running `preflight monitor pool` (its /metrics URL): the Connection pool panels and alerts are checked against it. */
+  poolExporterUrl?: string;
   /** A Prometheus that a load run remote-wrote k6 metrics to: the Load tests panels are checked against its series. */
   k6PrometheusUrl?: string;
   promtool?: string;
@@ -198,7 +200,10 @@ async function warmUpSandbox(target: ResolvedTarget): Promise<void> {
 }
 
 export async function runInventory(
-  options: Pick<MonitorTestOptions, 'config' | 'env' | 'pushgatewayUrl' | 'k6PrometheusUrl'>,
+  options: Pick<
+    MonitorTestOptions,
+    'config' | 'env' | 'pushgatewayUrl' | 'k6PrometheusUrl' | 'poolExporterUrl'
+  >,
   target: ResolvedTarget,
   extraUses: Array<{ where: string; expr: string }> = [],
 ): Promise<{ result: InventoryResult; scrapeFailures: string[] }> {
@@ -206,6 +211,7 @@ export async function runInventory(
   if (target.sandbox) await warmUpSandbox(target);
   const endpoints = getMetricsEndpoints(target, options.config, options.env, {
     pushgatewayUrl: options.pushgatewayUrl,
+    poolExporterUrl: options.poolExporterUrl,
   });
   const { exported, failures } = await scrapeEndpoints(endpoints, target);
   if (options.k6PrometheusUrl)
