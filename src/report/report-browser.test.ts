@@ -104,9 +104,14 @@ describe('HTML reports in headless Chromium', () => {
 
     it('`load run` writes report.html beside its results and prints it', async () => {
       const results = join(home, 'results');
+      const md = join(home, 'load-summary.md');
+      const stepSummary = join(home, 'load-step-summary.md');
       const { code, stdout, stderr } = await runCli(
-        ['load', 'run', 'smoke', '--target', 'sandbox', '--results-dir', results],
-        { env: { PREFLIGHT_HOME: home, PREFLIGHT_CONFIG: '' }, timeoutMs: 180_000 },
+        ['load', 'run', 'smoke', '--target', 'sandbox', '--results-dir', results, '--summary-md', md],
+        {
+          env: { PREFLIGHT_HOME: home, PREFLIGHT_CONFIG: '', GITHUB_STEP_SUMMARY: stepSummary },
+          timeoutMs: 180_000,
+        },
       );
       expect(code, stderr).toBe(0);
       const [runId] = readdirSync(results);
@@ -116,6 +121,10 @@ describe('HTML reports in headless Chromium', () => {
       const rendered = await renderAndCheck(browser, html);
       expect(rendered.text).toContain('PASSED');
       expect(rendered.text).toContain('http_req_failed');
+      const summary = readFileSync(md, 'utf8');
+      expect(summary).toMatch(/^## preflight load \S+smoke\S*: ✅ PASSED/);
+      expect(summary).toContain('| http_req_failed rate<0.01 |');
+      expect(readFileSync(stepSummary, 'utf8')).toBe(`${summary}\n`);
     }, 240_000);
   });
 
