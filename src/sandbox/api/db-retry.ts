@@ -10,6 +10,17 @@ import { isRetryablePgError } from '../../core/pg/retry.js';
 type Query = (...args: unknown[]) => Promise<unknown>;
 type Callback = Parameters<pg.Pool['connect']>[0] & {};
 
+const guarded = new WeakSet<pg.PoolClient>();
+
+/** A checked-out client whose connection dies emits 'error': its query fails, the process must not. */
+function guardClient(client: pg.PoolClient): pg.PoolClient {
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => undefined);
+  }
+  return client;
+}
+
 export function installDbRetry(pool: pg.Pool): void {
   const query = pool.query.bind(pool) as unknown as Query;
   const connect = pool.connect.bind(pool);
@@ -24,10 +35,12 @@ export function installDbRetry(pool: pg.Pool): void {
   pool.connect = ((callback?: Callback) => {
     // pool.query acquires through connect(callback): that path is retried by the query wrapper above
     if (callback) return connect(callback);
-    return connect().catch((error: unknown) => {
-      if (!isRetryablePgError(error)) throw error;
-      return connect();
-    });
+    return connect()
+      .catch((error: unknown) => {
+        if (!isRetryablePgError(error)) throw error;
+        return connect();
+      })
+      .then(guardClient);
   }) as pg.Pool['connect'];
 }
 
@@ -56,7 +69,7 @@ export function installStaleConnections(pool: pg.Pool): void {
     if (callback) return connect(callback);
     return (async () => {
       drawStale();
-      return await connect();
+      return guardClient(await connect());
     })();
   }) as pg.Pool['connect'];
 }

@@ -124,11 +124,16 @@ function slowDown(pool: pg.Pool, delayMs: number): void {
   const seconds = (delayMs / 1000).toFixed(3);
   pool.query = (async (...args: Parameters<pg.Pool['query']>) => {
     const client = await pool.connect();
+    let failure: Error | undefined;
     try {
       await client.query(`SELECT pg_sleep(${seconds})`);
       return await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+    } catch (error) {
+      failure = error as Error;
+      throw error;
     } finally {
-      client.release();
+      // a failed connection leaves the pool instead of being handed out again
+      client.release(failure);
     }
   }) as unknown as pg.Pool['query'];
 }
