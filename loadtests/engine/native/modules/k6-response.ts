@@ -136,7 +136,7 @@ export class K6Response {
       url: this.url,
       headers: this.#requestHeaders,
       body: this.#requestBody ? this.#requestBody.toString('utf8') : '',
-      cookies: {},
+      cookies: readRequestCookies(this.#requestHeaders),
     };
     return this.#request;
   }
@@ -221,4 +221,17 @@ export class K6Response {
       request: this.request,
     };
   }
+}
+
+/** k6's `res.request.cookies`: `{name: [{name, value, replace}]}` from the Cookie header sent. */
+function readRequestCookies(headers: Record<string, string>): Record<string, Array<Record<string, unknown>>> {
+  const cookies: Record<string, Array<Record<string, unknown>>> = {};
+  const header = Object.entries(headers).find(([name]) => name.toLowerCase() === 'cookie')?.[1];
+  for (const pair of header ? header.split(/;\s*/) : []) {
+    const idx = pair.indexOf('=');
+    if (idx <= 0) continue;
+    const name = pair.slice(0, idx);
+    cookies[name] = [...(cookies[name] ?? []), { name, value: pair.slice(idx + 1), replace: false }];
+  }
+  return cookies;
 }

@@ -10,7 +10,10 @@ export default function () {
       my_cookie: 'hello world',
     },
   });
-  check(res, { 'request cookie sent': (r) => r.json().cookies.my_cookie === 'hello world' });
+  check(res, {
+    'request cookie sent': (r) => r.json().cookies.my_cookie === 'hello world',
+    'request shows it': (r) => r.request.cookies.my_cookie[0].value === 'hello world',
+  });
 
   // a request cookie that replaces the jar's cookie of the same name
   const jar = http.cookieJar();
