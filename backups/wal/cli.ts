@@ -12,7 +12,7 @@ const withStorage = <T>(y: Argv<T>) =>
 export const registerWalCommands: RegisterCommands = (yargs, run) =>
   yargs.command(
     'wal',
-    'WAL archive for point-in-time recovery: push, fetch, archiver, list, verify, prune',
+    'WAL archive for point-in-time recovery: push, fetch, archiver, list, verify, prune, command',
     (w: Argv<GlobalArgs>) =>
       w
         .command(
@@ -33,7 +33,7 @@ export const registerWalCommands: RegisterCommands = (yargs, run) =>
               })
               .example(
                 "archive_command = '/usr/bin/node /opt/preflight/bin/preflight-wal.js push %p --target production --config /etc/preflight/preflight.yaml'",
-                'In postgresql.conf (`preflight wal command` style: see backups/README.md)',
+                'In postgresql.conf (`preflight wal command push` prints it)',
               )
               .example(
                 '$0 wal push pg_wal/000000010000000000000003 --target staging',
@@ -124,5 +124,27 @@ export const registerWalCommands: RegisterCommands = (yargs, run) =>
               ),
           run(async () => (await import('./commands.js')).walPruneCommand),
         )
-        .demandCommand(1, 'Name a wal command: push, fetch, archiver, list, verify or prune'),
+        .command(
+          'command <kind>',
+          'Print the archive_command (push) or restore_command (fetch) line for postgresql.conf',
+          (y) =>
+            withStorage(y)
+              .positional('kind', { choices: ['push', 'fetch'] as const, demandOption: true })
+              .option('async', {
+                type: 'boolean',
+                default: false,
+                describe: 'push: answer from the archiver spool',
+              })
+              .option('spool-dir', { type: 'string', describe: 'push --async: the archiver spool directory' })
+              .example(
+                '$0 wal command push --target production --config /etc/preflight/preflight.yaml --storage s3://backups/prod',
+                'The archive_command line',
+              )
+              .example(
+                '$0 wal command push --async --spool-dir /var/spool/preflight --target production',
+                'The same for the async mode (run `wal archiver` beside PostgreSQL)',
+              ),
+          run(async () => (await import('./commands.js')).walCommandCommand),
+        )
+        .demandCommand(1, 'Name a wal command: push, fetch, archiver, list, verify, prune or command'),
   );

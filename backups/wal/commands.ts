@@ -9,7 +9,7 @@ import { type BackupArgs, openBackupContext, readAgeIdentity } from '../context.
 import { parseAgeIdentities } from '../crypto.js';
 import { recordWalMetrics } from '../metrics.js';
 import { runArchiver } from './archiver.js';
-import { getDefaultSpoolDir } from './command.js';
+import { buildWalCommand, getDefaultSpoolDir } from './command.js';
 import { requireWalFileName } from './names.js';
 import { applyWalPrune, planWalPrune, type WalKeepFrom } from './prune.js';
 import { answerPushFromSpool } from './spool.js';
@@ -242,4 +242,22 @@ export const walPruneCommand: Handler<BackupArgs & { apply?: boolean; keepFrom?:
   } finally {
     await backup.storage.close();
   }
+};
+
+/** Prints archive_command or restore_command for postgresql.conf, built from the same options. */
+export const walCommandCommand: Handler<
+  BackupArgs & { kind: 'push' | 'fetch'; async?: boolean; spoolDir?: string }
+> = async (argv, context) => {
+  const { config } = context.loadConfig();
+  const target = argv.target ?? config.defaultTarget;
+  const command = buildWalCommand(argv.kind, {
+    target,
+    configPath: argv.config ? resolve(context.cwd, argv.config) : undefined,
+    storage: argv.storage,
+    async: argv.async,
+    spoolDir: argv.spoolDir ? resolve(context.cwd, argv.spoolDir) : undefined,
+  });
+  const setting = argv.kind === 'push' ? 'archive_command' : 'restore_command';
+  context.out.artifact(`${setting} = '${command.replace(/'/g, "''")}'`, { json: { setting, command } });
+  return ExitCode.ok;
 };
