@@ -20,6 +20,8 @@ export interface BundleResult {
   path: string;
   /** What the native engine cannot run (unsupported modules, blocking calls it cannot await), found at bundling. */
   nativeProblems: UnsupportedUse[];
+  /** Why the native engine could not compile the script (E_K6_SCRIPT), raised by assertNativeSupport(). */
+  nativeError?: PreflightError;
 }
 
 export interface BundleOptions {
@@ -127,36 +129,46 @@ function createLocator(mapText: string | undefined, dir: string): Locate {
   };
 }
 
+/** What the native engine gets from bundling; `error` and `problems` are raised only when it runs the script. */
+interface NativeBundle {
+  cjs: string;
+  problems: UnsupportedUse[];
+  error?: PreflightError;
+}
+
 /**
  * The bundle for the native engine: an ES module with every blocking k6 call awaited (sync-transform.ts), then
- * turned into a function body (require, module, exports).
+ * turned into a function body (require, module, exports). A refused script keeps its untransformed body, so its
+ * init context (options, thresholds) can still be read (`load verdict`); run.ts never runs it.
  */
-async function bundleForNative(
-  path: string,
-  options: BundleOptions,
-): Promise<{ cjs: string; esm: string; problems: UnsupportedUse[] }> {
+async function bundleForNative(path: string, options: BundleOptions): Promise<NativeBundle> {
   const result = await bundleWith(path, options, { format: 'esm', target: 'es2022', sourcemap: true });
   const esm = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
   const mapText = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text;
-  const problems = findUnsupportedApis(esm);
-  // Scripts that import unsupported modules are refused anyway; their syntax may be beyond the transform.
-  if (problems.length > 0) return { cjs: '', esm, problems };
-  const transformed = transformSyncCalls(esm, createLocator(mapText, dirname(path)));
-  if (transformed.problems.length > 0) return { cjs: '', esm, problems: transformed.problems };
+  let problems = findUnsupportedApis(esm);
+  let source = esm;
   try {
-    const cjs = await transform(transformed.code, { format: 'cjs', target: 'es2022', loader: 'js' });
-    return { cjs: cjs.code, esm, problems: transformed.problems };
+    // Scripts that import unsupported modules are refused anyway; their syntax may be beyond the transform.
+    if (problems.length === 0) {
+      const transformed = transformSyncCalls(esm, createLocator(mapText, dirname(path)));
+      problems = transformed.problems;
+      if (problems.length === 0) source = transformed.code;
+    }
+    const cjs = await transform(source, { format: 'cjs', target: 'es2022', loader: 'js' });
+    return { cjs: cjs.code, problems };
   } catch (error) {
     const messages = (error as { errors?: Message[] }).errors;
-    throw new PreflightError(
+    const detail = messages ? formatMessages(messages) : (error as Error).message;
+    const compileError = new PreflightError(
       'E_K6_SCRIPT',
-      `Could not compile ${path} for the native engine${messages ? `:\n${formatMessages(messages)}` : ''}`,
+      `Could not compile ${path} for the native engine:\n${detail}`,
       { hint: 'top-level await is not supported in k6 scripts; move it into a function', cause: error },
     );
+    return { cjs: '', problems, error: compileError };
   }
 }
 
-/** Bundles `path` for both engines. */
+/** Bundles `path` for both engines; what the native engine cannot run is raised by assertNativeSupport(). */
 export async function bundleScenario(path: string, options: BundleOptions = {}): Promise<BundleResult> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) throw new PreflightError('E_USAGE', `Scenario file ${path} does not exist`);
@@ -164,7 +176,13 @@ export async function bundleScenario(path: string, options: BundleOptions = {}):
     bundleForK6(absolute, options),
     bundleForNative(absolute, options),
   ]);
-  return { esm, cjs: native.cjs, path: absolute, nativeProblems: native.problems };
+  return {
+    esm,
+    cjs: native.cjs,
+    path: absolute,
+    nativeProblems: native.problems,
+    nativeError: native.error,
+  };
 }
 
 export interface UnsupportedUse {
@@ -225,6 +243,7 @@ function dedupe(list: UnsupportedUse[]): UnsupportedUse[] {
 /** Throws E_UNSUPPORTED_API naming every unsupported use, before any VU starts. */
 export function assertNativeSupport(bundle: BundleResult): void {
   const found = dedupe([...findUnsupportedApis(bundle.esm), ...bundle.nativeProblems]);
+  if (found.length === 0 && bundle.nativeError) throw bundle.nativeError;
   if (found.length === 0) return;
   throw new PreflightError(
     'E_UNSUPPORTED_API',
