@@ -1,4 +1,5 @@
 /** Escaping and small HTML pieces shared by the report sections (everything that reaches the page goes through esc). */
+import { formatDuration } from '../core/output.js';
 
 export function esc(value: unknown): string {
   return String(value ?? '')
@@ -30,12 +31,15 @@ export function notRecorded(what: string): string {
 
 export function fmtMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
+  if (ms >= 60_000) return formatDuration(ms);
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
 }
 
 export function fmtNum(n: number | null | undefined, digits = 2): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '-';
-  return Number.isInteger(n) ? String(n) : n.toFixed(digits);
+  if (Number.isInteger(n)) return String(n);
+  // small ratios keep their significant digits (0.0012, not 0.00)
+  return Math.abs(n) < 1 ? String(Number(n.toPrecision(Math.max(2, digits)))) : n.toFixed(digits);
 }
 
 export function fmtPct(rate: number | null | undefined): string {

@@ -146,7 +146,9 @@ describe('preflight report <dir> (built CLI)', () => {
     const { code, stderr } = await runCli(['report', empty]);
     expect(code).toBe(1);
     expect(stderr).toContain('error[E_REPORT]');
-    expect(stderr).toContain(`${empty} holds neither launch.json`);
+    expect(stderr).toContain(
+      `${empty} holds no launch.json (a launch), summary.json (a load run) or capacity.json`,
+    );
     const missing = await runCli(['report', join(empty, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No results directory at');
