@@ -79,7 +79,8 @@ async function readArchiver(client: Awaited<ReturnType<typeof connectAdmin>>): P
   };
 }
 
-async function waitUntilArchived(
+/** Waits until pg_stat_archiver reports `wanted` (or a later segment) archived; E_WAL naming the failures otherwise. */
+export async function waitUntilArchived(
   client: Awaited<ReturnType<typeof connectAdmin>>,
   wanted: string,
   waitMs: number,
@@ -111,7 +112,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         `INSERT INTO ${quoteIdent(table)} (n, label) VALUES ($1, $2) RETURNING at`,
         [n, label],
       );
-      return { n, label, at: (rows[0]?.at as Date).toISOString() };
+      return { n, label, at: (rows[0] as { at: Date }).at.toISOString() };
     };
     const clock = async () =>
       (await client.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]?.now as Date;

@@ -9,25 +9,39 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import type { PreflightConfig } from '../../src/core/config/schema.js';
-import { createCluster, getPostgresRunAs } from '../../src/core/pg/cluster.js';
+import { type Cluster, createCluster, getPostgresRunAs } from '../../src/core/pg/cluster.js';
 import { runTool } from '../../src/core/process.js';
 import { registerSecret } from '../../src/core/redact.js';
 import { getBasePrefix } from '../layout.js';
-import { openStorage } from '../storage/index.js';
+import { type BackupStorage, openStorage } from '../storage/index.js';
 import { buildWalCommand, listWalArchive } from '../wal/archive.js';
 import { type DrillReport, runDrill } from './drill.js';
 
-export interface ScratchDrillOptions {
+export interface ScratchOptions {
   backups: PreflightConfig['backups'];
-  /** A storage URL to use instead of a temporary directory (the drill's objects are removed from it after). */
+  /** A storage URL to use instead of a temporary directory (the scratch objects are removed from it after). */
   storageUrl?: string;
-  /** Parent of the temporary directory (default the system's). */
+  /** Parent of the temporary directory. */
   workRoot: string;
   env?: NodeJS.ProcessEnv;
   log?: (message: string) => void;
 }
 
-export async function runScratchDrill(o: ScratchDrillOptions): Promise<DrillReport> {
+export interface ScratchSource {
+  workDir: string;
+  target: string;
+  identity: string;
+  recipient: string;
+  configPath: string;
+  storageUrl: string;
+  storage: BackupStorage;
+  cluster: Cluster;
+  /** Stops the cluster, removes the scratch objects from a given storage and the temporary directory. */
+  remove(): Promise<void>;
+}
+
+/** A cluster archiving through `preflight wal push` into a storage, with its own key and config. */
+export async function createScratchSource(o: ScratchOptions): Promise<ScratchSource> {
   const workDir = mkdtempSync(join(o.workRoot, 'preflight-drill-'));
   // the server user runs archive_command and restore_command: it reads the config and writes the storage
   chmodSync(workDir, 0o755);
@@ -47,39 +61,10 @@ export async function runScratchDrill(o: ScratchDrillOptions): Promise<DrillRepo
   writeFileSync(
     configPath,
     `${JSON.stringify({ backups: { ...backups, ageRecipients: [recipient] } }, null, 2)}\n`,
-    {
-      mode: 0o644,
-    },
+    { mode: 0o644 },
   );
   const storage = openStorage(storageUrl, o.backups, { env: o.env });
-  let cluster: Awaited<ReturnType<typeof createCluster>> | undefined;
-  try {
-    cluster = await createCluster({
-      dataDir: join(workDir, 'source'),
-      password: randomBytes(18).toString('base64url'),
-      settings: {
-        archive_mode: 'on',
-        archive_command: buildWalCommand('push', { target, configPath, storage: storageUrl }),
-        wal_level: 'replica',
-        timezone: 'UTC',
-        log_timezone: 'UTC',
-      },
-    });
-    return await runDrill({
-      target,
-      adminUrl: cluster.url(),
-      storage,
-      storageUrl,
-      configPath,
-      recipients: [recipient],
-      identity,
-      identityEnv: o.backups.ageIdentityEnv,
-      compressLevel: o.backups.compressLevel,
-      workDir,
-      env: o.env,
-      log: o.log,
-    });
-  } finally {
+  const remove = async (cluster?: Cluster) => {
     await cluster?.destroy().catch(() => undefined);
     if (o.storageUrl) {
       const keys = [
@@ -90,5 +75,54 @@ export async function runScratchDrill(o: ScratchDrillOptions): Promise<DrillRepo
     }
     await storage.close();
     rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    const cluster = await createCluster({
+      dataDir: join(workDir, 'source'),
+      password: randomBytes(18).toString('base64url'),
+      settings: {
+        archive_mode: 'on',
+        archive_command: buildWalCommand('push', { target, configPath, storage: storageUrl }),
+        wal_level: 'replica',
+        timezone: 'UTC',
+        log_timezone: 'UTC',
+      },
+    });
+    return {
+      workDir,
+      target,
+      identity,
+      recipient,
+      configPath,
+      storageUrl,
+      storage,
+      cluster,
+      remove: () => remove(cluster),
+    };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+export async function runScratchDrill(o: ScratchOptions): Promise<DrillReport> {
+  const source = await createScratchSource(o);
+  try {
+    return await runDrill({
+      target: source.target,
+      adminUrl: source.cluster.url(),
+      storage: source.storage,
+      storageUrl: source.storageUrl,
+      configPath: source.configPath,
+      recipients: [source.recipient],
+      identity: source.identity,
+      identityEnv: o.backups.ageIdentityEnv,
+      compressLevel: o.backups.compressLevel,
+      workDir: source.workDir,
+      env: o.env,
+      log: o.log,
+    });
+  } finally {
+    await source.remove();
   }
 }
