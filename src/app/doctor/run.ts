@@ -109,8 +109,17 @@ async function checkNamedTarget(
       },
     ];
   }
-  const databaseEnv = options.loadConfig().config.targets[name]?.database;
-  return checkTarget(target, { pgDump, timeoutMs: options.timeoutMs, databaseEnv });
+  const configured = options.loadConfig().config.targets[name];
+  const poolerAdminUrlEnv = configured?.pool.poolerAdminUrlEnv;
+  const poolerAdminUrl = poolerAdminUrlEnv
+    ? (options.env ?? process.env)[poolerAdminUrlEnv] || undefined
+    : undefined;
+  return checkTarget(target, {
+    pgDump,
+    timeoutMs: options.timeoutMs,
+    databaseEnv: configured?.database,
+    poolerAdminUrl,
+  });
 }
 
 /** A warning per secret variable the target needs but the environment does not set (the wording of `config check`). */

@@ -5,6 +5,7 @@ import { redact } from '../../core/redact.js';
 import type { ResolvedTarget } from '../../core/target.js';
 import { type DoctorCheck, readMajor } from './checks.js';
 import { checkPitr } from './pitr-check.js';
+import { checkPoolSizes } from './pool-check.js';
 
 export interface TargetCheckOptions {
   /** pg_dump found by the PostgreSQL checks, with its version. */
@@ -12,6 +13,8 @@ export interface TargetCheckOptions {
   timeoutMs?: number;
   /** The variables the config names for the database URLs, so a fix names what is missing, not keys already set. */
   databaseEnv?: { readonlyUrlEnv?: string; adminUrlEnv?: string };
+  /** PgBouncer admin console URL: its limits join the pool size advice. */
+  poolerAdminUrl?: string;
 }
 
 /** Health, then each configured database URL, pg_dump against the server's major version, and PITR (archiving). */
@@ -52,6 +55,13 @@ export async function checkTarget(
   if (serverVersion) checks.push(checkPgDumpCompat(serverVersion, options.pgDump));
   const pitr = await checkPitr(target, { adminReachable, timeoutMs });
   if (pitr) checks.push(pitr);
+  const poolSizes = await checkPoolSizes({
+    targetName: target.name,
+    databaseUrl: serverVersion ? (target.database.readonlyUrl ?? target.database.adminUrl) : undefined,
+    poolerAdminUrl: options.poolerAdminUrl,
+    timeoutMs,
+  });
+  if (poolSizes) checks.push(poolSizes);
   return checks;
 }
 
