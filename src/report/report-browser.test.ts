@@ -113,16 +113,19 @@ describe('HTML reports in headless Chromium', () => {
           timeoutMs: 180_000,
         },
       );
-      expect(code, stderr).toBe(0);
+      // on a busy machine a latency threshold may fail (exit 1): the report is written either way and says so
+      expect([0, 1], `${stdout}\n${stderr}`).toContain(code);
+      const verdict = code === 0 ? '✅ PASSED' : '❌ FAILED';
       const [runId] = readdirSync(results);
       const html = join(results, runId!, 'report.html');
       expect(stdout).toContain(`report:  ${html}`);
       expect(stdout).toContain(`file://${html}`);
       const rendered = await renderAndCheck(browser, html);
-      expect(rendered.text).toContain('PASSED');
+      expect(rendered.text).toContain(verdict.slice(2));
       expect(rendered.text).toContain('http_req_failed');
       const summary = readFileSync(md, 'utf8');
-      expect(summary).toMatch(/^## preflight load \S+smoke\S*: ✅ PASSED/);
+      expect(summary).toMatch(/^## preflight load \S+smoke\S*: /);
+      expect(summary.split('\n')[0]).toContain(verdict);
       expect(summary).toContain('| http_req_failed rate<0.01 |');
       expect(readFileSync(stepSummary, 'utf8')).toBe(`${summary}\n`);
     }, 240_000);
