@@ -1,12 +1,14 @@
 /** The native engine's k6 API pieces below the corpus: hosts mapping and the guard, JSON selectors, base64 variants, the cookie jar, hashes. */
 import { describe, expect, it } from 'vitest';
 import { writeScript } from '../../test/scripts.js';
+import type { RawResponse } from '../http/exchange.js';
 import { resolveHostOverride } from '../http/hosts.js';
 import { CookieJar } from '../native/modules/k6-cookies.js';
 import { createCryptoModule } from '../native/modules/k6-crypto.js';
 import { b64decode, b64encode } from '../native/modules/k6-encoding.js';
 import { parseHTML } from '../native/modules/k6-html.js';
 import { select } from '../native/modules/k6-json-selector.js';
+import { type FollowUp, K6Response } from '../native/modules/k6-response.js';
 import { runScenario } from '../run.js';
 
 describe('options.hosts', () => {
@@ -155,5 +157,72 @@ describe('k6/html', () => {
     expect(doc.find('a').last().text()).toBe('B');
     expect(doc.find('input').attr('name')).toBe('user');
     expect(doc.find('nothing').attr('x', 'fallback')).toBe('fallback');
+  });
+});
+
+describe('the Response object', () => {
+  const timings = {
+    duration: 1,
+    blocked: 0,
+    connecting: 0,
+    tls_handshaking: 0,
+    sending: 0,
+    waiting: 1,
+    receiving: 0,
+  } as RawResponse['timings'];
+  const respond = (
+    body: string,
+    followUp: FollowUp = () => Promise.reject(new Error('no request expected')),
+  ) =>
+    new K6Response(
+      {
+        status: 200,
+        statusText: 'OK',
+        rawHeaders: ['Content-Type', 'text/html', 'Set-Cookie', 'sid="a b"; Path=/; HttpOnly'],
+        body: Buffer.from(body),
+        timings,
+        error: '',
+        errorCode: 0,
+        bytesSent: 0,
+        bytesReceived: 0,
+      },
+      new URL('https://shop.test/search?old=1'),
+      'GET',
+      { headers: { Cookie: 'a=1; b=2' }, body: undefined },
+      'text',
+      followUp,
+    );
+
+  it('json(): a selector on a body that is not JSON gives undefined; without one, k6\u2019s parse error', () => {
+    const res = respond('{"a": 1,\n "b": oops}');
+    expect(res.json('a')).toBeUndefined();
+    expect(() => res.json()).toThrow(/^cannot parse json due to an error at line \d+, character \d+ , error: /);
+  });
+
+  it('cookies and request cookies in k6\u2019s shapes', () => {
+    const res = respond('');
+    expect(res.cookies.sid?.[0]).toMatchObject({ name: 'sid', value: 'a b', path: '/', http_only: true });
+    expect(res.request.cookies).toEqual({
+      a: [{ name: 'a', value: '1', replace: false }],
+      b: [{ name: 'b', value: '2', replace: false }],
+    });
+  });
+
+  it('submitForm of a GET form replaces the action\u2019s query with the fields, submit button included (recording follow-up, mock)', async () => {
+    const sent: unknown[][] = [];
+    const followUp: FollowUp = (...args) => {
+      sent.push(args);
+      return Promise.resolve(respond(''));
+    };
+    const page = respond(
+      '<form action="/find?stale=1"><input name="q" value="shoes"><input type="submit" name="go" value="Search"></form>',
+      followUp,
+    );
+    await page.submitForm({ fields: { q: 'boots' } });
+    expect(sent).toEqual([['GET', 'https://shop.test/find?q=boots&go=Search', null, undefined]]);
+    expect(() => page.submitForm({ formSelector: '#login' })).toThrow(
+      "no form found for selector '#login' in response 'https://shop.test/search?old=1'",
+    );
+    expect(() => page.clickLink()).toThrow("no element found for selector 'a[href]'");
   });
 });

@@ -13,7 +13,6 @@ export interface SubmitFormOptions {
   formSelector?: string;
   fields?: Record<string, string>;
   submitSelector?: string;
-  submitSelectorAttribute?: string;
   params?: unknown;
 }
 
@@ -143,53 +142,53 @@ export class K6Response {
 
   /** The body as JSON, or the value at a gjson-style `selector` (undefined when missing). */
   json(selector?: string): unknown {
+    const text = this.#getBodyText('JSON');
     if (!this.#parsed) {
-      const text = this.#getText();
-      if (text === null)
-        throw new Error(
-          'the body is null so we can not transform it to JSON - this likely was because of a request error getting the response, or responseType "none"/"binary"',
-        );
+      let value: unknown;
       try {
-        this.#parsed = { value: JSON.parse(text) };
+        value = JSON.parse(text);
       } catch (error) {
-        throw new Error(
-          `cannot parse json due to an error at line 1, character 1 , error: ${(error as Error).message}`,
-        );
+        // as k6: with a selector, a body that is not JSON gives undefined; without one, the parse error
+        if (selector) return undefined;
+        throw new Error(describeJsonError(text, error as Error));
       }
+      this.#parsed = { value };
     }
     return selector ? select(this.#parsed.value, selector) : this.#parsed.value;
   }
 
   /** The body as an HTML document (k6/html's Selection), optionally narrowed by `selector`. */
   html(selector?: string): Selection {
-    if (!this.#document) {
-      const text = this.#getText();
-      if (text === null)
-        throw new Error(
-          'the body is null so we can not transform it to HTML (responseType "none"/"binary"?)',
-        );
-      this.#document = parseHTML(text);
-    }
+    this.#document ??= parseHTML(this.#getBodyText('HTML'));
     return selector ? this.#document.find(selector) : this.#document;
+  }
+
+  /** The body as text for json()/html(): a binary body too, as k6 converts it; no body (responseType "none") throws. */
+  #getBodyText(what: string): string {
+    if (this.#responseType === 'none' || this.#raw.status === 0)
+      throw new Error(
+        `the body is null so we can't transform it to ${what} - this likely was because of a request error getting the response`,
+      );
+    return this.#getText() ?? this.#raw.body.toString('utf8');
   }
 
   /** Fills and submits a form of this page (`formSelector`, default "form"), as k6's `submitForm`. */
   submitForm(options: SubmitFormOptions = {}): Promise<K6Response> {
-    const form = this.html()
-      .find(options.formSelector ?? 'form')
-      .first();
-    if (form.size() === 0) throw new Error(`submitForm: no form matches "${options.formSelector ?? 'form'}"`);
-    const action = new URL(form.attr('action') || this.url, this.url);
-    const method = (form.attr('method') || 'GET').toUpperCase();
-    const fields = form.serializeObject();
-    const submit = options.submitSelector
-      ? form.find(options.submitSelector).first()
-      : form.find('[type="submit"]').first();
+    const formSelector = options.formSelector ?? 'form';
+    const form = this.html(formSelector);
+    if (form.size() === 0)
+      throw new Error(`no form found for selector '${formSelector}' in response '${this.url}'`);
+    const action = new URL(form.attr('action') ?? this.url, this.url);
+    const method = (form.attr('method') ?? 'GET').toUpperCase();
+    const fields: Record<string, string> = form.serializeObject();
+    const submit = form.find(options.submitSelector ?? '[type="submit"]');
     const submitName = submit.attr('name');
-    if (submitName) fields[submitName] = submit.attr(options.submitSelectorAttribute ?? 'value') ?? '';
+    const submitValue = submit.val();
+    if (submitName !== undefined && submitValue !== undefined) fields[submitName] = String(submitValue);
     Object.assign(fields, options.fields ?? {});
     if (method === 'GET') {
-      for (const [name, value] of Object.entries(fields)) action.searchParams.set(name, String(value));
+      // the form's fields replace the action's query, as a browser (and k6) submits a GET form
+      action.search = new URLSearchParams(fields).toString();
       return this.#followUp('GET', action.href, null, options.params);
     }
     return this.#followUp(method, action.href, fields, options.params);
@@ -198,8 +197,14 @@ export class K6Response {
   /** Follows a link of this page (`selector`, default "a[href]"), as k6's `clickLink`. */
   clickLink(options: ClickLinkOptions = {}): Promise<K6Response> {
     const selector = options.selector ?? 'a[href]';
-    const href = this.html().find(selector).first().attr('href');
-    if (href === undefined) throw new Error(`clickLink: no link matches "${selector}"`);
+    const link = this.html(selector);
+    if (link.size() === 0)
+      throw new Error(`no element found for selector '${selector}' in response '${this.url}'`);
+    const href = link.attr('href');
+    if (href === undefined)
+      throw new Error(
+        `no valid href attribute value found on element '${selector}' in response '${this.url}'`,
+      );
     return this.#followUp('GET', new URL(href, this.url).href, null, options.params);
   }
 
@@ -234,4 +239,20 @@ function readRequestCookies(headers: Record<string, string>): Record<string, Arr
     cookies[name] = [...(cookies[name] ?? []), { name, value: pair.slice(idx + 1), replace: false }];
   }
   return cookies;
+}
+
+/** k6's JSON parse error: line and character of the offending byte. */
+function describeJsonError(text: string, error: Error): string {
+  const at = /position (\d+)/.exec(error.message);
+  const offset = at ? Number(at[1]) : 0;
+  let line = 1;
+  let character = 0;
+  for (let i = 0; i < text.length && i <= offset; i++) {
+    if (text[i] === '\n') {
+      line++;
+      character = 0;
+    }
+    character++;
+  }
+  return `cannot parse json due to an error at line ${line}, character ${character} , error: ${error.message}`;
 }
