@@ -196,7 +196,9 @@ describe('the Response object', () => {
   it('json(): a selector on a body that is not JSON gives undefined; without one, k6\u2019s parse error', () => {
     const res = respond('{"a": 1,\n "b": oops}');
     expect(res.json('a')).toBeUndefined();
-    expect(() => res.json()).toThrow(/^cannot parse json due to an error at line \d+, character \d+ , error: /);
+    expect(() => res.json()).toThrow(
+      /^cannot parse json due to an error at line \d+, character \d+ , error: /,
+    );
   });
 
   it('cookies and request cookies in k6\u2019s shapes', () => {
