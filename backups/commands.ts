@@ -1,4 +1,4 @@
-/** Handlers of `preflight backup run|list|verify|prune|schedule`. */
+/** Handlers of `preflight backup run|list|verify|prune|schedule` (base and drill: pitr/commands.ts). */
 import { join, resolve } from 'node:path';
 import type { Handler } from '../src/core/cli/define.js';
 import { ExitCode } from '../src/core/errors.js';
@@ -6,10 +6,11 @@ import { formatBytes, formatDuration, formatTable } from '../src/core/output.js'
 import { resolveTargetDatabase } from '../src/core/target.js';
 import { readCatalog } from './catalog.js';
 import { type BackupArgs, openBackupContext, readAgeIdentity, requireAdminUrl } from './context.js';
-import { applyPrune, planPrune } from './prune.js';
+import { applyPrune, getWalKeepFrom, planPrune } from './prune.js';
 import { runBackup } from './run.js';
 import { renderSchedule, type ScheduleFormat } from './schedule.js';
 import { verifyBackup } from './verify.js';
+import { applyWalPrune, planWalPrune } from './wal/archive.js';
 
 const PROGRESS_STEP = 256 * 1024 * 1024;
 
@@ -70,13 +71,18 @@ export const backupListCommand: Handler<BackupArgs & { all?: boolean }> = async 
     const shown = argv.all ? entries : entries.filter((e) => e.complete);
     const rows = shown.map((e) => ({
       id: e.id,
-      time: e.manifest?.startedAt ?? e.time.toISOString(),
+      kind: e.kind,
+      time: e.manifest?.startedAt ?? e.base?.startedAt ?? e.time.toISOString(),
       complete: e.complete,
       sizeBytes: e.size,
-      durationMs: e.manifest?.durationMs ?? null,
-      verified: e.verification ? (e.verification.ok ? 'yes' : 'failed') : 'no',
+      durationMs: e.manifest?.durationMs ?? e.base?.durationMs ?? null,
+      // a base backup is proven by `backup drill`, not by verify
+      verified: e.kind === 'base' ? '-' : e.verification ? (e.verification.ok ? 'yes' : 'failed') : 'no',
       verifiedAt: e.verification?.verifiedAt ?? null,
       tables: e.manifest?.tables.length ?? null,
+      /** Base backups: the earliest point they restore to, and the WAL they need from. */
+      restorableFrom: e.base?.finishedAt ?? null,
+      walFrom: e.base?.startSegment ?? null,
     }));
     context.out.result({
       ok: true,
@@ -90,9 +96,10 @@ export const backupListCommand: Handler<BackupArgs & { all?: boolean }> = async 
     else {
       context.out.print(
         formatTable(
-          ['id', 'time', 'size', 'duration', 'verified', ...(argv.all ? ['status'] : [])],
+          ['id', 'kind', 'time', 'size', 'duration', 'verified', ...(argv.all ? ['status'] : [])],
           rows.map((r) => [
             r.id,
+            r.kind,
             r.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
             formatBytes(r.sizeBytes),
             r.durationMs === null ? '-' : formatDuration(r.durationMs),
@@ -185,17 +192,31 @@ export const backupVerifyCommand: Handler<
 export const backupPruneCommand: Handler<BackupArgs & { apply?: boolean }> = async (argv, context) => {
   const backup = openBackupContext(argv, context);
   try {
-    const plan = planPrune(
-      await readCatalog(backup.storage, backup.targetName),
-      backup.config.backups.retention,
-    );
+    const catalog = await readCatalog(backup.storage, backup.targetName);
+    const plan = planPrune(catalog, backup.config.backups.retention);
+    // the WAL no retained base backup needs goes too (nothing is pruned while no base backup is retained)
+    const walPlan = await planWalPrune({
+      storage: backup.storage,
+      target: backup.targetName,
+      keepFrom: getWalKeepFrom(catalog, plan),
+    });
     const deleted = argv.apply ? await applyPrune(backup.storage, plan, (m) => context.out.info(m)) : [];
-    context.out.result({ ok: true, applied: Boolean(argv.apply), deleted, plan });
+    const walDeleted = argv.apply ? (await applyWalPrune(backup.storage, walPlan)).deleted : 0;
+    const wal = {
+      keep: walPlan.keep.length,
+      delete: walPlan.remove.length,
+      freedBytes: walPlan.remove.reduce((sum, item) => sum + item.entry.size, 0),
+      deleted: walDeleted,
+      removed: walPlan.remove.map((item) => ({ fileName: item.entry.fileName, reason: item.reason })),
+      note: walPlan.note ?? null,
+    };
+    context.out.result({ ok: true, applied: Boolean(argv.apply), deleted, plan, wal });
     context.out.print(
       formatTable(
-        ['id', 'status', 'verified', 'action', 'why'],
+        ['id', 'kind', 'status', 'verified', 'action', 'why'],
         plan.decisions.map((d) => [
           d.id,
+          d.kind,
           d.complete ? 'complete' : 'INCOMPLETE',
           d.verified ? 'yes' : 'no',
           d.action === 'delete' ? (argv.apply ? 'deleted' : 'DELETE') : 'keep',
@@ -207,6 +228,10 @@ export const backupPruneCommand: Handler<BackupArgs & { apply?: boolean }> = asy
     context.out.print(
       `${argv.apply ? 'Deleted' : 'Would delete'} ${plan.delete} of ${plan.decisions.length} backups (${formatBytes(plan.freedBytes)}), keeping ${plan.keep} (daily ${r.daily}, weekly ${r.weekly}, monthly ${r.monthly}).${argv.apply ? '' : ' Run with --apply to delete.'}`,
     );
+    if (wal.keep + wal.delete > 0)
+      context.out.print(
+        `WAL archive: ${argv.apply ? 'deleted' : 'would delete'} ${wal.delete} of ${wal.keep + wal.delete} files (${formatBytes(wal.freedBytes)})${wal.note ? ` (${wal.note})` : wal.delete > 0 ? `: ${walPlan.remove[0]?.reason}` : ', every one needed by a retained base backup'}.`,
+      );
     return ExitCode.ok;
   } finally {
     await backup.storage.close();

@@ -1,7 +1,8 @@
 /**
  * Grandfather-father-son retention. `planPrune` is pure: it keeps the newest backup of each of the last N days,
  * M ISO weeks and K months, always the newest verified backup, and incomplete backups younger than a day (they may
- * be in progress). `applyPrune` deletes what the plan says, manifest first so a half-deleted backup is never complete.
+ * be in progress); logical and base backups each by the policy. `applyPrune` deletes what the plan says, manifest
+ * first so a half-deleted backup is never complete. `getWalKeepFrom` names the WAL the retained base backups need.
  */
 import { isPreflightError, PreflightError } from '../src/core/errors.js';
 import type { CatalogEntry } from './catalog.js';
@@ -16,6 +17,7 @@ export interface Retention {
 
 export interface PruneDecision {
   id: string;
+  kind: 'logical' | 'base';
   time: string;
   complete: boolean;
   verified: boolean;
@@ -76,9 +78,14 @@ export function planPrune(entries: CatalogEntry[], retention: Retention, now: Da
   const sorted = [...entries].sort((a, b) => b.time.getTime() - a.time.getTime() || b.id.localeCompare(a.id));
   const complete = sorted.filter((e) => e.complete);
   const reasons = new Map(sorted.map((e) => [e.id, [] as string[]]));
-  keepNewestPerPeriod(complete, retention.daily, getDayKey, 'daily', reasons);
-  keepNewestPerPeriod(complete, retention.weekly, getIsoWeekKey, 'weekly', reasons);
-  keepNewestPerPeriod(complete, retention.monthly, getMonthKey, 'monthly', reasons);
+  // logical and base backups are retained each by the same policy, one kind never taking the other's slot
+  for (const kind of ['logical', 'base'] as const) {
+    const ofKind = complete.filter((e) => e.kind === kind);
+    const label = kind === 'base' ? 'base ' : '';
+    keepNewestPerPeriod(ofKind, retention.daily, getDayKey, `${label}daily`, reasons);
+    keepNewestPerPeriod(ofKind, retention.weekly, getIsoWeekKey, `${label}weekly`, reasons);
+    keepNewestPerPeriod(ofKind, retention.monthly, getMonthKey, `${label}monthly`, reasons);
+  }
   const newestVerified = complete.find((e) => e.verification?.ok === true);
   if (newestVerified) reasons.get(newestVerified.id)?.push('newest verified backup');
   for (const entry of sorted) {
@@ -95,6 +102,7 @@ export function planPrune(entries: CatalogEntry[], retention: Retention, now: Da
         : [entry.complete ? 'outside the retention policy' : 'incomplete and older than a day'];
     return {
       id: entry.id,
+      kind: entry.kind,
       time: entry.time.toISOString(),
       complete: entry.complete,
       verified: entry.verification?.ok === true,
@@ -154,4 +162,15 @@ export async function applyPrune(
     );
   }
   return deleted;
+}
+
+/** Where the WAL each retained base backup needs starts: the archive keeps those segments and everything later. */
+export function getWalKeepFrom(
+  entries: CatalogEntry[],
+  plan: PrunePlan,
+): Array<{ timeline: number; segment: string }> {
+  const kept = new Set(plan.decisions.filter((d) => d.action === 'keep').map((d) => d.id));
+  return entries.flatMap((e) =>
+    e.base && kept.has(e.id) ? [{ timeline: e.base.timeline, segment: e.base.startSegment }] : [],
+  );
 }
