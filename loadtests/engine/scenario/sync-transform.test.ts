@@ -357,6 +357,27 @@ export default async function () {
     expect(result.asyncFunctions).toBe(5);
   });
 
+  it('matches blocking methods by name, but not on a Map, an array or an object literal without them', () => {
+    const result = transformSyncCalls(`import http from "k6/http";
+const api = { get(p) { return http.get(p); } };
+const cache = new Map();
+const plain = { get: (k) => k };
+function Legacy() {}
+Legacy.prototype.get = function (p) { return http.get(p); };
+export default function (data) {
+  const names = ["a"].map((k) => cache.get(k) + plain.get(k));
+  api.get(names[0]);
+  data.client.get("x");
+  new Legacy().get("y");
+}
+`);
+    expect(result.problems).toEqual([]);
+    expect(result.code).toContain('const names = ["a"].map((k) => cache.get(k) + plain.get(k));');
+    expect(result.code).toContain('(await api.get(names[0]));');
+    expect(result.code).toContain('(await data.client.get("x"));');
+    expect(result.code).toContain('(await new Legacy().get("y"));');
+  });
+
   it('bundles the repository scenarios (portable style) without problems', async () => {
     const bundle = await bundleScenario(join(import.meta.dirname, '..', '..', 'scenarios', 'smoke.ts'));
     expect(() => assertNativeSupport(bundle)).not.toThrow();

@@ -180,9 +180,39 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
       return asyncFns.has(callee as FunctionNode) ? 'a function' : undefined;
     if (callee.type === 'MemberExpression' && !isModuleObject(callee.object)) {
       const name = propertyName(callee);
-      if (name && (blockingResponseMethods.includes(name) || asyncMethods.has(name))) return `.${name}()`;
+      if (!name) return undefined;
+      if (blockingResponseMethods.includes(name)) return `.${name}()`;
+      if (asyncMethods.has(name) && mayHoldAsyncMethod(callee.object, name)) return `.${name}()`;
     }
     return undefined;
+  };
+  /**
+   * Methods are matched by name (`api.login()`, `this.fetch()`), except on objects known to be something else:
+   * a `new Map()` (or any constructor the script does not define), an array, a string, or an object literal
+   * without that blocking method. So `cache.get(key)` stays synchronous beside a blocking `api.get()`.
+   */
+  const mayHoldAsyncMethod = (object: AnyNode, name: string): boolean => {
+    if (object.type === 'ArrayExpression' || object.type === 'Literal' || object.type === 'TemplateLiteral')
+      return false;
+    const b = object.type === 'Identifier' ? references.get(object) : undefined;
+    const init = b?.node.type === 'VariableDeclarator' && b.kind === 'const' ? b.node.init : undefined;
+    if (!init) return true;
+    if (init.type === 'ArrayExpression' || init.type === 'Literal' || init.type === 'TemplateLiteral')
+      return false;
+    if (init.type === 'NewExpression') {
+      const ctor = init.callee.type === 'Identifier' ? references.get(init.callee) : undefined;
+      // a class or constructor function of the script may have it; a global or k6 constructor does not
+      return ctor !== undefined && ctor.kind !== 'import';
+    }
+    if (init.type === 'ObjectExpression')
+      return init.properties.some(
+        (p) =>
+          p.type === 'SpreadElement' ||
+          (keyName(p.key, p.computed) === name &&
+            isFunctionNode(p.value as AnyNode) &&
+            asyncFns.has(p.value as FunctionNode)),
+      );
+    return true;
   };
 
   for (let changed = true; changed; ) {
