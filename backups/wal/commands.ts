@@ -1,5 +1,5 @@
 /** Handlers of `preflight wal push|fetch|archiver|list|verify|prune`. */
-import { readdir } from 'node:fs/promises';
+import { chown, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Handler } from '../../src/core/cli/define.js';
 import { ExitCode, PreflightError } from '../../src/core/errors.js';
@@ -12,7 +12,7 @@ import { runArchiver } from './archiver.js';
 import { buildWalCommand, getDefaultSpoolDir } from './command.js';
 import { requireWalFileName } from './names.js';
 import { applyWalPrune, planWalPrune, type WalKeepFrom } from './prune.js';
-import { answerPushFromSpool } from './spool.js';
+import { ARCHIVED_DIR, answerPushFromSpool } from './spool.js';
 import { fetchWal, listWalArchive, pushWal } from './store.js';
 import { verifyWalArchive } from './verify.js';
 
@@ -118,6 +118,26 @@ export const walFetchCommand: Handler<BackupArgs & { name: string; dest: string 
   }
 };
 
+/**
+ * Run as root, the archiver becomes the data directory's owner (after making the spool its): what it stores must be
+ * what archive_command, running as that user, can read and overwrite in a file:// storage.
+ */
+async function becomeDataDirectoryOwner(
+  pgdata: string,
+  spoolDir: string,
+  log: (m: string) => void,
+): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const owner = await stat(pgdata).catch(() => undefined);
+  if (!owner || owner.uid === 0) return;
+  await mkdir(join(spoolDir, ARCHIVED_DIR), { recursive: true, mode: 0o700 });
+  for (const path of [spoolDir, join(spoolDir, ARCHIVED_DIR)]) await chown(path, owner.uid, owner.gid);
+  process.setgroups?.([owner.gid]);
+  process.setgid?.(owner.gid);
+  process.setuid?.(owner.uid);
+  log(`archiver: running as uid ${owner.uid}, the owner of ${pgdata}`);
+}
+
 export const walArchiverCommand: Handler<
   BackupArgs & { pgdata: string; spoolDir?: string; concurrency?: number }
 > = async (argv, context) => {
@@ -126,12 +146,15 @@ export const walArchiverCommand: Handler<
   const interrupt = onInterrupt(new AbortController(), {
     onFirst: (signal) => context.out.info(`archiver: ${signal}, finishing the uploads under way`),
   });
+  const pgdata = resolve(context.cwd, argv.pgdata);
+  const spoolDir = resolve(context.cwd, argv.spoolDir ?? getDefaultSpoolDir(backup.targetName, context.env));
   try {
+    await becomeDataDirectoryOwner(pgdata, spoolDir, (m) => context.out.info(m));
     const summary = await runArchiver({
       storage: backup.storage,
       target: backup.targetName,
-      pgdata: resolve(context.cwd, argv.pgdata),
-      spoolDir: resolve(context.cwd, argv.spoolDir ?? getDefaultSpoolDir(backup.targetName, context.env)),
+      pgdata,
+      spoolDir,
       recipients: backup.config.backups.ageRecipients,
       concurrency: argv.concurrency,
       metrics: backup.metrics,

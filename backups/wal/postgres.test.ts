@@ -4,7 +4,7 @@
  * codes for a conflicting push, a missing, a damaged file; verify; storage down during archiving (PostgreSQL
  * retries, nothing lost); the async archiver with the bin/preflight-wal.js fast path on a burst of segments.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -31,7 +31,6 @@ import {
 import { readMetricValue } from '../metrics.js';
 import { createFileStorage } from '../storage/file.js';
 import { openStorage } from '../storage/index.js';
-import { runArchiver } from './archiver.js';
 import { buildWalCommand, findWalEntry } from './command.js';
 import { parseWalFileName } from './names.js';
 import { getWalObjectKey, listWalArchive } from './store.js';
@@ -271,30 +270,50 @@ describe('WAL archiving from PostgreSQL', () => {
     await client.query(`alter system set archive_command = '${command.replace(/'/g, "''")}'`);
     await client.query('select pg_reload_conf()');
     const logBefore = readFileSync(join(cluster.dataDir, 'server.log'), 'utf8').length;
-    const controller = new AbortController();
-    const stored: string[] = [];
-    const running = runArchiver({
-      storage: createFileStorage(fileStorageDir),
-      target: 'pgasync',
-      pgdata: cluster.dataDir,
-      spoolDir,
-      recipients: [keys.recipient],
-      metrics: { textfileDir },
-      signal: controller.signal,
-      onArchived: (name) => stored.push(name),
+    // the real command, as root: it must become the data directory's owner and stop cleanly on SIGTERM
+    const child = spawn(
+      process.execPath,
+      [
+        findWalEntry(),
+        'archiver',
+        '--pgdata',
+        cluster.dataDir,
+        '--spool-dir',
+        spoolDir,
+        '--target',
+        'pgasync',
+        '--storage',
+        fileUrl(),
+        '--config',
+        configPath,
+        '--json',
+        '--verbose',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
     });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const burst: string[] = [];
     try {
-      const burst: string[] = [];
+      await waitFor('the archiver watching', async () => stderr.includes('archiver: watching'));
       for (let i = 0; i < 20; i++) burst.push(await switchWal(client));
       await waitFor(
         'the burst archived',
         async () => (await archiver(client)).last === burst.at(-1) && readyFiles(cluster).length === 0,
       );
-      for (const name of burst) expect(stored).toContain(name);
     } finally {
-      controller.abort();
+      child.kill('SIGTERM');
     }
-    const summary = await running;
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toMatch(/archiver: running as uid \d+/);
+    const summary = JSON.parse(stdout) as { archived: number; failures: number };
     expect(summary.archived).toBeGreaterThanOrEqual(20);
     expect(existsSync(join(spoolDir, 'archiver.pid'))).toBe(false);
     // every marker was taken by a push, and none of those pushes loaded the full CLI
@@ -306,6 +325,8 @@ describe('WAL archiving from PostgreSQL', () => {
     const verified = await verifyWalArchive({ storage, target: 'pgasync', identities: [keys.identity] });
     expect(verified).toMatchObject({ ok: true, gaps: [], mismatches: [] });
     expect(verified.timelines[0]?.segments).toBeGreaterThanOrEqual(20);
+    const names = (await listWalArchive({ storage, target: 'pgasync' })).map((e) => e.fileName);
+    for (const name of burst) expect(names).toContain(name);
     expect(parseWalFileName(verified.timelines[0]?.first ?? '')?.kind).toBe('segment');
     expect(await storage.exists(getWalObjectKey('pgasync', verified.timelines[0]?.last ?? ''))).toBe(true);
   }, 240_000);
