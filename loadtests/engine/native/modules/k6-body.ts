@@ -20,11 +20,11 @@ export class FileData {
   }
 }
 
-/** `http.file()`: a file part for a multipart body. */
+/** `http.file()`: a file part for a multipart body; without a name, k6 names it by the time (in nanoseconds). */
 export function createFile(data: string | ArrayBuffer, filename?: string, contentType?: string): FileData {
   if (data === undefined || data === null)
     throw new Error('http.file() needs data (a string or an ArrayBuffer)');
-  return new FileData(data, filename, contentType);
+  return new FileData(data, filename || `${Date.now()}000000`, contentType || 'application/octet-stream');
 }
 
 function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
@@ -51,7 +51,7 @@ function encodeMultipart(fields: Record<string, unknown>, headers: Record<string
     const quoted = name.replace(/"/g, '%22');
     let head = `--${boundary}\r\n`;
     if (isFile(value)) {
-      const filename = (value.filename || name).replace(/"/g, '%22');
+      const filename = value.filename.replace(/"/g, '%22');
       head += `Content-Disposition: form-data; name="${quoted}"; filename="${filename}"\r\n`;
       head += `Content-Type: ${value.content_type || 'application/octet-stream'}\r\n\r\n`;
       parts.push(Buffer.from(head), toBuffer(value.data), Buffer.from('\r\n'));
@@ -76,7 +76,9 @@ export function encodeBody(body: unknown, headers: Record<string, string>): Buff
     if (Object.values(fields).some(isFile)) return encodeMultipart(fields, headers);
     if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/x-www-form-urlencoded';
     const form = new URLSearchParams();
-    for (const [name, value] of Object.entries(fields)) form.append(name, String(value));
+    // an array is one field sent once per element, as k6 (Go's url.Values) does
+    for (const [name, value] of Object.entries(fields))
+      for (const item of Array.isArray(value) ? value : [value]) form.append(name, String(item));
     return Buffer.from(form.toString());
   }
   return Buffer.from(String(body));

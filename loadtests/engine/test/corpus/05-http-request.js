@@ -18,4 +18,8 @@ export default function () {
   // 'Content-Type: application/x-www-form-urlencoded'.
   res = http.request('POST', url, data);
   check(res, { 'form body': (r) => r.json().form.name === 'Bert' });
+
+  // An array is sent as the same field once per element.
+  res = http.request('POST', url, { tag: ['a', 'b'] });
+  check(res, { 'repeated form field': (r) => r.json('form.tag').join(',') === 'a,b' });
 }
