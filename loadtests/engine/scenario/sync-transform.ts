@@ -232,7 +232,8 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
       blocking.set(call, what);
       changed = true;
       const fn = enclosingFunction(call);
-      if (fn && !asyncFns.has(fn)) {
+      // A function the script wrote `async` already returns a Promise, on k6 too: its callers stay as written.
+      if (fn && !fn.async && !asyncFns.has(fn)) {
         asyncFns.set(fn, `${what} at ${where(call)}`);
         const method = methodNameOf(fn);
         if (method) asyncMethods.add(method);
