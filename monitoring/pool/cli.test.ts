@@ -132,4 +132,18 @@ describe('preflight monitor pool (CLI subprocess)', () => {
     expect(stderr).toContain('`--listen`');
     expect(stderr).toContain('nowhere');
   });
+
+  it('stops with E_CONFIG naming the settings when the target has nothing to watch', async () => {
+    const dir = makeTempDir('preflight-pool-cli-empty-');
+    writeFileSync(join(dir, 'preflight.yaml'), 'targets:\n  bare:\n    baseUrl: http://127.0.0.1:9\n');
+    const { code, stderr } = await runCli(
+      ['monitor', 'pool', '--target', 'bare', '--listen', '127.0.0.1:0'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain('E_CONFIG');
+    expect(stderr).toContain('pool.poolerUrlEnv');
+  });
 });
