@@ -7,12 +7,13 @@
  * children, which run archive_command, plus the `wal archiver` process, from the start of the load until the archive
  * caught up with it, divided by the segments archived meanwhile), and a burst: segments/s when many are
  * ready at once (goal >= 10/s). Then the RTO of the drill's restore path (restoreToPoint: download, decrypt,
- * pg_verifybackup, replay) against a plain pg_basebackup copy replaying the same WAL with `cp`.
+ * pg_verifybackup, replay) against a plain pg_basebackup copy replaying the same WAL with `cp`, and the drill itself
+ * (`backup drill --scratch`) with its RPO and RTO.
  * Prints figures only; asserts nothing.
  * Options: BENCH_SECONDS (pgbench -T, default 30), BENCH_SCALE (pgbench -i -s, default 10),
  * BENCH_BURST (segments made ready at once, default 32), BENCH_CONCURRENCY (archiver uploads, default 4),
  * BENCH_ROWS (md5 rows each write-heavy pgbench transaction inserts, default 1000), BENCH_PHASES (default
- * load,burst,rto).
+ * load,burst,rto,drill).
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -32,6 +33,7 @@ import { generateIdentity, identityToRecipient } from 'age-encryption';
 import pg from 'pg';
 import { takeBaseBackup } from '../backups/pitr/base.js';
 import { restoreToPoint, stopServer } from '../backups/pitr/restore.js';
+import { runScratchDrill } from '../backups/pitr/scratch.js';
 import { openStorage } from '../backups/storage/index.js';
 import { findPgTool, splitConnectionUrl } from '../backups/tools.js';
 import { buildWalCommand } from '../backups/wal/archive.js';
@@ -48,7 +50,7 @@ const scale = Number(process.env.BENCH_SCALE ?? 10);
 const burstSize = Number(process.env.BENCH_BURST ?? 32);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const rowsPerInsert = Number(process.env.BENCH_ROWS ?? 1000);
-const phases = new Set((process.env.BENCH_PHASES ?? 'load,burst,rto').split(','));
+const phases = new Set((process.env.BENCH_PHASES ?? 'load,burst,rto,drill').split(','));
 const repoRoot = join(import.meta.dirname, '..');
 const log = (message: string) => process.stderr.write(`[bench:wal] ${message}\n`);
 const print = (text = '') => process.stdout.write(`${text}\n`);
@@ -530,6 +532,31 @@ async function measureRto(s: Setup): Promise<void> {
   }
 }
 
+/** The drill itself (`backup drill --scratch`): its own cluster, markers, base backup, restore to a time. */
+async function measureDrill(s: Setup): Promise<void> {
+  log('drill: backup drill --scratch ...');
+  const report = await runScratchDrill({ backups: validateConfig({}).backups, workRoot: s.root, log });
+  const r = report.restore.rto;
+  print('\n## The drill (backup drill --scratch): restore to a time between two markers');
+  print(
+    formatTable(
+      ['ok', 'markers expected/found', 'RPO', 'WAL replayed', 'download+decrypt', 'replay', 'RTO total'],
+      [
+        [
+          String(report.ok),
+          `${report.expected.length}/${report.found.length}`,
+          report.rpo.ageSeconds === null ? '-' : formatDuration(report.rpo.ageSeconds * 1000),
+          String(report.restore.segmentsReplayed),
+          formatDuration(r.downloadMs),
+          formatDuration(r.recoveryMs),
+          formatDuration(r.totalMs),
+        ],
+      ],
+    ),
+  );
+  if (report.problem) print(`drill problem: ${report.problem}`);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(repoRoot, 'dist', 'src', 'app', 'cli.js')))
     throw new Error('dist/ is missing: npm run build (npm run bench:wal builds first)');
@@ -575,6 +602,7 @@ async function main(): Promise<void> {
       print(formatTable(['mode', 'segments', 'time', 'segments/s'], bursts));
     }
     if (phases.has('rto')) await measureRto(s);
+    if (phases.has('drill')) await measureDrill(s);
   } finally {
     await stopArchiver(archiver);
     await s.cluster.destroy().catch((error) => log(`cluster clean-up: ${(error as Error).message}`));
