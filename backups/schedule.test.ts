@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { PreflightError } from '../src/core/errors.js';
 import { parseTimeOfDay, renderSchedule, type ScheduleOptions } from './schedule.js';
 
@@ -22,8 +22,16 @@ const order = [/backup run/, /backup verify latest/, /backup prune --apply/];
 describe('backup schedule', () => {
   it('github-actions: daily cron at 03:00 UTC, secrets from repository secrets, run -> verify -> prune', () => {
     const workflow = parse(renderSchedule('github-actions', options));
-    expect(workflow.on.schedule).toEqual([{ cron: '0 3 * * *' }]);
+    expect(workflow.on.schedule).toEqual([{ cron: '0 3 * * *' }, { cron: '0 5 * * 0' }]);
     const job = workflow.jobs.backup;
+    expect(job.if).toBe("github.event.schedule != '0 5 * * 0'");
+    // the weekly PITR drill beside the daily backup, on its own cron
+    const drill = workflow.jobs.drill;
+    expect(drill.if).toContain("github.event.schedule == '0 5 * * 0'");
+    expect(drill.steps.at(-1).run).toBe(
+      'npx preflight backup drill --target production --config preflight.yaml --storage s3://instainstru-backups/preflight',
+    );
+    for (const name of options.secretEnv) expect(drill.env[name]).toBe(`\${{ secrets.${name} }}`);
     for (const name of options.secretEnv) expect(job.env[name]).toBe(`\${{ secrets.${name} }}`);
     const runs: string[] = job.steps
       .filter((s: { run?: string }) => s.run?.includes('preflight backup'))
@@ -39,7 +47,14 @@ describe('backup schedule', () => {
   });
 
   it('k8s-cronjob: batch/v1 CronJob in UTC, secrets from a Kubernetes Secret, commands chained with &&', () => {
-    const cronJob = parse(renderSchedule('k8s-cronjob', { ...options, at: '02:30' }));
+    const [cronJob, drillJob] = parseAllDocuments(
+      renderSchedule('k8s-cronjob', { ...options, at: '02:30' }),
+    ).map((d) => d.toJS());
+    expect(drillJob.metadata.name).toBe('preflight-drill-production');
+    expect(drillJob.spec.schedule).toBe('30 4 * * 0');
+    expect(drillJob.spec.jobTemplate.spec.template.spec.containers[0].args).toEqual([
+      'preflight backup drill --target production --config preflight.yaml --storage s3://instainstru-backups/preflight',
+    ]);
     expect(cronJob).toMatchObject({
       apiVersion: 'batch/v1',
       kind: 'CronJob',
@@ -65,8 +80,10 @@ describe('backup schedule', () => {
   it('systemd: oneshot service with ordered ExecStart lines, secrets in an EnvironmentFile, daily UTC timer', () => {
     const text = renderSchedule('systemd', options);
     const execs = text.split('\n').filter((l) => l.startsWith('ExecStart='));
-    expect(execs).toHaveLength(3);
-    execs.forEach((line, i) => {
+    expect(execs).toHaveLength(4);
+    expect(execs[3]).toContain('preflight backup drill --target production');
+    expect(text).toContain('OnCalendar=Sun *-*-* 05:00:00 UTC');
+    execs.slice(0, 3).forEach((line, i) => {
       expect(line).toMatch(order[i]!);
     });
     expect(text).toContain('Type=oneshot');

@@ -1,5 +1,6 @@
 /**
- * `backup schedule`: a ready daily job (03:00 UTC by default) that runs backup, then verify, then prune,
+ * `backup schedule`: a ready daily job (03:00 UTC by default) that runs backup, then verify, then prune, and beside it
+ * the weekly point-in-time recovery drill (Sundays, two hours later),
  * with secrets taken from the platform's secret store (GitHub Actions secrets, a Kubernetes Secret, a systemd credential file).
  */
 import { stringify } from 'yaml';
@@ -45,44 +46,71 @@ function getCommands(options: ScheduleOptions, cli: string): string[] {
   ];
 }
 
+/** The weekly point-in-time recovery drill: Sundays, two hours after the daily backup. */
+export function getDrillSchedule(at: string): { hour: number; minute: number; cron: string } {
+  const { hour, minute } = parseTimeOfDay(at);
+  const drillHour = (hour + 2) % 24;
+  return { hour: drillHour, minute, cron: `${minute} ${drillHour} * * 0` };
+}
+
+function getDrillCommand(options: ScheduleOptions, cli: string): string {
+  return `${cli} backup drill --target ${options.target} --config ${options.configPath}${options.storage ? ` --storage ${options.storage}` : ''}`;
+}
+
 function renderGithubActions(options: ScheduleOptions): string {
   const { hour, minute } = parseTimeOfDay(options.at);
   const [run, verify, prune] = getCommands(options, 'npx preflight');
+  const drill = getDrillSchedule(options.at);
+  const env = Object.fromEntries([
+    ...options.secretEnv.map((name) => [name, `\${{ secrets.${name} }}`]),
+    ['PREFLIGHT_HOME', `\${{ runner.temp }}/preflight`],
+  ]);
+  const setup = [
+    { uses: 'actions/checkout@v4' },
+    { uses: 'actions/setup-node@v4', with: { 'node-version': 20, cache: 'npm' } },
+    {
+      name: `Install PostgreSQL ${options.pgMajor} (pg_dump must be at least the server's major)`,
+      run: [
+        'sudo apt-get update',
+        'sudo apt-get install -y postgresql-common age',
+        'sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y',
+        `sudo apt-get install -y postgresql-${options.pgMajor} postgresql-client-${options.pgMajor}`,
+        `echo "PREFLIGHT_PG_BINDIR=/usr/lib/postgresql/${options.pgMajor}/bin" >> "$GITHUB_ENV"`,
+      ].join('\n'),
+    },
+    { run: 'npm ci' },
+  ];
   const workflow = {
     name: `preflight backup (${options.target})`,
-    on: { schedule: [{ cron: `${minute} ${hour} * * *` }], workflow_dispatch: {} },
+    on: { schedule: [{ cron: `${minute} ${hour} * * *` }, { cron: drill.cron }], workflow_dispatch: {} },
     concurrency: { group: `preflight-backup-${options.target}`, 'cancel-in-progress': false },
     permissions: { contents: 'read' },
     jobs: {
       backup: {
+        if: `github.event.schedule != '${drill.cron}'`,
         'runs-on': 'ubuntu-latest',
         'timeout-minutes': 240,
-        env: Object.fromEntries([
-          ...options.secretEnv.map((name) => [name, `\${{ secrets.${name} }}`]),
-          ['PREFLIGHT_HOME', `\${{ runner.temp }}/preflight`],
-        ]),
+        env,
         steps: [
-          { uses: 'actions/checkout@v4' },
-          { uses: 'actions/setup-node@v4', with: { 'node-version': 20, cache: 'npm' } },
-          {
-            name: `Install PostgreSQL ${options.pgMajor} (pg_dump must be at least the server's major)`,
-            run: [
-              'sudo apt-get update',
-              'sudo apt-get install -y postgresql-common age',
-              'sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y',
-              `sudo apt-get install -y postgresql-${options.pgMajor} postgresql-client-${options.pgMajor}`,
-              `echo "PREFLIGHT_PG_BINDIR=/usr/lib/postgresql/${options.pgMajor}/bin" >> "$GITHUB_ENV"`,
-            ].join('\n'),
-          },
-          { run: 'npm ci' },
+          ...setup,
           { name: 'Backup', run },
           { name: 'Verify by restoring', run: verify },
           { name: 'Prune by retention', run: prune },
         ],
       },
+      drill: {
+        if: `github.event.schedule == '${drill.cron}' || github.event_name == 'workflow_dispatch'`,
+        'runs-on': 'ubuntu-latest',
+        'timeout-minutes': 240,
+        env,
+        steps: [
+          ...setup,
+          { name: 'Point-in-time recovery drill', run: getDrillCommand(options, 'npx preflight') },
+        ],
+      },
     },
   };
-  return `# .github/workflows/preflight-backup-${options.target}.yml (daily at ${options.at} UTC)\n# Secrets: ${options.secretEnv.join(', ')} (repository or environment secrets)\n${stringify(workflow, { lineWidth: 0 })}`;
+  return `# .github/workflows/preflight-backup-${options.target}.yml (daily at ${options.at} UTC; the PITR drill Sundays at ${String(drill.hour).padStart(2, '0')}:${String(drill.minute).padStart(2, '0')} UTC)\n# Secrets: ${options.secretEnv.join(', ')} (repository or environment secrets)\n${stringify(workflow, { lineWidth: 0 })}`;
 }
 
 function renderK8sCronJob(options: ScheduleOptions): string {
@@ -141,13 +169,25 @@ function renderK8sCronJob(options: ScheduleOptions): string {
       },
     },
   };
-  return `# kubectl apply -f preflight-backup-${options.target}.yaml (daily at ${options.at} UTC)\n# Secret: kubectl create secret generic preflight-backup-${options.target} ${options.secretEnv.map((n) => `--from-literal=${n}=...`).join(' ')}\n# The image needs preflight, Node 20 and PostgreSQL ${options.pgMajor} client and server binaries; verify restores into a throwaway cluster in /work.\n${stringify(cronJob, { lineWidth: 0 })}`;
+  const drill = getDrillSchedule(options.at);
+  const drillJob = structuredClone(cronJob);
+  drillJob.metadata.name = `preflight-drill-${options.target}`;
+  drillJob.spec.schedule = drill.cron;
+  const drillContainer = drillJob.spec.jobTemplate.spec.template.spec.containers[0];
+  if (drillContainer) {
+    drillContainer.name = 'drill';
+    drillContainer.args = [getDrillCommand(options, 'preflight')];
+  }
+  return `# kubectl apply -f preflight-backup-${options.target}.yaml (daily at ${options.at} UTC; the PITR drill weekly, second document)\n# Secret: kubectl create secret generic preflight-backup-${options.target} ${options.secretEnv.map((n) => `--from-literal=${n}=...`).join(' ')}\n# The image needs preflight, Node 20 and PostgreSQL ${options.pgMajor} client and server binaries; verify restores into a throwaway cluster in /work.\n${stringify(cronJob, { lineWidth: 0 })}---\n${stringify(drillJob, { lineWidth: 0 })}`;
 }
 
 function renderSystemd(options: ScheduleOptions): string {
   const { hour, minute } = parseTimeOfDay(options.at);
   const commands = getCommands(options, '/usr/bin/env preflight');
   const unit = `preflight-backup-${options.target}`;
+  const drillUnit = `preflight-drill-${options.target}`;
+  const drill = getDrillSchedule(options.at);
+  const drillAt = `${String(drill.hour).padStart(2, '0')}:${String(drill.minute).padStart(2, '0')}`;
   return `# /etc/systemd/system/${unit}.service
 [Unit]
 Description=preflight backup, verify and prune of ${options.target}
@@ -182,6 +222,39 @@ Unit=${unit}.service
 WantedBy=timers.target
 
 # Enable: systemctl daemon-reload && systemctl enable --now ${unit}.timer
+
+# /etc/systemd/system/${drillUnit}.service
+[Unit]
+Description=preflight point-in-time recovery drill of ${options.target}
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+User=preflight
+Group=preflight
+WorkingDirectory=/var/lib/preflight
+EnvironmentFile=/etc/preflight/${unit}.env
+Environment=PREFLIGHT_HOME=/var/lib/preflight
+Environment=PREFLIGHT_PG_BINDIR=/usr/lib/postgresql/${options.pgMajor}/bin
+ExecStart=${getDrillCommand(options, '/usr/bin/env preflight')}
+TimeoutStartSec=4h
+PrivateTmp=true
+NoNewPrivileges=true
+
+# /etc/systemd/system/${drillUnit}.timer
+[Unit]
+Description=Weekly preflight PITR drill of ${options.target}, Sundays at ${drillAt} UTC
+
+[Timer]
+OnCalendar=Sun *-*-* ${drillAt}:00 UTC
+Persistent=true
+Unit=${drillUnit}.service
+
+[Install]
+WantedBy=timers.target
+
+# Enable: systemctl enable --now ${drillUnit}.timer
 `;
 }
 
