@@ -69,6 +69,10 @@ export const registerLoadCommands: RegisterCommands = (yargs, run) =>
             .example(
               '$0 load run smoke --out prometheus-rw=http://127.0.0.1:9090/api/v1/write --testid rc1',
               'Push metrics to Prometheus',
+            )
+            .example(
+              '$0 load run connection-loss --target staging -e CONNECTION_LOSS_AT=5',
+              "Terminate the platform's database sessions at 5 s; judge the error burst and recovery time",
             ),
         run(async () => (await import('./commands.js')).loadRunCommand),
       )
