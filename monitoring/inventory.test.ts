@@ -187,3 +187,27 @@ describe('the platform metrics that never existed', () => {
     for (const dead of deadPlatformMetrics) expect(used).not.toContain(dead);
   });
 });
+
+describe('the backups dashboard', () => {
+  it('has a Point-in-time recovery row with a panel on each WAL archive and drill metric', () => {
+    const backups = buildDashboards(profile, { datasourceUid: 'ds', uidPrefix: 'p' }).find(
+      (d) => d.key === 'backups',
+    );
+    const panels = backups?.dashboard.panels ?? [];
+    const row = panels.findIndex((p) => p.type === 'row' && p.title === 'Point-in-time recovery');
+    expect(row).toBeGreaterThan(-1);
+    const exprs = panels
+      .slice(row + 1)
+      .flatMap((p) => ((p as { targets?: Array<{ expr?: string }> }).targets ?? []).map((t) => t.expr ?? ''));
+    for (const metric of [
+      'preflight_wal_last_archived_timestamp_seconds',
+      'preflight_wal_archive_lag_segments',
+      'preflight_wal_archive_failures_total',
+      'preflight_pitr_drill_last_success_timestamp_seconds',
+    ]) {
+      expect(
+        exprs.filter((e) => e.includes(`${metric}{environment="$environment",target=~"$target"}`)),
+      ).toHaveLength(1);
+    }
+  });
+});
