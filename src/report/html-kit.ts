@@ -51,9 +51,9 @@ export function fmtPct(rate: number | null | undefined): string {
 export function svgBars(bars: Array<{ label: string; value: number; text: string }>, id: string): string {
   const max = Math.max(1, ...bars.map((b) => b.value));
   const rowH = 26;
-  const width = 640;
-  const labelW = 130;
-  const barW = width - labelW - 90;
+  const width = 760;
+  const labelW = 140;
+  const barW = width - labelW - 170;
   const rows = bars
     .map((b, i) => {
       const w = Math.max(1, (b.value / max) * barW);
@@ -61,5 +61,5 @@ export function svgBars(bars: Array<{ label: string; value: number; text: string
       return `<text x="0" y="${y + 15}">${esc(b.label)}</text><rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="18" class="bar" fill="#2563eb"/><text x="${labelW + w + 6}" y="${y + 15}">${esc(b.text)}</text>`;
     })
     .join('');
-  return `<svg class="bars" id="${esc(id)}" viewBox="0 0 ${width} ${bars.length * rowH + 8}" width="100%" role="img">${rows}</svg>`;
+  return `<svg class="bars" id="${esc(id)}" viewBox="0 0 ${width} ${bars.length * rowH + 8}" width="${width}" height="${bars.length * rowH + 8}" role="img">${rows}</svg>`;
 }

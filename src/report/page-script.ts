@@ -5,8 +5,8 @@ export const pageScript = String.raw`
   var colors = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
   function fmtX(kind, v) {
     if (kind !== 'time') return String(v);
+    if (Math.abs(v) < 120) return Math.round(v * 10) / 10 + 's';
     var s = Math.round(v);
-    if (s < 120) return s + 's';
     if (s < 7200) return Math.floor(s / 60) + 'm' + (s % 60 ? (s % 60) + 's' : '');
     return Math.floor(s / 3600) + 'h' + (Math.floor(s / 60) % 60 ? (Math.floor(s / 60) % 60) + 'm' : '');
   }
@@ -37,8 +37,15 @@ export const pageScript = String.raw`
   data.charts.forEach(function (c) {
     var el = document.getElementById(c.id);
     if (!el) return;
-    var leftUnit = (c.series.find(function (s) { return !s.right; }) || {}).unit || '';
-    var rightUnit = (c.series.find(function (s) { return s.right; }) || {}).unit;
+    function unitsOf(right) {
+      return c.series
+        .filter(function (s) { return !!s.right === right; })
+        .map(function (s) { return s.unit; })
+        .filter(function (u, i, all) { return all.indexOf(u) === i; })
+        .join(' / ');
+    }
+    var leftUnit = unitsOf(false);
+    var rightUnit = unitsOf(true);
     var series = [{ label: c.xLabel, value: function (u, v) { return v == null ? '-' : fmtX(c.xKind, v); } }].concat(
       c.series.map(function (s, i) {
         return {
@@ -63,7 +70,12 @@ export const pageScript = String.raw`
       height: 240,
       series: series,
       axes: axes,
-      scales: { x: { time: false }, left: { auto: true }, right: { auto: true } },
+      // one point: a range around it (uPlot's auto range for a single x is arbitrary)
+      scales: {
+        x: c.x.length === 1 ? { time: false, range: [c.x[0] - 1, c.x[0] + 1] } : { time: false },
+        left: { auto: true },
+        right: { auto: true },
+      },
       legend: { live: true },
       plugins: c.marks && c.marks.length ? [marksPlugin(c.marks)] : [],
     };

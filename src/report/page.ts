@@ -57,6 +57,7 @@ pre.evidence{background:#f9fafb;border:1px solid var(--line);padding:8px;overflo
 details.finding{border-left:4px solid var(--warn);padding:4px 10px;margin:6px 0}
 details.finding.critical,details.finding.high{border-color:var(--fail)}
 .sev{font-weight:700;text-transform:uppercase;font-size:11px}
+svg.bars{max-width:100%;height:auto;display:block}
 svg.bars text{font:12px sans-serif;fill:var(--fg)}
 svg.bars rect.bar{fill:#2563eb}
 footer{color:var(--muted);font-size:12px;margin-top:24px}
