@@ -1,5 +1,5 @@
 /** The script of the page (plain browser JavaScript, inlined): draws each chart spec with uPlot. */
-export const pageScript = String.raw`
+export const pageScript = `
 (function () {
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var colors = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
