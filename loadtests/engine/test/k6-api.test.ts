@@ -10,6 +10,7 @@ import { parseHTML } from '../native/modules/k6-html.js';
 import { select } from '../native/modules/k6-json-selector.js';
 import { type FollowUp, K6Response } from '../native/modules/k6-response.js';
 import { runScenario } from '../run.js';
+import { applyEnvOptions } from '../scenario/env-options.js';
 
 describe('options.hosts', () => {
   it('maps host:port before host, keeps the port when the entry has none, and reads IPv6 literals', () => {
@@ -226,5 +227,31 @@ describe('the Response object', () => {
       "no form found for selector '#login' in response 'https://shop.test/search?old=1'",
     );
     expect(() => page.clickLink()).toThrow("no element found for selector 'a[href]'");
+  });
+});
+
+describe('K6_* option variables', () => {
+  it('apply over the script\u2019s options as k6 reads them, and name a bad value', () => {
+    const options = applyEnvOptions(
+      { hosts: { 'a.test': '10.0.0.1' }, userAgent: 'script' },
+      {
+        K6_HOSTS: '{"b.test":"127.0.0.1:8080"}',
+        K6_USER_AGENT: 'env',
+        K6_MAX_REDIRECTS: '3',
+        K6_DISCARD_RESPONSE_BODIES: 'true',
+        K6_BATCH_PER_HOST: '2',
+      },
+    );
+    expect(options).toMatchObject({
+      hosts: { 'b.test': '127.0.0.1:8080' },
+      userAgent: 'env',
+      maxRedirects: 3,
+      discardResponseBodies: true,
+      batchPerHost: 2,
+    });
+    expect(() => applyEnvOptions({}, { K6_MAX_REDIRECTS: 'many' })).toThrow(
+      'K6_MAX_REDIRECTS must be a non-negative integer, got `many`',
+    );
+    expect(() => applyEnvOptions({}, { K6_HOSTS: '["x"]' })).toThrow('K6_HOSTS must be a JSON object');
   });
 });
