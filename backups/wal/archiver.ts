@@ -16,7 +16,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { PreflightError } from '../../src/core/errors.js';
 import { redact } from '../../src/core/redact.js';
-import { type MetricsSettings, recordWalMetrics } from '../metrics.js';
+import { type MetricsSettings, recordWalMetrics, type WalMetricsUpdate } from '../metrics.js';
 import type { BackupStorage } from '../storage/index.js';
 import { ARCHIVED_DIR, type FileOwner, getRunningArchiverPid, PID_FILE, writeMarker } from './spool.js';
 import { pushWal } from './store.js';
@@ -99,14 +99,19 @@ export async function runArchiver(o: ArchiverOptions): Promise<ArchiverSummary> 
   const nudge = () => wake?.();
   let lastMetricsAt = 0;
   let metricsPending: Promise<unknown> = Promise.resolve();
-  const pushMetrics = (update: Parameters<typeof recordWalMetrics>[2], force = false) => {
+  // values held back by the interval are merged and go with the next write, never dropped
+  let unsent: NonNullable<WalMetricsUpdate['set']> = {};
+  const pushMetrics = (update: WalMetricsUpdate, force = false) => {
     if (!o.metrics || (!o.metrics.pushgatewayUrl && !o.metrics.textfileDir)) return;
+    unsent = { ...unsent, ...update.set };
     const now = Date.now();
     if (!force && !update.incrementFailures && now - lastMetricsAt < (o.metricsIntervalMs ?? 2_000)) return;
     lastMetricsAt = now;
     const settings = o.metrics;
+    const send: WalMetricsUpdate = { set: unsent, incrementFailures: update.incrementFailures };
+    unsent = {};
     metricsPending = metricsPending.then(async () => {
-      const result = await recordWalMetrics(settings, o.target, update);
+      const result = await recordWalMetrics(settings, o.target, send);
       if (result.error) log(`warning: WAL metrics not recorded at ${result.destination}: ${result.error}`);
     });
   };

@@ -315,6 +315,11 @@ describe('WAL archiving from PostgreSQL', () => {
     expect(stderr).toMatch(/archiver: running as uid \d+/);
     const summary = JSON.parse(stdout) as { archived: number; failures: number };
     expect(summary.archived).toBeGreaterThanOrEqual(20);
+    const metrics = readFileSync(join(textfileDir, 'preflight_wal_pgasync.prom'), 'utf8');
+    expect(readMetricValue(metrics, 'preflight_wal_archive_lag_segments', 'pgasync')).toBe(0);
+    expect(
+      readMetricValue(metrics, 'preflight_wal_last_archived_timestamp_seconds', 'pgasync'),
+    ).toBeGreaterThan(Date.now() / 1000 - 600);
     expect(existsSync(join(spoolDir, 'archiver.pid'))).toBe(false);
     // every marker was taken by a push, and none of those pushes loaded the full CLI
     expect(readdirSync(join(spoolDir, 'archived'))).toEqual([]);
