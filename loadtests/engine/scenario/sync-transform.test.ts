@@ -300,6 +300,18 @@ export default function () { const g = get; run(http); const p = http.post; }
     ]);
   });
 
+  it('refuses blocking calls in a class field initializer or a default parameter value', () => {
+    const { problems } = transformSyncCalls(`import http from "k6/http";
+class Page { res = http.get("x"); }
+function load(res = http.get("y")) { return res; }
+export default function () { load(); return new Page(); }
+`);
+    expect(problems.map((p) => p.api)).toEqual([
+      'http.get() in a class field at line 2',
+      'http.get() in a default parameter at line 3',
+    ]);
+  });
+
   it('refuses a check function that makes a request (k6 checks are synchronous)', () => {
     const { problems } = transformSyncCalls(`import http from "k6/http";
 import { check } from "k6";

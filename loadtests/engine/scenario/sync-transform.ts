@@ -296,12 +296,30 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
     );
   };
 
+  const inClassField = (node: AnyNode): boolean => {
+    for (let p = parents.get(node); p; p = parents.get(p)) if (p.type === 'PropertyDefinition') return true;
+    return false;
+  };
   for (const call of blocking.keys()) {
-    if (!enclosingFunction(call))
+    const what = blocking.get(call)!;
+    const fn = enclosingFunction(call);
+    if (!fn && inClassField(call))
       refuse(
-        `${blocking.get(call)} in the init context`,
+        `${what} in a class field`,
         call,
-        `${blocking.get(call)} runs in the init context (top level of the script); k6 allows requests and sleep only in default(), setup(), teardown() and scenario functions`,
+        `${what} runs in a class field initializer, where the native engine cannot wait; set the field in a method instead`,
+      );
+    else if (!fn)
+      refuse(
+        `${what} in the init context`,
+        call,
+        `${what} runs in the init context (top level of the script); k6 allows requests and sleep only in default(), setup(), teardown() and scenario functions`,
+      );
+    else if (fn.params.some((p) => call.start >= p.start && call.end <= p.end))
+      refuse(
+        `${what} in a default parameter`,
+        call,
+        `${what} runs in a parameter's default value, where the native engine cannot wait; make the call in the function body`,
       );
   }
   for (const [fn, why] of asyncFns) {
