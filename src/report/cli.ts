@@ -10,13 +10,14 @@ export const registerReportCommands: RegisterCommands = (yargs, run) =>
         .usage(
           '$0 report <dir> [--open] [--summary-md FILE]\n\nWrites <dir>/report.html: one file with its charts, styles and data ' +
             'inlined (no network requests), for a launch directory (.preflight/launch/<time>) or a load results ' +
-            'directory (results/<run-id>, from the native engine or k6). Also appends the Markdown summary to ' +
+            'directory (results/<run-id>, from the native engine or k6) or a capacity search (capacity.json, from ' +
+            '`load capacity --results-dir`). Also appends the Markdown summary to ' +
             '$GITHUB_STEP_SUMMARY when set.',
         )
         .positional('dir', {
           type: 'string',
           demandOption: true,
-          describe: 'A launch or load results directory',
+          describe: 'A launch, load results or capacity directory',
         })
         .option('open', {
           type: 'boolean',
