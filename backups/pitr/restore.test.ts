@@ -14,9 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPreflightError } from '../../src/core/errors.js';
 import { repoRoot } from '../../test/helpers/cli.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
+import { readCatalog } from '../catalog.js';
 import { makeConfig } from '../fixtures/support.js';
 import type { BaseBackupManifest } from '../manifest.js';
-import { getWalObjectKey } from '../wal/archive.js';
+import { getWalKeepFrom, planPrune } from '../prune.js';
+import { applyWalPrune, getWalObjectKey, listWalArchive, planWalPrune } from '../wal/archive.js';
 import { formatSegmentName, getSegmentNumber } from '../wal/names.js';
 import { takeBaseBackup } from './base.js';
 import { waitUntilArchived } from './drill.js';
@@ -165,6 +167,26 @@ describe('preflight restore to a point (real PostgreSQL, file storage)', () => {
     expect(isPreflightError(error) && error.code).toBe('E_DECRYPT');
     expect((error as Error).message).toContain(source.recipient);
     expect(existsSync(into)).toBe(false);
+  });
+
+  it('the catalog lists the base backup; prune keeps it and the WAL from its start segment, deletes the older WAL', async () => {
+    const catalog = await readCatalog(source.storage, source.target);
+    expect(catalog.map((e) => [e.kind, e.id, e.complete])).toEqual([['base', base.id, true]]);
+    const plan = planPrune(catalog, { daily: 1, weekly: 0, monthly: 0 });
+    expect(plan.decisions.map((d) => [d.id, d.kind, d.action])).toEqual([[base.id, 'base', 'keep']]);
+    const walPlan = await planWalPrune({
+      storage: source.storage,
+      target: source.target,
+      keepFrom: getWalKeepFrom(catalog, plan),
+    });
+    const older = formatSegmentName(base.timeline, getSegmentNumber(base.startSegment.slice(8)) - 1n);
+    expect(walPlan.remove.map((i) => i.entry.fileName)).toEqual([older]);
+    await applyWalPrune(source.storage, walPlan);
+    const left = (await listWalArchive({ storage: source.storage, target: source.target })).map(
+      (e) => e.fileName,
+    );
+    expect(left).not.toContain(older);
+    expect(left).toEqual(expect.arrayContaining([base.startSegment, afterBase]));
   });
 
   describe('faults in the archive', () => {
