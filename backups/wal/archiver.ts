@@ -7,9 +7,10 @@
  * preflight_wal_archive_failures_total; the lag (ready files not yet stored) is pushed as
  * preflight_wal_archive_lag_segments at most every `metricsIntervalMs`.
  *
- * Measured here (2 cores shared with other work, load average ~20), 30 ready 16 MiB segments (half random, half
- * repeated text), 4 uploads at once, file storage: 100 ms CPU per segment (sha256, brotli q0, native ChaCha20),
- * 2.9 segments/s wall. With gzip -1 and age-encryption's JavaScript cipher it was 335 ms CPU, 1.3 segments/s.
+ * Measured here (2 cores shared with other work), 30 ready 16 MiB segments (half random, half repeated text),
+ * file storage: 96 ms CPU per segment (sha256, brotli q0, native ChaCha20), 10.4 segments/s with 4 uploads at once
+ * and 8.6/s with 2 at load average ~11; 2.9/s at load ~20. With gzip -1 and age-encryption's JavaScript cipher it
+ * was 335 ms CPU per segment, 1.3 segments/s at load ~20.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';

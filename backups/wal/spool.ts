@@ -5,9 +5,10 @@
  * marker; anything else (no marker, a recycled file, a stale marker) falls back to a real push. Imports only node
  * builtins: bin/preflight-wal.js loads this alone, before (and usually instead of) the whole CLI.
  *
- * Measured here (Node 20, 2 cores shared with other work, load average ~18): `node -e 0` 350 ms, this fast path
- * (`bin/preflight-wal.js push %p --async` answered from a marker) 340 ms, i.e. node's own start-up; loading the
- * whole CLI (`bin/preflight.js wal push --help`) 1450 ms: the fast path costs what a bare node start costs, a quarter of the full CLI.
+ * Measured here (Node 20, 2 cores shared with other work): at load average ~13, `node -e 0` 100 ms, this fast path
+ * (`bin/preflight-wal.js push %p --async` answered from a marker) 97 ms, the whole CLI (`bin/preflight.js wal push
+ * --help`) 286 ms and a real `wal fetch` 620 ms (importing the AWS SDK and the config loader is most of it); at load
+ * ~18: 350 ms, 340 ms and 1450 ms. The fast path costs what a bare node start costs.
  */
 import { chownSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
