@@ -128,13 +128,13 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
       out.print(`report:  ${report.html}\n         ${pathToFileURL(report.html)}`);
       for (const md of report.markdown) out.print(`summary: ${md}`);
     }
-    const { bottleneck, invariants, cleanup, notRun } = launch;
+    const { bottleneck, invariants, cleanup, notRun, connectionLoss } = launch;
     out.result({
       ok: launch.exitCode === 0,
       resultsDir: result.resultsDir,
       report: report?.html ?? null,
       summary: result.summary,
-      launch: { bottleneck, invariants, cleanup, notRun },
+      launch: { bottleneck, invariants, cleanup, notRun, connectionLoss },
     });
     return launch.exitCode;
   } finally {
