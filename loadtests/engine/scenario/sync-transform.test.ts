@@ -211,6 +211,25 @@ export default async function () {
     expect(result.code).toContain('["a", "b"].map(async (p) => (await http.get(p)))');
   });
 
+  it('awaits functions reached through a namespace import that is passed around (esbuild\u2019s __export getters)', async () => {
+    const result = await runSync(
+      `import * as lib from './lib.js';
+import { check } from 'k6';
+export const options = { iterations: 1, vus: 1 };
+const api = lib;
+export default function () {
+  check(api.login(__ENV.BASE_URL + '/ns'), { 'namespace call answered': (r) => r.json().path === '/ns' });
+}
+`,
+      {
+        'lib.js': `import http from 'k6/http';
+export function login(url) { return http.get(url, { headers: { 'x-vu': 'ns' } }); }
+`,
+      },
+    );
+    expect(result.summary.checks[0]).toMatchObject({ name: 'namespace call answered', passes: 1, fails: 0 });
+  });
+
   it('keeps the portable async style and mixes it with the synchronous one', async () => {
     const result = await runSync(`
 import http from 'k6/http';

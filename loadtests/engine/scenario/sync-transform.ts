@@ -215,8 +215,31 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
     return true;
   };
 
+  /** esbuild's namespace objects: `__export(lib_exports, { login: () => login })`; the getter's binding, if so. */
+  const exportGetterOf = (node: AnyNode): string | undefined => {
+    const arrow = parents.get(node);
+    const property = arrow && parents.get(arrow);
+    const object = property && parents.get(property);
+    const call = object && parents.get(object);
+    if (arrow?.type !== 'ArrowFunctionExpression' || arrow.body !== node || property?.type !== 'Property')
+      return;
+    if (
+      call?.type !== 'CallExpression' ||
+      call.callee.type !== 'Identifier' ||
+      call.callee.name !== '__export'
+    )
+      return;
+    return keyName(property.key, property.computed);
+  };
   for (let changed = true; changed; ) {
     changed = false;
+    for (const [id] of references) {
+      const name = exportGetterOf(id);
+      if (name && !asyncMethods.has(name) && blockingValue(id)) {
+        asyncMethods.add(name);
+        changed = true;
+      }
+    }
     for (const call of calls) {
       for (const arg of call.arguments) {
         const why = blockingValue(arg);
@@ -264,6 +287,8 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
     const parent = parents.get(node);
     if (parent?.type === 'CallExpression' && parent.callee === node) return;
     if (isGroupCallback(parent, node)) return;
+    // a getter of an esbuild namespace object: `ns.name()` is matched as a blocking method
+    if (exportGetterOf(node)) return;
     // given to a user function's parameter: its calls there are awaited
     if (parent?.type === 'CallExpression' && parameterOf(parent, node)) return;
     if (parent?.type === 'ExportSpecifier' || parent?.type === 'ExportDefaultDeclaration') return;
