@@ -11,6 +11,8 @@ export interface RawBucket {
   dropped: number;
   vus: number;
   histogram: string;
+  /** Coordinated-omission corrected durations (arrival-rate executors only). */
+  corrected?: string;
 }
 
 export interface SeriesPoint {
@@ -23,6 +25,10 @@ export interface SeriesPoint {
   vus: number;
   iterations: number;
   droppedIterations: number;
+  /** Corrected percentiles, only in seconds where an arrival-rate executor ran (coordinated omission). */
+  p50Corrected?: number;
+  p95Corrected?: number;
+  p99Corrected?: number;
 }
 
 /** Records into the current one-second bucket; closed buckets are drained as RawBucket. */
@@ -33,6 +39,7 @@ export class TimeSeriesRecorder {
   private iterations = 0;
   private dropped = 0;
   private histogram = createHistogram();
+  private corrected = createHistogram();
   private closed: RawBucket[] = [];
   /** Set by the executor loop; sampled when a bucket closes. */
   vus = 0;
@@ -61,6 +68,7 @@ export class TimeSeriesRecorder {
       dropped: this.dropped,
       vus: this.vus,
       histogram: this.reqs ? hdr.encodeIntoCompressedBase64(this.histogram) : '',
+      ...(this.corrected.totalCount ? { corrected: hdr.encodeIntoCompressedBase64(this.corrected) } : {}),
     });
     this.second++;
     this.reqs = 0;
@@ -68,13 +76,16 @@ export class TimeSeriesRecorder {
     this.iterations = 0;
     this.dropped = 0;
     if (this.histogram.totalCount) this.histogram.reset();
+    if (this.corrected.totalCount) this.corrected.reset();
   }
 
-  recordRequest(durationMs: number, failed: boolean): void {
+  /** `correctedMs`: the duration from the intended start (arrival-rate executors), for the corrected series. */
+  recordRequest(durationMs: number, failed: boolean, correctedMs?: number): void {
     this.roll();
     this.reqs++;
     if (failed) this.failed++;
     this.histogram.recordValue(Math.round(durationMs * 1000));
+    if (correctedMs !== undefined) this.corrected.recordValue(Math.round(correctedMs * 1000));
   }
 
   recordIteration(): void {
@@ -101,7 +112,11 @@ export class TimeSeriesRecorder {
 export class TimeSeriesMerger {
   private readonly open = new Map<
     number,
-    { raw: Omit<RawBucket, 'histogram'>; histogram: hdr.Histogram | undefined }
+    {
+      raw: Omit<RawBucket, 'histogram' | 'corrected'>;
+      histogram: hdr.Histogram | undefined;
+      corrected?: hdr.Histogram;
+    }
   >();
   private readonly done: SeriesPoint[] = [];
   private newest = -1;
@@ -128,6 +143,12 @@ export class TimeSeriesMerger {
         entry.histogram.add(decoded);
         decoded.destroy();
       }
+      if (b.corrected) {
+        const decoded = hdr.decodeFromCompressedBase64(b.corrected, 32, false);
+        entry.corrected ??= createHistogram();
+        entry.corrected.add(decoded);
+        decoded.destroy();
+      }
       this.newest = Math.max(this.newest, b.second);
     }
     // Workers report each closed second within about a second; older seconds will not change.
@@ -135,6 +156,7 @@ export class TimeSeriesMerger {
       if (second < this.newest - 5) {
         this.done.push(toPoint(entry));
         entry.histogram?.destroy();
+        entry.corrected?.destroy();
         this.open.delete(second);
       }
     }
@@ -154,9 +176,11 @@ export class TimeSeriesMerger {
 function toPoint({
   raw,
   histogram,
+  corrected,
 }: {
-  raw: Omit<RawBucket, 'histogram'>;
+  raw: Omit<RawBucket, 'histogram' | 'corrected'>;
   histogram: hdr.Histogram | undefined;
+  corrected?: hdr.Histogram;
 }): SeriesPoint {
   return {
     t: raw.second,
@@ -168,5 +192,12 @@ function toPoint({
     vus: raw.vus,
     iterations: raw.iterations,
     droppedIterations: raw.dropped,
+    ...(corrected
+      ? {
+          p50Corrected: corrected.getValueAtPercentile(50) / 1000,
+          p95Corrected: corrected.getValueAtPercentile(95) / 1000,
+          p99Corrected: corrected.getValueAtPercentile(99) / 1000,
+        }
+      : {}),
   };
 }

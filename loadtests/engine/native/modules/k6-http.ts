@@ -135,7 +135,11 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     if (vu.intendedStartMs !== undefined) {
       reg.addLazy(m.http_req_duration_corrected, t.duration + vu.startDelayMs, getTags);
     }
-    engine.series.recordRequest(t.duration, failed);
+    engine.series.recordRequest(
+      t.duration,
+      failed,
+      vu.intendedStartMs === undefined ? undefined : t.duration + vu.startDelayMs,
+    );
   };
 
   async function asyncRequest(
