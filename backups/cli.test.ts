@@ -104,7 +104,8 @@ describe('preflight backup (CLI) against the sandbox and s3rver', () => {
       expect.objectContaining({ id: ran.id, complete: true, verified: 'no' }),
     ]);
     const table = await cli(['list', '--storage', storage]);
-    expect(table.stdout).toMatch(/id\s+time\s+size\s+duration\s+verified/);
+    expect(table.stdout).toMatch(/id\s+kind\s+time\s+size\s+duration\s+verified/);
+    expect(table.stdout).toMatch(new RegExp(`${ran.id}\\s+logical\\s`));
 
     const verify = await cli(['verify', 'latest', '--storage', storage, '--json']);
     expect(verify.code, verify.stderr).toBe(0);
