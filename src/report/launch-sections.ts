@@ -195,27 +195,31 @@ function renderSearchStep(details: unknown): string {
     summary?: { constraintSatisfactionRate?: number | null; zeroResultRate?: number };
     queries?: SearchQuery[];
   };
-  const queries = (report.queries ?? [])
-    .slice()
-    .sort((a, b) => Number(b.failing ?? false) - Number(a.failing ?? false));
-  return `<p>precision ${esc(fmtPct(report.summary?.constraintSatisfactionRate))}, zero-result ${esc(fmtPct(report.summary?.zeroResultRate))}</p>${table(
-    ['query', 'results', 'precision', 'offending results'],
-    queries.map((q) => [
-      `${q.failing ? badge('fail') : ''} ${esc(q.q)}`,
-      esc(q.resultCount),
-      esc(fmtPct(q.precision)),
-      esc(
-        [
-          ...(q.error ? [q.error] : []),
-          ...(q.problems ?? []),
-          ...(q.problems?.length ? [] : (q.results ?? []).filter((r) => r.ok === false))
-            .slice(0, 5)
-            .map((r) => `${r.service} (${r.category}, ${r.minHourlyRate})`),
-        ].join('; '),
-      ),
-    ]),
-    'no queries',
-  )}`;
+  const queries = report.queries ?? [];
+  const rows = (list: SearchQuery[]) =>
+    table(
+      ['query', 'results', 'precision', 'offending results'],
+      list.map((q) => [
+        `${q.failing ? badge('fail') : ''} ${esc(q.q)}`,
+        esc(q.resultCount),
+        esc(fmtPct(q.precision)),
+        esc(
+          [
+            ...(q.error ? [q.error] : []),
+            ...(q.problems ?? []),
+            ...(q.problems?.length ? [] : (q.results ?? []).filter((r) => r.ok === false))
+              .slice(0, 5)
+              .map((r) => `${r.service} (${r.category}, ${r.minHourlyRate})`),
+          ].join('; '),
+        ),
+      ]),
+      'no queries',
+    );
+  const failing = queries.filter((q) => q.failing);
+  const passing = queries.filter((q) => !q.failing);
+  return `<p>precision ${esc(fmtPct(report.summary?.constraintSatisfactionRate))}, zero-result ${esc(fmtPct(report.summary?.zeroResultRate))}</p>${
+    failing.length ? `<h4>Failing queries (${failing.length})</h4>${rows(failing)}` : ''
+  }${passing.length ? `<details><summary>Passing queries (${passing.length})</summary>${rows(passing)}</details>` : ''}`;
 }
 
 interface Verification {
