@@ -5,6 +5,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../../test/helpers/cli.js';
@@ -12,7 +13,7 @@ import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { makeConfig, removeTempDirs, type S3rverProcess, s3Env, startS3rver } from '../fixtures/support.js';
 import { readMetricValue } from '../metrics.js';
 import { openStorage } from '../storage/index.js';
-import { runScratchDrill } from './scratch.js';
+import { createScratchSource, runScratchDrill } from './scratch.js';
 
 describe('preflight backup drill', () => {
   it('--scratch passes through the CLI: exactly the markers before the target time, RPO, RTO, the drill metric', async () => {
@@ -43,6 +44,62 @@ describe('preflight backup drill', () => {
     const metrics = readFileSync(join(home, 'metrics', 'preflight_backup_ci.prom'), 'utf8');
     const stamp = readMetricValue(metrics, 'preflight_pitr_drill_last_success_timestamp_seconds', 'ci');
     expect(stamp).toBeGreaterThan(Date.now() / 1000 - 600);
+  }, 320_000);
+
+  it('--target runs on a configured server that archives to the target storage (the weekly job)', async () => {
+    const workRoot = makeTempDir('pitr-drill-target');
+    chmodSync(workRoot, 0o755);
+    const source = await createScratchSource({ backups: makeConfig({ recipients: [] }).backups, workRoot });
+    try {
+      // restore_command reads this config as the server user
+      const configPath = join(source.workDir, 'target.yaml');
+      writeFileSync(
+        configPath,
+        stringify({
+          targets: {
+            [source.target]: {
+              database: { adminUrlEnv: 'DRILL_ADMIN_URL' },
+              backup: { storage: source.storageUrl },
+            },
+          },
+          backups: { ageRecipients: [source.recipient], textfileDir: join(workRoot, 'metrics') },
+        }),
+        { mode: 0o644 },
+      );
+      const result = await runCli(
+        [
+          'backup',
+          'drill',
+          '--target',
+          source.target,
+          '--config',
+          configPath,
+          '--work-dir',
+          workRoot,
+          '--json',
+        ],
+        {
+          env: { DRILL_ADMIN_URL: source.cluster.url(), PREFLIGHT_AGE_IDENTITY: source.identity },
+          timeoutMs: 300_000,
+        },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report).toMatchObject({ ok: true, target: source.target, expected: [1, 2], found: [1, 2] });
+      // the marker table is dropped from the target's database again
+      const client = new pg.Client({ connectionString: source.cluster.url() });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          "SELECT relname FROM pg_class WHERE relname LIKE 'preflight_pitr_drill_%'",
+        );
+        expect(rows).toEqual([]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await source.remove();
+    }
   }, 320_000);
 
   describe('on s3rver', () => {
