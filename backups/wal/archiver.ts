@@ -13,13 +13,21 @@
  * was 335 ms CPU per segment, 1.3 segments/s at load ~20.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PreflightError } from '../../src/core/errors.js';
 import { redact } from '../../src/core/redact.js';
 import { type MetricsSettings, recordWalMetrics, type WalMetricsUpdate } from '../metrics.js';
 import type { BackupStorage } from '../storage/index.js';
-import { ARCHIVED_DIR, type FileOwner, getRunningArchiverPid, PID_FILE, writeMarker } from './spool.js';
+import {
+  ARCHIVED_DIR,
+  type FileOwner,
+  formatPidFile,
+  getRunningArchiverPid,
+  PID_FILE,
+  readPidFile,
+  writeMarker,
+} from './spool.js';
 import { pushWal } from './store.js';
 
 export interface ArchiverOptions {
@@ -56,7 +64,7 @@ async function claimSpool(spoolDir: string, owner: FileOwner): Promise<void> {
     throw new PreflightError('E_WAL', `Another WAL archiver (pid ${running}) uses the spool ${spoolDir}`, {
       hint: 'run one archiver per cluster; stop the other one or give this one its own --spool-dir',
     });
-  await writeFile(join(spoolDir, PID_FILE), `${process.pid}\n`);
+  await writeFile(join(spoolDir, PID_FILE), formatPidFile());
   // the server user removes markers (wal push runs as that user) and reads the pid file
   if (process.getuid?.() === 0) {
     const { chown } = await import('node:fs/promises');
@@ -66,9 +74,7 @@ async function claimSpool(spoolDir: string, owner: FileOwner): Promise<void> {
 }
 
 async function releaseSpool(spoolDir: string): Promise<void> {
-  const pidFile = join(spoolDir, PID_FILE);
-  const text = await readFile(pidFile, 'utf8').catch(() => '');
-  if (Number(text.trim()) === process.pid) await rm(pidFile, { force: true });
+  if (readPidFile(spoolDir)?.pid === process.pid) await rm(join(spoolDir, PID_FILE), { force: true });
 }
 
 /** Runs until the signal aborts; resolves with what it did. */

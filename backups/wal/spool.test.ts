@@ -1,9 +1,20 @@
 /** The spool's answer to `wal push --async`: only a marker matching the very file says "stored". */
-import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
-import { ARCHIVED_DIR, answerPushFromSpool, getMarkerPath, PID_FILE, writeMarker } from './spool.js';
+import { createFileStorage } from '../storage/file.js';
+import { runArchiver } from './archiver.js';
+import {
+  ARCHIVED_DIR,
+  answerPushFromSpool,
+  formatPidFile,
+  getMarkerPath,
+  getProcessStartTime,
+  getRunningArchiverPid,
+  PID_FILE,
+  writeMarker,
+} from './spool.js';
 
 describe('archiver spool', () => {
   let dir: string;
@@ -71,4 +82,61 @@ describe('archiver spool', () => {
     expect(await answer).toBe(true);
     expect(() => statSync(getMarkerPath(spool, '000000010000000000000009'))).toThrow();
   });
+});
+
+describe('archiver liveness: pid and start time', () => {
+  let spool: string;
+  let dir: string;
+
+  beforeAll(() => {
+    dir = makeTempDir('wal-liveness-');
+    spool = join(dir, 'spool');
+    mkdirSync(join(spool, ARCHIVED_DIR), { recursive: true });
+  });
+
+  // a live pid (this process's parent) recorded with another start time: an archiver that crashed, its pid reused
+  const writeReusedPid = () => {
+    const started = Number(getProcessStartTime(process.ppid));
+    expect(Number.isInteger(started)).toBe(true);
+    writeFileSync(join(spool, PID_FILE), `${process.ppid} ${started + 1}\n`);
+  };
+
+  it('names a live archiver by pid and start time, and not a reused pid', () => {
+    writeFileSync(join(spool, PID_FILE), formatPidFile(process.pid));
+    expect(getRunningArchiverPid(spool)).toBe(process.pid);
+    writeReusedPid();
+    expect(getRunningArchiverPid(spool)).toBeUndefined();
+  });
+
+  it('push --async does not wait on a reused pid', async () => {
+    writeReusedPid();
+    const wal = join(dir, '000000010000000000000011');
+    writeFileSync(wal, 'not stored');
+    // a wait of 10 minutes allowed: the test times out unless the stale pid is recognised at once
+    expect(await answerPushFromSpool(['push', wal, '--async', '--spool-dir', spool], 600_000)).toBe(false);
+  }, 20_000);
+
+  it('a new archiver starts over a reused pid, records itself and removes its pid file when it stops', async () => {
+    writeReusedPid();
+    const pgdata = join(dir, 'pgdata');
+    mkdirSync(join(pgdata, 'pg_wal', 'archive_status'), { recursive: true });
+    const stop = new AbortController();
+    let seen: number | undefined;
+    const running = runArchiver({
+      storage: createFileStorage(join(dir, 'store')),
+      target: 't',
+      pgdata,
+      spoolDir: spool,
+      recipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'],
+      pollMs: 20,
+      signal: stop.signal,
+      log: () => {
+        seen = getRunningArchiverPid(spool);
+        stop.abort();
+      },
+    });
+    await running;
+    expect(seen).toBe(process.pid);
+    expect(existsSync(join(spool, PID_FILE))).toBe(false);
+  }, 30_000);
 });

@@ -1,7 +1,7 @@
 /**
  * The async archiver's spool: `<spool>/archived/<file name>` is written (beside, then renamed) only after the file is
  * stored, holding the size, mtime and inode the file had when it was read; `<spool>/archiver.pid` names the running
- * archiver. `wal push --async` answers 0 from a marker that matches the file PostgreSQL hands it, and removes the
+ * archiver by pid and start time (so a pid reused after a crash is not taken for it). `wal push --async` answers 0 from a marker that matches the file PostgreSQL hands it, and removes the
  * marker; anything else (no marker, a recycled file, a stale marker) falls back to a real push. Imports only node
  * builtins: bin/preflight-wal.js loads this alone, before (and usually instead of) the whole CLI.
  *
@@ -73,22 +73,60 @@ export function takeArchivedMarker(spoolDir: string, walPath: string): boolean {
   return true;
 }
 
-/** The pid in the spool's pid file when that process is alive. */
-export function getRunningArchiverPid(spoolDir: string): number | undefined {
-  let pid: number;
+/**
+ * The start time of a process (clock ticks since boot, field 22 of /proc/<pid>/stat), undefined where /proc is not
+ * readable. A pid plus its start time names one process: a pid reused after a crash has another start time.
+ */
+export function getProcessStartTime(pid: number): string | undefined {
   try {
-    pid = Number(readFileSync(join(spoolDir, PID_FILE), 'utf8').trim());
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) is in parentheses and may hold spaces: count from after its closing one
+    return stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .at(19);
   } catch {
     return undefined;
   }
+}
+
+/** The pid file's text for this process: `<pid> <start time>`. */
+export function formatPidFile(pid = process.pid): string {
+  const started = getProcessStartTime(pid);
+  return `${pid}${started ? ` ${started}` : ''}\n`;
+}
+
+/** The pid the pid file names, undefined when it is unreadable. */
+export function readPidFile(spoolDir: string): { pid: number; startTime?: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(spoolDir, PID_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [pidText, startTime] = text.trim().split(/\s+/);
+  const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return { pid, startTime };
+}
+
+/**
+ * The pid in the spool's pid file when that very archiver is alive: the pid exists and, where /proc tells, started
+ * when the pid file says (a crashed archiver's pid reused by another process is not "running").
+ */
+export function getRunningArchiverPid(spoolDir: string): number | undefined {
+  const recorded = readPidFile(spoolDir);
+  if (!recorded) return undefined;
+  const { pid, startTime } = recorded;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch (error) {
     // EPERM: alive, but another user's (the archiver may run as root, the push as postgres)
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
   }
+  if (startTime === undefined) return pid;
+  const actual = getProcessStartTime(pid);
+  return actual === undefined || actual === startTime ? pid : undefined;
 }
 
 function readOption(args: string[], name: string): string | undefined {
