@@ -53,7 +53,7 @@ export interface SyncProblem {
 export interface SyncTransformResult {
   code: string;
   problems: SyncProblem[];
-  /** How many calls were awaited and functions made async (for the README's measurements and tests). */
+  /** How many calls were awaited and functions made async. */
   awaitedCalls: number;
   asyncFunctions: number;
 }
@@ -90,10 +90,8 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
   const where = (node: AnyNode) => locate(node.loc!.start.line, node.loc!.start.column);
 
   const calls: acorn.CallExpression[] = [];
-  const functions: FunctionNode[] = [];
   (function collect(node: AnyNode) {
     if (node.type === 'CallExpression') calls.push(node);
-    if (isFunctionNode(node)) functions.push(node);
     for (const child of children(node)) collect(child);
   })(program);
 
