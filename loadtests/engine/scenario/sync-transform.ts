@@ -8,8 +8,8 @@
 
 import type * as acorn from 'acorn';
 import { parse } from 'acorn';
-import MagicString from 'magic-string';
 import { type AnyNode, analyzeScopes, type Binding, children } from './scope.js';
+import { rewriteBlockingCalls } from './sync-rewrite.js';
 
 /** `k6/http` functions that block a k6 VU (the native engine awaits them). */
 export const blockingHttpFunctions = [
@@ -430,25 +430,15 @@ export function transformSyncCalls(code: string, locate: Locate = (l) => `line $
     }
   }
 
-  const out = new MagicString(code);
-  for (const fn of asyncFns.keys()) {
-    if (fn.async) continue;
-    const parent = parents.get(fn);
-    if (parent?.type === 'MethodDefinition' || (parent?.type === 'Property' && parent.method)) {
-      const keyStart = parent.computed ? code.lastIndexOf('[', parent.key.start) : parent.key.start;
-      out.prependRight(keyStart, 'async ');
-    } else out.prependRight(fn.start, 'async ');
-  }
-  const ordered = [...blocking.keys()]
-    .filter((call) => enclosingFunction(call))
-    .sort((a, b) => a.start - b.start || b.end - a.end);
-  let awaitedCalls = 0;
-  for (const call of ordered) {
-    const parent = parents.get(call);
-    if (parent?.type === 'AwaitExpression' && parent.argument === call) continue;
-    out.appendLeft(call.start, '(await ');
-    out.appendLeft(call.end, ')');
-    awaitedCalls++;
-  }
-  return { code: out.toString(), problems, awaitedCalls, asyncFunctions: asyncFns.size };
+  const rewritten = rewriteBlockingCalls(code, {
+    functions: asyncFns.keys(),
+    calls: [...blocking.keys()].filter((call) => enclosingFunction(call)),
+    parents,
+  });
+  return {
+    code: rewritten.code,
+    problems,
+    awaitedCalls: rewritten.awaitedCalls,
+    asyncFunctions: asyncFns.size,
+  };
 }
