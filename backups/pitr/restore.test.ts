@@ -31,6 +31,7 @@ describe('preflight restore to a point (real PostgreSQL, file storage)', () => {
   let client: pg.Client;
   let base: BaseBackupManifest;
   let targetTime: Date;
+  let lsnAfterTwo: string;
   let afterBase: string;
   let workRoot: string;
   const markerTimes: Date[] = [];
@@ -98,6 +99,8 @@ describe('preflight restore to a point (real PostgreSQL, file storage)', () => {
     }));
     afterBase = formatSegmentName(base.timeline, getSegmentNumber(base.startSegment.slice(8)) + 1n);
     await insert(2);
+    lsnAfterTwo =
+      (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn ?? '';
     const a = (await client.query<{ t: Date }>('SELECT clock_timestamp() AS t')).rows[0]?.t as Date;
     await sleep(1000);
     const b = (await client.query<{ t: Date }>('SELECT clock_timestamp() AS t')).rows[0]?.t as Date;
@@ -126,6 +129,13 @@ describe('preflight restore to a point (real PostgreSQL, file storage)', () => {
     );
     expect(report.segmentsReplayed).toBeGreaterThanOrEqual(2);
     expect(report.rto.totalMs).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('--to-lsn restores up to that WAL location: the markers committed before it', async () => {
+    const { report, found } = await restore({ kind: 'lsn', lsn: lsnAfterTwo });
+    expect(report.failure).toBeUndefined();
+    expect(found).toEqual([1, 2]);
+    expect(report.requested).toBe(`LSN ${lsnAfterTwo}`);
   }, 180_000);
 
   it('--latest restores every marker archived', async () => {
