@@ -48,6 +48,21 @@ export const registerWalCommands: RegisterCommands = (yargs, run) =>
             withStorage(y)
               .positional('name', { type: 'string', demandOption: true, describe: 'The WAL file name (%f)' })
               .positional('dest', { type: 'string', demandOption: true, describe: 'Where to write it (%p)' })
+              .option('async', {
+                type: 'boolean',
+                default: false,
+                describe:
+                  'Fetch the next segments ahead in a background `wal prefetch` and answer from its spool (missing or damaged segments end as without it)',
+              })
+              .option('prefetch', {
+                type: 'number',
+                default: 8,
+                describe: '--async: segments kept fetched ahead',
+              })
+              .option('spool-dir', {
+                type: 'string',
+                describe: '--async: the prefetch spool (default pg_wal/preflight-prefetch beside <dest>)',
+              })
               .example(
                 "restore_command = '/usr/bin/node /opt/preflight/bin/preflight-wal.js fetch %f %p --target production'",
                 'In postgresql.conf of the cluster being restored',
@@ -55,8 +70,37 @@ export const registerWalCommands: RegisterCommands = (yargs, run) =>
               .example(
                 '$0 wal fetch 000000010000000000000003 /tmp/seg --target staging',
                 'Download and decrypt one segment',
+              )
+              .example(
+                "restore_command = '/usr/bin/node /opt/preflight/bin/preflight-wal.js fetch %f %p --target production --async'",
+                'Recovery with the next 8 segments fetched ahead (`preflight wal command fetch --async` prints it)',
               ),
           run(async () => (await import('./commands.js')).walFetchCommand),
+        )
+        .command(
+          'prefetch <name>',
+          false, // started by `wal fetch --async`, not by hand
+          (y) =>
+            withStorage(y)
+              .positional('name', {
+                type: 'string',
+                demandOption: true,
+                describe: 'Fetch the segments after it',
+              })
+              .option('pgdata', {
+                type: 'string',
+                demandOption: true,
+                describe: 'The recovering data directory',
+              })
+              .option('prefetch', { type: 'number', default: 8, describe: 'Segments kept fetched ahead' })
+              .option('spool-dir', { type: 'string', describe: 'The prefetch spool' })
+              .option('concurrency', { type: 'number', default: 2, describe: 'Downloads at once' })
+              .option('idle-ms', {
+                type: 'number',
+                default: 30_000,
+                describe: 'End when nothing is taken this long',
+              }),
+          run(async () => (await import('./commands.js')).walPrefetchCommand),
         )
         .command(
           'archiver',
@@ -133,7 +177,7 @@ export const registerWalCommands: RegisterCommands = (yargs, run) =>
               .option('async', {
                 type: 'boolean',
                 default: false,
-                describe: 'push: answer from the archiver spool',
+                describe: 'push: answer from the archiver spool; fetch: fetch segments ahead',
               })
               .option('spool-dir', { type: 'string', describe: 'push --async: the archiver spool directory' })
               .example(

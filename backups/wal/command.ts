@@ -14,9 +14,14 @@ export interface WalCommandOptions {
   configPath?: string;
   /** Storage URL; a relative directory is made absolute (the command runs in the data directory). */
   storage?: string;
-  /** push only: answer from the archiver's spool (`preflight wal archiver`). */
+  /**
+   * push: answer from the archiver's spool (`preflight wal archiver`). fetch: fetch the next segments ahead in a
+   * background prefetcher (spool: pg_wal/preflight-prefetch of the recovering cluster unless spoolDir is given).
+   */
   async?: boolean;
-  /** push --async: the archiver's spool directory (default $PREFLIGHT_HOME/wal-spool/<target>). */
+  /** fetch --async: segments kept fetched ahead (default 8). */
+  prefetch?: number;
+  /** push --async: the archiver's spool directory (default $PREFLIGHT_HOME/wal-spool/<target>); fetch --async: the prefetch spool. */
   spoolDir?: string;
   /** The node binary (default: the one running now). */
   nodePath?: string;
@@ -60,5 +65,10 @@ export function buildWalCommand(kind: 'push' | 'fetch', o: WalCommandOptions): s
       '--spool-dir',
       quoteForCommand(resolve(o.spoolDir ?? getDefaultSpoolDir(o.target))),
     );
+  if (kind === 'fetch' && o.async) {
+    parts.push('--async');
+    if (o.prefetch !== undefined) parts.push('--prefetch', String(Math.max(1, Math.floor(o.prefetch))));
+    if (o.spoolDir) parts.push('--spool-dir', quoteForCommand(resolve(o.spoolDir)));
+  }
   return parts.join(' ');
 }

@@ -9,10 +9,17 @@ import { type BackupArgs, openBackupContext, readAgeIdentity } from '../context.
 import { parseAgeIdentities } from '../crypto.js';
 import { recordWalMetrics } from '../metrics.js';
 import { runArchiver } from './archiver.js';
-import { buildWalCommand, getDefaultSpoolDir } from './command.js';
+import { buildWalCommand, findWalEntry, getDefaultSpoolDir } from './command.js';
 import { requireWalFileName } from './names.js';
+import { runPrefetch } from './prefetch.js';
 import { applyWalPrune, planWalPrune, type WalKeepFrom } from './prune.js';
-import { ARCHIVED_DIR, answerPushFromSpool } from './spool.js';
+import {
+  ARCHIVED_DIR,
+  answerFetchFromSpool,
+  answerPushFromSpool,
+  getPrefetchSpoolDir,
+  startPrefetcher,
+} from './spool.js';
 import { fetchWal, listWalArchive, pushWal } from './store.js';
 import { verifyWalArchive } from './verify.js';
 
@@ -92,11 +99,37 @@ export const walPushCommand: Handler<WalPushArgs> = async (argv, context) => {
   }
 };
 
-export const walFetchCommand: Handler<BackupArgs & { name: string; dest: string }> = async (
-  argv,
-  context,
-) => {
+export interface WalFetchArgs extends BackupArgs {
+  name: string;
+  dest: string;
+  async?: boolean;
+  spoolDir?: string;
+  prefetch?: number;
+}
+
+/** The arguments bin/preflight-wal.js would see, for the spool helpers shared with it. */
+function fetchArgs(argv: WalFetchArgs & { target?: string; config?: string }, dest: string): string[] {
+  const args = ['fetch', argv.name, dest, '--async'];
+  if (argv.target) args.push('--target', argv.target);
+  if (argv.config) args.push('--config', argv.config);
+  if (argv.storage) args.push('--storage', argv.storage);
+  if (argv.spoolDir) args.push('--spool-dir', argv.spoolDir);
+  if (argv.prefetch !== undefined) args.push('--prefetch', String(argv.prefetch));
+  return args;
+}
+
+export const walFetchCommand: Handler<WalFetchArgs> = async (argv, context) => {
   requireWalFileName(argv.name);
+  if (argv.async) {
+    const args = fetchArgs(argv, resolve(context.cwd, argv.dest));
+    if (answerFetchFromSpool(args, findWalEntry())) {
+      // bin/preflight-wal.js gives this answer without loading the CLI: seeing this line means it was not used
+      context.out.result({ ok: true, file: argv.name, outcome: 'fetched-ahead' });
+      return ExitCode.ok;
+    }
+    // not spooled: prefetch what follows while this one is fetched the ordinary way (same exit codes and errors)
+    startPrefetcher(args, findWalEntry());
+  }
   const backup = openBackupContext(argv, context);
   try {
     const outcome = await fetchWal({
@@ -112,6 +145,37 @@ export const walFetchCommand: Handler<BackupArgs & { name: string; dest: string 
       context.out.info(`wal fetch: ${argv.name} is not in the archive of ${backup.targetName}`);
       return ExitCode.checkFailed;
     }
+    return ExitCode.ok;
+  } finally {
+    await backup.storage.close();
+  }
+};
+
+/** `wal prefetch` (started by `wal fetch --async`, detached): fetches the segments after <name> ahead. */
+export const walPrefetchCommand: Handler<
+  WalFetchArgs & { pgdata: string; concurrency?: number; idleMs?: number }
+> = async (argv, context) => {
+  requireWalFileName(argv.name);
+  const backup = openBackupContext(argv, context);
+  try {
+    const pgdata = resolve(context.cwd, argv.pgdata);
+    const summary = await runPrefetch({
+      storage: backup.storage,
+      target: backup.targetName,
+      identities: requireIdentities(backup.config, context.env, context.cwd),
+      spoolDir: getPrefetchSpoolDir(
+        argv.spoolDir ? ['--spool-dir', resolve(context.cwd, argv.spoolDir)] : [],
+        join(pgdata, 'pg_wal', argv.name),
+      ),
+      after: argv.name,
+      count: argv.prefetch,
+      concurrency: argv.concurrency,
+      dataDir: pgdata,
+      idleMs: argv.idleMs,
+      log: (m) => context.out.info(m),
+    });
+    context.out.result({ ok: true, ...summary });
+    context.out.info(`prefetch: ${summary.fetched} segments fetched ahead; stopped: ${summary.stopped}`);
     return ExitCode.ok;
   } finally {
     await backup.storage.close();

@@ -10,8 +10,19 @@
  * --help`) 286 ms and a real `wal fetch` 620 ms (importing the AWS SDK and the config loader is most of it); at load
  * ~18: 350 ms, 340 ms and 1450 ms. The fast path costs what a bare node start costs.
  */
-import { chownSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import {
+  chownSync,
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export interface SpoolMarker {
   fileName: string;
@@ -28,6 +39,11 @@ export interface FileOwner {
 
 export const ARCHIVED_DIR = 'archived';
 export const PID_FILE = 'archiver.pid';
+/** `wal fetch --async`: verified segments fetched ahead, and the prefetcher's pid file (prefetch.ts). */
+export const FETCHED_DIR = 'fetched';
+export const PREFETCH_PID_FILE = 'prefetch.pid';
+/** The prefetch spool when --spool-dir is not given: beside %p, in the recovering cluster's pg_wal. */
+export const DEFAULT_PREFETCH_DIR = 'preflight-prefetch';
 /** How long `push --async` waits for a running archiver to store the file before pushing it itself. */
 export const DEFAULT_ASYNC_WAIT_MS = 3_000;
 
@@ -97,10 +113,13 @@ export function formatPidFile(pid = process.pid): string {
 }
 
 /** The pid the pid file names, undefined when it is unreadable. */
-export function readPidFile(spoolDir: string): { pid: number; startTime?: string } | undefined {
+export function readPidFile(
+  spoolDir: string,
+  file = PID_FILE,
+): { pid: number; startTime?: string } | undefined {
   let text: string;
   try {
-    text = readFileSync(join(spoolDir, PID_FILE), 'utf8');
+    text = readFileSync(join(spoolDir, file), 'utf8');
   } catch {
     return undefined;
   }
@@ -115,7 +134,12 @@ export function readPidFile(spoolDir: string): { pid: number; startTime?: string
  * when the pid file says (a crashed archiver's pid reused by another process is not "running").
  */
 export function getRunningArchiverPid(spoolDir: string): number | undefined {
-  const recorded = readPidFile(spoolDir);
+  return getRunningPid(spoolDir, PID_FILE);
+}
+
+/** The pid a pid file of the spool names when that very process is alive (see getRunningArchiverPid). */
+export function getRunningPid(spoolDir: string, file: string): number | undefined {
+  const recorded = readPidFile(spoolDir, file);
   if (!recorded) return undefined;
   const { pid, startTime } = recorded;
   try {
@@ -153,4 +177,73 @@ export async function answerPushFromSpool(args: string[], waitMs = DEFAULT_ASYNC
     if (takeArchivedMarker(spoolDir, walPath)) return true;
   }
   return false;
+}
+
+/** The spool of `wal fetch --async`: --spool-dir, else pg_wal/preflight-prefetch beside the destination. */
+export function getPrefetchSpoolDir(args: string[], dest: string): string {
+  return resolve(readOption(args, '--spool-dir') ?? join(dirname(resolve(dest)), DEFAULT_PREFETCH_DIR));
+}
+
+/** Moves a spooled segment to `dest` (renamed: the same file system by default; copied and renamed otherwise). */
+function takeFetched(spoolDir: string, name: string, dest: string): boolean {
+  const source = join(spoolDir, FETCHED_DIR, name);
+  try {
+    renameSync(source, dest);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') return false;
+  }
+  const partial = `${dest}.preflight-partial`;
+  try {
+    copyFileSync(source, partial);
+    renameSync(partial, dest);
+    unlinkSync(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the detached prefetcher (`wal prefetch <name> ...`, same target/config/storage options) unless one runs or
+ * enough segments are spooled. `entry` is bin/preflight-wal.js. Never throws: prefetching only saves time.
+ */
+export function startPrefetcher(args: string[], entry: string): void {
+  const [, name, dest] = args;
+  if (!name || !dest || !/^[0-9A-F]{24}$/.test(name)) return;
+  const spoolDir = getPrefetchSpoolDir(args, dest);
+  if (getRunningPid(spoolDir, PREFETCH_PID_FILE) !== undefined) return;
+  try {
+    const spooled = existsSync(join(spoolDir, FETCHED_DIR))
+      ? readdirSync(join(spoolDir, FETCHED_DIR)).filter((n) => !n.endsWith('.partial')).length
+      : 0;
+    const count = Number(readOption(args, '--prefetch') ?? 8);
+    if (spooled > count / 2) return;
+    const rest = args.slice(3).filter((a) => a !== '--async');
+    const options = rest.some((a) => a === '--spool-dir' || a.startsWith('--spool-dir='))
+      ? rest
+      : [...rest, '--spool-dir', spoolDir];
+    // the data directory is the working directory of restore_command: the prefetcher ends with its recovery
+    const child = spawn(process.execPath, [entry, 'prefetch', name, '--pgdata', process.cwd(), ...options], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // no prefetching: every fetch stays the ordinary one
+  }
+}
+
+/**
+ * The fast path of `wal fetch <name> <dest> --async`: true when the segment was in the prefetch spool and is now at
+ * `dest` (the prefetcher is started again when the spool runs low). False means: do the ordinary fetch.
+ */
+export function answerFetchFromSpool(args: string[], entry: string): boolean {
+  const [command, name, dest] = args;
+  if (command !== 'fetch' || !name || !dest || !args.includes('--async')) return false;
+  if (!/^[0-9A-F]{24}$/.test(basename(name))) return false;
+  const taken = takeFetched(getPrefetchSpoolDir(args, dest), name, resolve(dest));
+  if (taken) startPrefetcher(args, entry);
+  return taken;
 }
