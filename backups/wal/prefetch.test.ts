@@ -16,6 +16,7 @@ import { createAgeKeys } from '../fixtures/support.js';
 import { createFileStorage } from '../storage/file.js';
 import { buildWalCommand, getWalObjectKey, pushWal } from './archive.js';
 import { formatSegmentName } from './names.js';
+import { PREFETCH_STOPPED_FILE } from './prefetch.js';
 import { DEFAULT_PREFETCH_DIR, FETCHED_DIR, getRunningPid, PREFETCH_PID_FILE } from './spool.js';
 
 const entry = join(repoRoot, 'bin', 'preflight-wal.js');
@@ -132,8 +133,16 @@ describe('wal fetch --async (prefetch)', () => {
       expect(spooled()).not.toContain(seg(n));
     }
     // the prefetcher keeps the window filled up to the damaged segment (10), which it never spools
-    await waitFor(() => spooled().includes(seg(8n)), 'the window to move on');
+    for (const n of [5n, 6n, 7n, 8n, 9n]) {
+      await waitFor(() => spooled().includes(seg(n)), `${seg(n)} spooled`);
+      const next = await run(['fetch', seg(n), dest, ...common], pgdata, env);
+      expect(next.code, next.stderr).toBe(0);
+      expect(readFileSync(join(pgdata, dest)).equals(plain.get(seg(n)) as Buffer)).toBe(true);
+    }
+    const stopped = join(spool(), PREFETCH_STOPPED_FILE);
+    await waitFor(() => existsSync(stopped) || spooled().includes(seg(10n)), 'the prefetcher to reach 10');
     expect(spooled()).not.toContain(seg(10n));
+    expect(readFileSync(stopped, 'utf8')).toContain(`${seg(10n)}: WAL file ${seg(10n)} is damaged`);
   }, 120_000);
 
   it('a damaged segment fails with E_WAL_INTEGRITY and exit 1, a missing one exits 1, as without --async', async () => {

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redact } from '../../src/core/redact.js';
 import type { BackupStorage } from '../storage/index.js';
 import { formatSegmentName, getSegmentNumber, parseWalFileName } from './names.js';
 import { FETCHED_DIR, formatPidFile, getRunningPid, PREFETCH_PID_FILE, readPidFile } from './spool.js';
@@ -45,6 +46,8 @@ export interface PrefetchSummary {
 }
 
 export const DEFAULT_PREFETCH_COUNT = 8;
+/** Written in the spool when prefetching stopped ahead: the first segment it did not spool, and why. */
+export const PREFETCH_STOPPED_FILE = 'prefetch.stopped';
 
 function inRecovery(dataDir: string): boolean {
   return existsSync(join(dataDir, 'recovery.signal')) || existsSync(join(dataDir, 'standby.signal'));
@@ -74,11 +77,16 @@ export async function runPrefetch(o: PrefetchOptions): Promise<PrefetchSummary> 
   let lastNames = '';
   let lastChange = Date.now();
 
+  const stopAhead = async (reason: string) => {
+    if (end !== undefined) return;
+    end = reason;
+    await writeFile(join(o.spoolDir, PREFETCH_STOPPED_FILE), `${reason}\n`).catch(() => undefined);
+  };
   const fetchOne = async (name: string) => {
     const key = getWalObjectKey(o.target, name);
     try {
       if (!(await o.storage.exists(key))) {
-        end ??= `${name} is not archived (yet)`;
+        await stopAhead(`${name} is not archived (yet)`);
         return;
       }
       const plain = await decodeWalObject(await o.storage.getBytes(key), o.identities, name);
@@ -88,7 +96,7 @@ export async function runPrefetch(o: PrefetchOptions): Promise<PrefetchSummary> 
       fetched++;
     } catch (error) {
       // never spooled: the ordinary fetch of this segment reports it
-      end ??= `${name}: ${error instanceof Error ? error.message : String(error)}`;
+      await stopAhead(`${name}: ${redact(error instanceof Error ? error.message : String(error))}`);
     }
   };
 
@@ -121,6 +129,7 @@ export async function runPrefetch(o: PrefetchOptions): Promise<PrefetchSummary> 
   } finally {
     await Promise.allSettled(inFlight);
     await rm(fetchedDir, { recursive: true, force: true }).catch(() => undefined);
+    await rm(join(o.spoolDir, PREFETCH_STOPPED_FILE), { force: true });
     if (readPidFile(o.spoolDir, PREFETCH_PID_FILE)?.pid === process.pid) await rm(pidFile, { force: true });
     await rmdir(o.spoolDir).catch(() => undefined);
   }
