@@ -100,7 +100,8 @@ describe('preflight restore to a point (real PostgreSQL, file storage)', () => {
     afterBase = formatSegmentName(base.timeline, getSegmentNumber(base.startSegment.slice(8)) + 1n);
     await insert(2);
     lsnAfterTwo =
-      (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn ?? '';
+      (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn ??
+      '';
     const a = (await client.query<{ t: Date }>('SELECT clock_timestamp() AS t')).rows[0]?.t as Date;
     await sleep(1000);
     const b = (await client.query<{ t: Date }>('SELECT clock_timestamp() AS t')).rows[0]?.t as Date;
@@ -161,6 +162,26 @@ describe('preflight restore to a point (real PostgreSQL, file storage)', () => {
       expect((error as Error).message).toContain(`base ${base.id}: ${base.finishedAt} .. `);
       expect(existsSync(into)).toBe(false);
     }
+  });
+
+  it('refuses a config the server user cannot read (restore_command would fail mid-recovery), restoring nothing', async () => {
+    if (process.getuid?.() !== 0) return; // only root hands the server to another user
+    const hidden = makeTempDir('pitr-hidden'); // 0700, root's
+    writeFileSync(join(hidden, 'preflight.yaml'), readFileSync(source.configPath));
+    const into = join(workRoot, 'never-read');
+    const error = await restoreToPoint({
+      target: source.target,
+      storage: source.storage,
+      storageUrl: source.storageUrl,
+      configPath: join(hidden, 'preflight.yaml'),
+      identity: source.identity,
+      identityEnv: 'PREFLIGHT_AGE_IDENTITY',
+      request: { kind: 'latest' },
+      intoDir: into,
+    }).catch((e: unknown) => e);
+    expect(isPreflightError(error) && error.code).toBe('E_CONFIG');
+    expect((error as Error).message).toContain(join(hidden, 'preflight.yaml'));
+    expect(existsSync(into)).toBe(false);
   });
 
   it('refuses a wrong key before anything is restored', async () => {

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { appendFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { PreflightError } from '../../src/core/errors.js';
 import { getFreePort } from '../../src/core/net.js';
 import { findPgBinaries, findPgClientTool } from '../../src/core/pg/binaries.js';
@@ -16,6 +17,7 @@ import { runTool } from '../../src/core/process.js';
 import { redact } from '../../src/core/redact.js';
 import { readCatalog } from '../catalog.js';
 import { assertIdentityMatches, parseAgeIdentities } from '../crypto.js';
+import { getWalPrefix } from '../layout.js';
 import type { BackupStorage } from '../storage/index.js';
 import { buildWalCommand, listWalArchive } from '../wal/archive.js';
 import { formatSegmentName, getSegmentNumber } from '../wal/names.js';
@@ -188,6 +190,7 @@ export async function restoreToPoint(o: RestoreToPointOptions): Promise<RestoreR
     parseAgeIdentities(o.identity),
     base.encryption.recipients.map((r) => r.recipient),
   );
+  await assertServerUserCanRead(o);
   const dataDir = resolve(o.intoDir);
   assertEmptyDir(dataDir);
   const planMs = Date.now() - started;
@@ -280,6 +283,35 @@ export async function restoreToPoint(o: RestoreToPointOptions): Promise<RestoreR
     }
   }
   return report;
+}
+
+/** restore_command runs as the server's OS user: the config and a file storage's WAL must be readable by it. */
+async function assertServerUserCanRead(o: RestoreToPointOptions): Promise<void> {
+  const runAs = getPostgresRunAs();
+  if (!runAs) return;
+  const paths = [
+    ...(o.configPath ? [resolve(o.configPath)] : []),
+    ...(o.storageUrl.startsWith('file://')
+      ? [join(fileURLToPath(o.storageUrl), getWalPrefix(o.target))]
+      : /^[a-z][a-z0-9+.-]*:/i.test(o.storageUrl)
+        ? []
+        : [join(resolve(o.storageUrl), getWalPrefix(o.target))]),
+  ];
+  for (const path of paths) {
+    const { exitCode } = await runTool('test', ['-r', path], {
+      runAs,
+      allowExitCodes: [1],
+      timeoutMs: 10_000,
+    });
+    if (exitCode !== 0)
+      throw new PreflightError(
+        'E_CONFIG',
+        `restore_command runs as the PostgreSQL user (uid ${runAs.uid}), which cannot read ${path}; nothing was restored`,
+        {
+          hint: 'make it (and its parent directories) readable by that user, e.g. chown -R postgres or chmod o+rX',
+        },
+      );
+  }
 }
 
 export async function stopServer(dataDir: string): Promise<void> {
