@@ -95,6 +95,9 @@ function getRecoverySettings(o: RestoreToPointOptions, port: number): Record<str
       target: o.target,
       configPath: o.configPath,
       storage: o.storageUrl,
+      // the next segments are fetched ahead by a background prefetcher (backups/wal/prefetch.ts); a missing or
+      // damaged segment still ends recovery exactly as without it
+      async: true,
     }),
     recovery_target_action: 'promote',
     recovery_target_timeline: 'latest',
