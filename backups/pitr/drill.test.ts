@@ -86,6 +86,21 @@ describe('preflight backup drill', () => {
       expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout);
       expect(report).toMatchObject({ ok: true, target: source.target, expected: [1, 2], found: [1, 2] });
+      // the drill's base backup stays in the target's storage, listed beside the logical backups
+      const list = await runCli([
+        'backup',
+        'list',
+        '--target',
+        source.target,
+        '--config',
+        configPath,
+        '--json',
+      ]);
+      expect(JSON.parse(list.stdout).backups).toEqual([
+        expect.objectContaining({ id: report.baseId, kind: 'base', complete: true, verified: '-' }),
+      ]);
+      const table = await runCli(['backup', 'list', '--target', source.target, '--config', configPath]);
+      expect(table.stdout).toMatch(new RegExp(`${report.baseId}\\s+base\\s`));
       // the marker table is dropped from the target's database again
       const client = new pg.Client({ connectionString: source.cluster.url() });
       await client.connect();
