@@ -187,6 +187,27 @@ export const targetSchema = object(
           default: 5,
           min: 0.1,
         }),
+        exporterAddress: string({
+          description:
+            'host:port where `monitor pool` serves /metrics; the Alloy config (`monitor alloy`) scrapes it as job `pool`',
+          default: '127.0.0.1:9187',
+          pattern: /^[^\s/:]+:\d{1,5}$/,
+          patternHint: 'host:port, e.g. 127.0.0.1:9187',
+        }),
+        pgbouncerRestart: optional(
+          object(
+            {
+              configFile: string({
+                description:
+                  'Path of the local pgbouncer.ini: connection-loss stops PgBouncer (SHUTDOWN) and starts `pgbouncer -d <file>` again',
+              }),
+            },
+            {
+              description:
+                'Opt-in real restart of a local PgBouncer by connection-loss (default: KILL + RESUME on the admin console)',
+            },
+          ),
+        ),
       },
       { description: 'Connection pool monitoring (`preflight monitor pool`)' },
     ),
