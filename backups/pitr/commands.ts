@@ -189,9 +189,14 @@ export const backupDrillCommand: Handler<BackupArgs & { scratch?: boolean; workD
       });
     }
     const metrics = report.ok
-      ? await recordBackupMetrics(backup.metrics, backup.targetName, {
-          set: { preflight_pitr_drill_last_success_timestamp_seconds: Date.now() / 1000 },
-        })
+      ? // a scratch drill without --target proves the tooling, not a target: labelled "scratch"
+        await recordBackupMetrics(
+          backup.metrics,
+          argv.scratch && !argv.target ? 'scratch' : backup.targetName,
+          {
+            set: { preflight_pitr_drill_last_success_timestamp_seconds: Date.now() / 1000 },
+          },
+        )
       : undefined;
     for (const line of report.restore.failure?.logTail ?? []) context.out.warn(`  server log: ${line}`);
     if (metrics?.error)
