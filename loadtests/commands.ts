@@ -21,7 +21,7 @@ import { bundleScenario } from './engine/scenario/bundle.js';
 import { listScenarios, resolveScenarioPath } from './engine/scenario/find-scenario.js';
 import type { K6Options } from './engine/scenario/options.js';
 import { resolveMetricsAuth } from './launch/metrics-auth.js';
-import { resolvePoolerAdminUrl } from './launch/pooler-admin.js';
+import { resolvePgbouncerRestart, resolvePoolerAdminUrl } from './launch/pooler-admin.js';
 import { formatLaunchReport } from './launch/report.js';
 import { runLaunchScenario } from './launch/run.js';
 
@@ -91,6 +91,7 @@ export const loadRunCommand: Handler<RunArgs> = async (argv, context) => {
       acknowledgeProduction: argv.iUnderstandThisIsProduction,
       metricsAuth: resolveMetricsAuth(context, target),
       poolerAdminUrl: resolvePoolerAdminUrl(context, target),
+      pgbouncerRestart: resolvePgbouncerRestart(context, target),
       scenario: argv.scenario,
       cwd: context.cwd,
       engine: argv.engine,

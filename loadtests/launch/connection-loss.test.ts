@@ -86,7 +86,13 @@ describe('connection-loss verdict (pure)', () => {
     iterations: rps / 4,
     droppedIterations: 0,
   });
-  const event: ConnectionLossEvent = { atSeconds: 3.4, terminated: 8, poolerDatabases: [], errors: [] };
+  const event: ConnectionLossEvent = {
+    atSeconds: 3.4,
+    terminated: 8,
+    poolerDatabases: [],
+    poolerAction: 'none',
+    errors: [],
+  };
   const thresholds = { recoverySeconds: 2, failedRate: 0.05, p95Ms: 300, errorRate: 0.01 };
 
   it('counts the burst from the drop second on and the seconds until the series stays within the SLO', () => {

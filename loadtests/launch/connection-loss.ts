@@ -2,7 +2,8 @@
  * The connection-loss action of `preflight load run connection-loss`: at a set second of the test, terminate the
  * platform's database sessions (its role or application name from the platform profile, through the admin URL) and,
  * when a PgBouncer admin console is given, drop every pooler connection too (KILL + RESUME: a restart as the
- * application sees it). The verdict is read from the client's per-second series: the error burst after the drop and
+ * application sees it), or, when pool.pgbouncerRestart names a local pgbouncer.ini, really restart PgBouncer
+ * (pgbouncer-restart.ts). The verdict is read from the client's per-second series: the error burst after the drop and
  * the seconds until the error rate and p95 are back within the SLO.
  */
 import { basename } from 'node:path';
@@ -12,6 +13,7 @@ import { withPgRetry } from '../../src/core/pg/retry.js';
 import { redact } from '../../src/core/redact.js';
 import type { ResolvedTarget } from '../../src/core/target.js';
 import type { SeriesPoint } from '../engine/metrics/timeseries.js';
+import { type PgbouncerRestartResult, restartPgbouncer } from './pgbouncer-restart.js';
 
 export const CONNECTION_LOSS_SCENARIO = 'connection-loss';
 const DEFAULT_AT_SECONDS = 4;
@@ -23,6 +25,8 @@ export interface ConnectionLossPlan {
   role: string;
   applicationName: string;
   poolerAdminUrl: string | undefined;
+  /** The local pgbouncer.ini to restart (opt-in); without it the pooler's connections are dropped by KILL + RESUME. */
+  pgbouncerRestart: { configFile: string } | undefined;
 }
 
 export interface ConnectionLossEvent {
@@ -31,6 +35,10 @@ export interface ConnectionLossEvent {
   terminated: number;
   /** Databases whose pooler connections were dropped (KILL + RESUME). */
   poolerDatabases: string[];
+  /** What was done to the pooler: nothing, KILL + RESUME on its admin console, or a real restart. */
+  poolerAction: 'none' | 'kill-resume' | 'restart';
+  /** The restart's pids and downtime, when PgBouncer was restarted. */
+  poolerRestart?: PgbouncerRestartResult;
   errors: string[];
 }
 
@@ -64,6 +72,7 @@ export function planConnectionLoss(
   target: ResolvedTarget | undefined,
   env: Record<string, string>,
   poolerAdminUrl?: string,
+  pgbouncerRestart?: { configFile: string },
 ): ConnectionLossPlan {
   const adminUrl = target?.database.adminUrl;
   if (!target || !adminUrl) {
@@ -88,7 +97,14 @@ export function planConnectionLoss(
       },
     );
   }
-  return { atSeconds, adminUrl, role: appRole, applicationName: appApplicationName, poolerAdminUrl };
+  return {
+    atSeconds,
+    adminUrl,
+    role: appRole,
+    applicationName: appApplicationName,
+    poolerAdminUrl,
+    pgbouncerRestart,
+  };
 }
 
 const terminateSql = `SELECT count(*)::int AS n FROM (
@@ -148,7 +164,13 @@ export function startConnectionLoss(
   plan: ConnectionLossPlan,
   onNotice: (message: string) => void = () => undefined,
 ): ConnectionLossAction {
-  const event: ConnectionLossEvent = { atSeconds: undefined, terminated: 0, poolerDatabases: [], errors: [] };
+  const event: ConnectionLossEvent = {
+    atSeconds: undefined,
+    terminated: 0,
+    poolerDatabases: [],
+    poolerAction: 'none',
+    errors: [],
+  };
   let timer: NodeJS.Timeout | undefined;
   let firing: Promise<void> | undefined;
   let armed = false;
@@ -162,19 +184,28 @@ export function startConnectionLoss(
         (error) => void event.errors.push(`terminate: ${redact((error as Error).message)}`),
       ),
     ];
-    if (plan.poolerAdminUrl)
+    const poolerFailed = (error: unknown) =>
+      void event.errors.push(`pooler: ${redact((error as Error).message)}`);
+    if (plan.pgbouncerRestart) {
+      event.poolerAction = 'restart';
       work.push(
-        restartPoolerConnections(plan.poolerAdminUrl).then(
-          (names) => {
-            event.poolerDatabases = names;
+        restartPgbouncer(plan.pgbouncerRestart.configFile, { adminUrl: plan.poolerAdminUrl }).then(
+          (result) => {
+            event.poolerRestart = result;
           },
-          (error) => void event.errors.push(`pooler: ${redact((error as Error).message)}`),
+          poolerFailed,
         ),
       );
+    } else if (plan.poolerAdminUrl) {
+      event.poolerAction = 'kill-resume';
+      work.push(
+        restartPoolerConnections(plan.poolerAdminUrl).then((names) => {
+          event.poolerDatabases = names;
+        }, poolerFailed),
+      );
+    }
     await Promise.all(work);
-    onNotice(
-      `connection-loss at ${event.atSeconds}s: terminated ${event.terminated} database session(s)${plan.poolerAdminUrl ? `, dropped pooler connections of ${event.poolerDatabases.join(', ') || 'no database'}` : ''}`,
-    );
+    onNotice(`connection-loss at ${event.atSeconds}s: ${describePoolerAction(event)}`);
   };
   return {
     arm(testStartMs) {
@@ -230,7 +261,7 @@ export function analyzeConnectionLoss(
     for (let i = after.length - 1; i >= 0 && within(after[i] as SeriesPoint); i--) firstGood = after[i]?.t;
     if (after.length > 0 && firstGood !== undefined)
       recoverySeconds = Math.max(0, Math.round((firstGood - event.atSeconds) * 10) / 10);
-    if (event.terminated === 0 && event.poolerDatabases.length === 0)
+    if (event.terminated === 0 && event.poolerDatabases.length === 0 && !event.poolerRestart)
       reasons.push(
         'no database session was terminated: check platform.database.appRole / appApplicationName against pg_stat_activity',
       );
@@ -251,13 +282,27 @@ function formatPercent(ratio: number): string {
   return `${Math.round(ratio * 10_000) / 100}%`;
 }
 
+/** What the drop did: the sessions terminated and the pooler's KILL + RESUME or restart. */
+export function describePoolerAction(event: ConnectionLossEvent): string {
+  const sessions = `${event.terminated} database session(s) terminated`;
+  if (event.poolerAction === 'kill-resume')
+    return `${sessions}, pooler connections of ${event.poolerDatabases.join(', ') || 'no database'} dropped (PgBouncer KILL + RESUME)`;
+  if (event.poolerAction === 'restart') {
+    const r = event.poolerRestart;
+    return r
+      ? `${sessions}, PgBouncer restarted (${r.stoppedBy}, pid ${r.oldPid ?? '?'} -> ${r.newPid ?? '?'}, down ${r.downtimeMs} ms)`
+      : `${sessions}, PgBouncer restart failed`;
+  }
+  return sessions;
+}
+
 /** One line per fact, for the launch report. */
 export function describeConnectionLoss(report: ConnectionLossReport): string[] {
   const { event, burst } = report;
   const lines = [
     event.atSeconds === undefined
       ? 'connections were never dropped'
-      : `dropped at ${event.atSeconds}s: ${event.terminated} database session(s) terminated${event.poolerDatabases.length ? `, pooler connections of ${event.poolerDatabases.join(', ')} dropped` : ''}`,
+      : `dropped at ${event.atSeconds}s: ${describePoolerAction(event)}`,
     `error burst: ${burst.failed} failed request(s) over ${burst.seconds}s`,
     `recovery: ${report.recoverySeconds === undefined ? 'not within the run' : `${report.recoverySeconds}s`} (at most ${report.thresholds.recoverySeconds}s); failed requests ${formatPercent(report.failedRate)} (at most ${formatPercent(report.thresholds.failedRate)})`,
   ];

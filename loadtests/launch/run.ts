@@ -37,6 +37,8 @@ export interface LaunchRunOptions extends RunScenarioOptions {
   handleSignals?: boolean;
   /** PgBouncer admin console URL: connection-loss drops the pooler's connections too. */
   poolerAdminUrl?: string;
+  /** A local pgbouncer.ini (pool.pgbouncerRestart): connection-loss restarts PgBouncer instead of KILL + RESUME. */
+  pgbouncerRestart?: { configFile: string };
 }
 
 export interface LaunchRunResult {
@@ -105,7 +107,7 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   assertLoadAllowed(options.target, options.acknowledgeProduction === true);
   // checked before anything starts: connection-loss needs the admin URL and whose sessions to cut
   const lossPlan = isConnectionLossScenario(options.scenario)
-    ? planConnectionLoss(options.target, options.env ?? {}, options.poolerAdminUrl)
+    ? planConnectionLoss(options.target, options.env ?? {}, options.poolerAdminUrl, options.pgbouncerRestart)
     : undefined;
   const journal = await startBookingJournal();
   // the journal is preflight's own loopback endpoint: the run may reach it besides the target's hosts
