@@ -1,7 +1,7 @@
 /**
  * Generates a Grafana Alloy configuration for production scraping: the platform's metrics endpoint
- * (basic auth when configured) and Supabase's privileged endpoint (user service_role), remote-written
- * to Grafana Cloud. Every credential is read from the environment with sys.env(); none is written.
+ * (basic auth when configured), Supabase's privileged endpoint (user service_role) and, when the target has a pool
+ * to watch, the `monitor pool` exporter (pool.exporterAddress), remote-written to Grafana Cloud. Every credential is read from the environment with sys.env(); none is written.
  */
 import type { PreflightConfig, TargetConfig } from '../src/core/config/schema.js';
 import { PreflightError } from '../src/core/errors.js';
@@ -48,6 +48,12 @@ function scrapeBlock(
   return lines.join('\n');
 }
 
+/** `monitor pool` has something to watch: a pooled URL, a PgBouncer admin console or a Supabase metrics endpoint. */
+function hasPoolSource(target: TargetConfig): boolean {
+  const { poolerUrlEnv, poolerAdminUrlEnv, supabaseMetricsUrl } = target.pool;
+  return Boolean(poolerUrlEnv || poolerAdminUrlEnv || supabaseMetricsUrl);
+}
+
 /** The Alloy configuration text for one target. */
 export function renderAlloyConfig(options: AlloyOptions): string {
   const { target, targetName } = options;
@@ -75,6 +81,19 @@ export function renderAlloyConfig(options: AlloyOptions): string {
       interval,
     ),
   ];
+  if (hasPoolSource(target)) {
+    // job `pool`, as `monitor test --pool-exporter` names the source; Alloy runs beside the exporter
+    blocks.push(
+      '',
+      scrapeBlock(
+        'pool',
+        new URL(`http://${target.pool.exporterAddress}/metrics`),
+        target.environment,
+        undefined,
+        interval,
+      ),
+    );
+  }
   if (target.supabaseMetrics) {
     blocks.push(
       '',
