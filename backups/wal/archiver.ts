@@ -22,6 +22,7 @@ import type { BackupStorage } from '../storage/index.js';
 import {
   ARCHIVED_DIR,
   type FileOwner,
+  formatFileIdentity,
   formatPidFile,
   getRunningArchiverPid,
   PID_FILE,
@@ -126,7 +127,7 @@ export async function runArchiver(o: ArchiverOptions): Promise<ArchiverSummary> 
   const archiveOne = async (fileName: string) => {
     const path = join(o.pgdata, 'pg_wal', fileName);
     try {
-      const before = await stat(path);
+      const before = formatFileIdentity(await stat(path, { bigint: true }));
       const result = await pushWal({
         storage: o.storage,
         target: o.target,
@@ -134,22 +135,11 @@ export async function runArchiver(o: ArchiverOptions): Promise<ArchiverSummary> 
         recipients: o.recipients,
         compressLevel: o.compressLevel,
       });
-      const after = await stat(path);
-      if (after.mtimeMs !== before.mtimeMs || after.size !== before.size || after.ino !== before.ino)
+      if (formatFileIdentity(await stat(path, { bigint: true })) !== before)
         throw new PreflightError('E_WAL', `${fileName} changed while it was archived`, {
           hint: 'it will be archived again',
         });
-      writeMarker(
-        o.spoolDir,
-        {
-          fileName,
-          size: before.size,
-          mtimeMs: before.mtimeMs,
-          ino: before.ino,
-          storedAt: new Date().toISOString(),
-        },
-        owner,
-      );
+      writeMarker(o.spoolDir, fileName, before, owner);
       stored.add(fileName);
       retryAt.delete(fileName);
       if (result.outcome === 'stored') summary.archived++;

@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PreflightError } from '../../src/core/errors.js';
 import { getPreflightHome } from '../../src/core/home.js';
+import { ARCHIVED_DIR } from './spool.js';
 
 export interface WalCommandOptions {
   target: string;
@@ -53,22 +54,29 @@ function absoluteStorage(storage: string): string {
   return resolve(storage);
 }
 
+/**
+ * push --async: the shell (archive_command runs under /bin/sh) answers 0 itself when the archiver's marker holds the
+ * identity of this very file (size, inode, mtime in ns: spool.ts formatFileIdentity), removing the marker; any
+ * other case (no marker, a recycled file, stat or rm failing) runs the node command. No process start per stored
+ * segment: PostgreSQL's one-command-at-a-time archiver keeps up with the `wal archiver`.
+ */
+function spoolCheck(spoolDir: string): string {
+  const marker = quoteForCommand(join(spoolDir, ARCHIVED_DIR, 'X')).replace(/X'$/, "'%f");
+  return `m=$(cat ${marker} 2>/dev/null) && [ -n "$m" ] && [ "$m" = "$(stat -c '%%s %%i %%.9Y' %p)" ] && rm -f ${marker} || `;
+}
+
 export function buildWalCommand(kind: 'push' | 'fetch', o: WalCommandOptions): string {
   const parts = [quoteForCommand(o.nodePath ?? process.execPath), quoteForCommand(findWalEntry())];
   parts.push(kind, ...(kind === 'push' ? ['%p'] : ['%f', '%p']));
   parts.push('--target', quoteForCommand(o.target));
   if (o.configPath) parts.push('--config', quoteForCommand(resolve(o.configPath)));
   if (o.storage) parts.push('--storage', quoteForCommand(absoluteStorage(o.storage)));
-  if (kind === 'push' && o.async)
-    parts.push(
-      '--async',
-      '--spool-dir',
-      quoteForCommand(resolve(o.spoolDir ?? getDefaultSpoolDir(o.target))),
-    );
+  const spoolDir = resolve(o.spoolDir ?? getDefaultSpoolDir(o.target));
+  if (kind === 'push' && o.async) parts.push('--async', '--spool-dir', quoteForCommand(spoolDir));
   if (kind === 'fetch' && o.async) {
     parts.push('--async');
     if (o.prefetch !== undefined) parts.push('--prefetch', String(Math.max(1, Math.floor(o.prefetch))));
     if (o.spoolDir) parts.push('--spool-dir', quoteForCommand(resolve(o.spoolDir)));
   }
-  return parts.join(' ');
+  return (kind === 'push' && o.async ? spoolCheck(spoolDir) : '') + parts.join(' ');
 }

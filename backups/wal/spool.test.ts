@@ -1,14 +1,17 @@
 /** The spool's answer to `wal push --async`: only a marker matching the very file says "stored". */
-import { existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { createFileStorage } from '../storage/file.js';
 import { runArchiver } from './archiver.js';
+import { buildWalCommand } from './command.js';
 import {
   ARCHIVED_DIR,
   answerPushFromSpool,
   formatPidFile,
+  getFileIdentity,
   getMarkerPath,
   getProcessStartTime,
   getRunningArchiverPid,
@@ -33,14 +36,7 @@ describe('archiver spool', () => {
 
   const args = () => ['push', wal, '--async', '--spool-dir', spool];
   const mark = () => {
-    const info = statSync(wal);
-    writeMarker(spool, {
-      fileName: name,
-      size: info.size,
-      mtimeMs: info.mtimeMs,
-      ino: info.ino,
-      storedAt: '',
-    });
+    writeMarker(spool, name, getFileIdentity(wal) as string);
   };
 
   it('answers from a matching marker once, and removes it', async () => {
@@ -70,14 +66,7 @@ describe('archiver spool', () => {
     writeFileSync(other, 'later');
     const answer = answerPushFromSpool(['push', other, '--async', '--spool-dir', spool], 60_000);
     setTimeout(() => {
-      const info = statSync(other);
-      writeMarker(spool, {
-        fileName: '000000010000000000000009',
-        size: info.size,
-        mtimeMs: info.mtimeMs,
-        ino: info.ino,
-        storedAt: '',
-      });
+      writeMarker(spool, '000000010000000000000009', getFileIdentity(other) as string);
     }, 100);
     expect(await answer).toBe(true);
     expect(() => statSync(getMarkerPath(spool, '000000010000000000000009'))).toThrow();
@@ -139,4 +128,43 @@ describe('archiver liveness: pid and start time', () => {
     expect(seen).toBe(process.pid);
     expect(existsSync(join(spool, PID_FILE))).toBe(false);
   }, 30_000);
+});
+
+describe('archive_command of push --async: the shell answers from the marker', () => {
+  // PostgreSQL's substitution of %p, %f and %%
+  const expand = (command: string, walPath: string) =>
+    command.replace(/%([pf%])/g, (_, c: string) =>
+      c === 'p' ? walPath : c === 'f' ? (walPath.split('/').pop() as string) : '%',
+    );
+
+  it('exits 0 and removes a matching marker; anything else runs the node command (here /bin/false)', () => {
+    const dir = makeTempDir('wal-shell-');
+    const spool = join(dir, "spool's dir");
+    mkdirSync(join(spool, ARCHIVED_DIR), { recursive: true });
+    mkdirSync(join(dir, 'pg_wal'));
+    const name = '00000001000000000000000A';
+    const walPath = join('pg_wal', name);
+    writeFileSync(join(dir, walPath), 'segment');
+    const command = expand(
+      buildWalCommand('push', { target: 't', async: true, spoolDir: spool, nodePath: '/bin/false' }),
+      walPath,
+    );
+    const sh = () => spawnSync('/bin/sh', ['-c', command], { cwd: dir }).status;
+    // no marker
+    expect(sh()).toBe(1);
+    writeMarker(spool, name, getFileIdentity(join(dir, walPath)) as string);
+    expect(sh()).toBe(0);
+    expect(existsSync(getMarkerPath(spool, name))).toBe(false);
+    // a marker of an earlier file under the same name (recycled: other mtime)
+    writeMarker(spool, name, getFileIdentity(join(dir, walPath)) as string);
+    utimesSync(join(dir, walPath), new Date(), new Date(Date.now() + 5_000));
+    expect(sh()).toBe(1);
+    expect(existsSync(getMarkerPath(spool, name))).toBe(true);
+    // an empty marker, and a missing WAL file, never pass
+    writeFileSync(getMarkerPath(spool, name), '');
+    expect(sh()).toBe(1);
+    writeMarker(spool, name, getFileIdentity(join(dir, walPath)) as string);
+    rmSync(join(dir, walPath));
+    expect(sh()).toBe(1);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The async archiver's spool: `<spool>/archived/<file name>` is written (beside, then renamed) only after the file is
- * stored, holding the size, mtime and inode the file had when it was read; `<spool>/archiver.pid` names the running
+ * stored, holding the size, inode and mtime (ns) the file had when it was read (formatFileIdentity); `<spool>/archiver.pid` names the running
  * archiver by pid and start time (so a pid reused after a crash is not taken for it). `wal push --async` answers 0 from a marker that matches the file PostgreSQL hands it, and removes the
  * marker; anything else (no marker, a recycled file, a stale marker) falls back to a real push. Imports only node
  * builtins: bin/preflight-wal.js loads this alone, before (and usually instead of) the whole CLI.
@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import {
+  type BigIntStats,
   chownSync,
   copyFileSync,
   existsSync,
@@ -24,12 +25,22 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
-export interface SpoolMarker {
-  fileName: string;
-  size: number;
-  mtimeMs: number;
-  ino: number;
-  storedAt: string;
+/**
+ * What identifies the very file PostgreSQL hands `wal push`: `<size> <inode> <mtime seconds.nanoseconds>`, the text
+ * GNU `stat -c '%s %i %.9Y'` prints, so archive_command's shell check (command.ts) and this module agree.
+ */
+export function formatFileIdentity(info: BigIntStats): string {
+  const ns = info.mtimeNs % 1_000_000_000n;
+  return `${info.size} ${info.ino} ${info.mtimeNs / 1_000_000_000n}.${ns.toString().padStart(9, '0')}`;
+}
+
+/** The identity of the file at `path`, undefined when it cannot be read. */
+export function getFileIdentity(path: string): string | undefined {
+  try {
+    return formatFileIdentity(statSync(path, { bigint: true }));
+  } catch {
+    return undefined;
+  }
 }
 
 export interface FileOwner {
@@ -51,36 +62,29 @@ export function getMarkerPath(spoolDir: string, fileName: string): string {
   return join(spoolDir, ARCHIVED_DIR, fileName);
 }
 
-/** Writes the marker atomically; `owner` (when we are root) makes it removable by the server user. */
-export function writeMarker(spoolDir: string, marker: SpoolMarker, owner?: FileOwner): void {
-  const path = getMarkerPath(spoolDir, marker.fileName);
+/**
+ * Writes the marker of a stored file atomically: its identity (formatFileIdentity) as it was when it was read.
+ * `owner` (when we are root) makes it removable by the server user.
+ */
+export function writeMarker(spoolDir: string, fileName: string, identity: string, owner?: FileOwner): void {
+  const path = getMarkerPath(spoolDir, fileName);
   const partial = `${path}.tmp`;
-  writeFileSync(partial, JSON.stringify(marker), { mode: 0o600 });
+  writeFileSync(partial, `${identity}\n`, { mode: 0o600 });
   if (owner && process.getuid?.() === 0) chownSync(partial, owner.uid, owner.gid);
   renameSync(partial, path);
-}
-
-function readMarker(path: string): SpoolMarker | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as SpoolMarker;
-  } catch {
-    return undefined;
-  }
 }
 
 /** True (and the marker removed) when the spool says this very file is stored. */
 export function takeArchivedMarker(spoolDir: string, walPath: string): boolean {
   const fileName = walPath.split('/').pop() ?? walPath;
   const path = getMarkerPath(spoolDir, fileName);
-  const marker = readMarker(path);
-  if (!marker) return false;
-  let info: { size: number; mtimeMs: number; ino: number };
+  let marker: string;
   try {
-    info = statSync(walPath);
+    marker = readFileSync(path, 'utf8').trim();
   } catch {
     return false;
   }
-  if (marker.size !== info.size || marker.mtimeMs !== info.mtimeMs || marker.ino !== info.ino) return false;
+  if (!marker || marker !== getFileIdentity(walPath)) return false;
   try {
     unlinkSync(path);
   } catch {
