@@ -140,8 +140,8 @@ export const registerMonitorCommands: RegisterCommands = (yargs, run) =>
           c
             .option('listen', {
               type: 'string',
-              default: '127.0.0.1:9187',
-              describe: 'host:port to serve /metrics on (port 0: a free one)',
+              describe:
+                'host:port to serve /metrics on (port 0: a free one; default: pool.exporterAddress, 127.0.0.1:9187)',
             })
             .option('interval', {
               type: 'number',

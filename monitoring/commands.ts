@@ -217,7 +217,7 @@ export const alloyCommand: Handler<AlloyArgs> = async (argv, context) => {
 };
 
 interface PoolArgs {
-  listen: string;
+  listen?: string;
   interval?: number;
 }
 
@@ -225,7 +225,8 @@ export const poolCommand: Handler<PoolArgs> = async (argv, context) => {
   const { config } = context.loadConfig();
   const target = context.resolveTarget();
   const pool = config.targets[target.name]?.pool;
-  const listen = parseListenAddress(argv.listen);
+  // the same address the Alloy config scrapes (pool.exporterAddress)
+  const listen = parseListenAddress(argv.listen ?? pool?.exporterAddress ?? '127.0.0.1:9187');
   const intervalSeconds = argv.interval ?? pool?.probeIntervalSeconds ?? 5;
   if (!(Number.isFinite(intervalSeconds) && intervalSeconds > 0))
     throw usageError(

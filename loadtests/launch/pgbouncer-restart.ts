@@ -142,8 +142,14 @@ export async function restartPgbouncer(
   const oldPid = readPid(ini.pidfile);
   const started = Date.now();
   let stoppedBy: PgbouncerRestartResult['stoppedBy'] = 'SIGINT';
-  if (options.adminUrl) {
-    await sendShutdown(options.adminUrl);
+  // the admin console first; an unreachable console falls back to the pidfile's pid
+  const shutdownSent = options.adminUrl
+    ? await sendShutdown(options.adminUrl).then(
+        () => true,
+        () => false,
+      )
+    : false;
+  if (shutdownSent) {
     stoppedBy = 'SHUTDOWN';
   } else if (oldPid !== undefined) {
     process.kill(oldPid, 'SIGINT');
