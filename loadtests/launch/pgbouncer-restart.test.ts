@@ -2,16 +2,18 @@
 // mode) in front of a real PostgreSQL: stopped by SHUTDOWN on the admin console or by SIGINT to the pidfile's pid,
 // started again, and answering with a new pid.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext } from '../../src/core/cli/context.js';
 import { getFreePort } from '../../src/core/net.js';
 import { type Cluster, createCluster, getPostgresRunAs } from '../../src/core/pg/cluster.js';
 import { runTool } from '../../src/core/process.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { analyzeConnectionLoss, describeConnectionLoss, startConnectionLoss } from './connection-loss.js';
 import { parsePgbouncerIni, restartPgbouncer } from './pgbouncer-restart.js';
+import { resolvePgbouncerRestart } from './pooler-admin.js';
 
 const password = 'pgb-restart-pw';
 const adminPassword = 'pgb-restart-admin';
@@ -179,6 +181,44 @@ describe('PgBouncer restart', () => {
     const { rows } = await admin.query('SHOW DATABASES');
     expect(rows.map((r: { name: string }) => r.name)).toContain('app');
   }, 60_000);
+
+  it('an admin console that refuses the login falls back to SIGINT to the pidfile pid', async () => {
+    const oldPid = readPid();
+    const result = await restartPgbouncer(ini, {
+      adminUrl: url('pgb_admin', 'not-the-password', 'pgbouncer'),
+    });
+    expect(result.stoppedBy).toBe('SIGINT');
+    expect(result.newPid).not.toBe(oldPid);
+    expect(isRunning(oldPid)).toBe(false);
+    expect(await isAlive(await open(pooledUrl()))).toBe(true);
+  }, 60_000);
+
+  it('load run reads pool.pgbouncerRestart.configFile relative to the config file; no key keeps KILL + RESUME', () => {
+    const dir = makeTempDir('preflight-pgb-config-');
+    mkdirSync(join(dir, 'conf'));
+    writeFileSync(
+      join(dir, 'conf', 'preflight.yaml'),
+      [
+        'targets:',
+        '  staging:',
+        '    baseUrl: https://api.staging.example.com',
+        '    pool:',
+        '      pgbouncerRestart:',
+        '        configFile: pgbouncer/pgbouncer.ini',
+        '  production:',
+        '    baseUrl: https://api.example.com',
+        '',
+      ].join('\n'),
+    );
+    const context = createContext(
+      { config: join(dir, 'conf', 'preflight.yaml'), json: false, verbose: false, color: false },
+      { cwd: dir, env: {} },
+    );
+    expect(resolvePgbouncerRestart(context, context.resolveTarget('staging'))).toEqual({
+      configFile: join(dir, 'conf', 'pgbouncer', 'pgbouncer.ini'),
+    });
+    expect(resolvePgbouncerRestart(context, context.resolveTarget('production'))).toBeUndefined();
+  });
 
   it('an ini without a pidfile is a config error naming the fix', async () => {
     const bare = join(makeTempDir('preflight-pgb-bare-'), 'bare.ini');
