@@ -1,14 +1,16 @@
 /**
  * The async archiver's spool: `<spool>/archived/<file name>` is written (beside, then renamed) only after the file is
- * stored, holding the size, inode and mtime (ns) the file had when it was read (formatFileIdentity); `<spool>/archiver.pid` names the running
- * archiver by pid and start time (so a pid reused after a crash is not taken for it). `wal push --async` answers 0 from a marker that matches the file PostgreSQL hands it, and removes the
- * marker; anything else (no marker, a recycled file, a stale marker) falls back to a real push. Imports only node
+ * stored, holding the size, inode and mtime (ns) the file had when it was read (formatFileIdentity);
+ * `<spool>/archiver.pid` names the running archiver by pid and start time (a pid reused after a crash is not taken
+ * for it). archive_command's shell check (command.ts), else `wal push --async`, answers 0 from a marker that matches
+ * the file PostgreSQL hands it, and removes the marker; anything else (no marker, a recycled file, a stale marker)
+ * falls back to a real push. Also the prefetch spool of `wal fetch --async` (prefetch.ts). Imports only node
  * builtins: bin/preflight-wal.js loads this alone, before (and usually instead of) the whole CLI.
  *
- * Measured here (Node 20, 2 cores shared with other work): at load average ~13, `node -e 0` 100 ms, this fast path
- * (`bin/preflight-wal.js push %p --async` answered from a marker) 97 ms, the whole CLI (`bin/preflight.js wal push
- * --help`) 286 ms and a real `wal fetch` 620 ms (importing the AWS SDK and the config loader is most of it); at load
- * ~18: 350 ms, 340 ms and 1450 ms. The fast path costs what a bare node start costs.
+ * Measured here (Node 20, 2 cores shared with other work): at load average ~13, `node -e 0` 100 ms, the node fast
+ * path (`bin/preflight-wal.js push %p --async` answered from a marker) 97 ms, the whole CLI (`bin/preflight.js wal
+ * push --help`) 286 ms and a real `wal fetch` 620 ms before the AWS SDK was loaded lazily; the shell check of
+ * archive_command about 6 ms at load ~4 (cat, stat, rm).
  */
 import { spawn } from 'node:child_process';
 import {
