@@ -13,7 +13,7 @@ import { withPgRetry } from '../../src/core/pg/retry.js';
 import { redact } from '../../src/core/redact.js';
 import type { ResolvedTarget } from '../../src/core/target.js';
 import type { SeriesPoint } from '../engine/metrics/timeseries.js';
-import { type PgbouncerRestartResult, restartPgbouncer } from './pgbouncer-restart.js';
+import { type PgbouncerRestartResult, readPgbouncerIni, restartPgbouncer } from './pgbouncer-restart.js';
 
 export const CONNECTION_LOSS_SCENARIO = 'connection-loss';
 const DEFAULT_AT_SECONDS = 4;
@@ -97,6 +97,8 @@ export function planConnectionLoss(
       },
     );
   }
+  // a restart that cannot work is a config error before the run, not a failure in the middle of it
+  if (pgbouncerRestart) readPgbouncerIni(pgbouncerRestart.configFile);
   return {
     atSeconds,
     adminUrl,

@@ -11,7 +11,12 @@ import { getFreePort } from '../../src/core/net.js';
 import { type Cluster, createCluster, getPostgresRunAs } from '../../src/core/pg/cluster.js';
 import { runTool } from '../../src/core/process.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
-import { analyzeConnectionLoss, describeConnectionLoss, startConnectionLoss } from './connection-loss.js';
+import {
+  analyzeConnectionLoss,
+  describeConnectionLoss,
+  planConnectionLoss,
+  startConnectionLoss,
+} from './connection-loss.js';
 import { parsePgbouncerIni, restartPgbouncer } from './pgbouncer-restart.js';
 import { resolvePgbouncerRestart } from './pooler-admin.js';
 
@@ -85,10 +90,7 @@ afterAll(async () => {
   try {
     const pid = readPid();
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100; i++) {
-      process.kill(pid, 0);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    for (let i = 0; i < 100 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 50));
   } catch {
     // gone (or never started)
   }
@@ -109,10 +111,11 @@ const isAlive = (client: pg.Client) =>
     () => false,
   );
 
+/** Running, not exited: a zombie waiting for its reaper (the daemon's parent is init) has exited. */
 const isRunning = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -218,6 +221,36 @@ describe('PgBouncer restart', () => {
       configFile: join(dir, 'conf', 'pgbouncer', 'pgbouncer.ini'),
     });
     expect(resolvePgbouncerRestart(context, context.resolveTarget('production'))).toBeUndefined();
+  });
+
+  it('connection-loss refuses an ini without a pidfile before the run starts (E_CONFIG)', () => {
+    const dir = makeTempDir('preflight-pgb-plan-');
+    writeFileSync(
+      join(dir, 'preflight.yaml'),
+      [
+        'targets:',
+        '  staging:',
+        '    baseUrl: https://api.staging.example.com',
+        '    database:',
+        '      adminUrlEnv: STAGING_ADMIN_URL',
+        '    platform:',
+        '      database:',
+        '        appRole: api',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'bare.ini'), `[pgbouncer]\nlisten_port = ${port}\n`);
+    const context = createContext(
+      { json: false, verbose: false, color: false },
+      { cwd: dir, env: { STAGING_ADMIN_URL: cluster.url() } },
+    );
+    const target = context.resolveTarget('staging');
+    expect(() => planConnectionLoss(target, {}, undefined, { configFile: join(dir, 'bare.ini') })).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG', hint: expect.stringMatching(/pidfile/) }),
+    );
+    expect(planConnectionLoss(target, {}, undefined, { configFile: ini }).pgbouncerRestart).toEqual({
+      configFile: ini,
+    });
   });
 
   it('an ini without a pidfile is a config error naming the fix', async () => {

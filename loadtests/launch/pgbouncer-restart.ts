@@ -19,7 +19,7 @@ export interface PgbouncerRestartResult {
   downtimeMs: number;
 }
 
-interface PgbouncerIni {
+export interface PgbouncerIni {
   host: string;
   port: number;
   pidfile: string | undefined;
@@ -62,9 +62,14 @@ function readPid(pidfile: string | undefined): number | undefined {
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // an exited daemon nobody reaped yet (a container's init may not) is a zombie: gone for our purpose
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -112,12 +117,8 @@ async function sendShutdown(adminUrl: string): Promise<void> {
   }
 }
 
-/** Stops the local PgBouncer of `configFile` and starts it again as a daemon; returns the pids and the downtime. */
-export async function restartPgbouncer(
-  configFile: string,
-  options: { adminUrl?: string; timeoutMs?: number } = {},
-): Promise<PgbouncerRestartResult> {
-  const timeoutMs = options.timeoutMs ?? 15_000;
+/** Reads the ini of pool.pgbouncerRestart; E_CONFIG when it cannot be read or sets no pidfile (checked before a run). */
+export function readPgbouncerIni(configFile: string): PgbouncerIni {
   let text: string;
   try {
     text = readFileSync(configFile, 'utf8');
@@ -137,6 +138,16 @@ export async function restartPgbouncer(
       },
     );
   }
+  return ini;
+}
+
+/** Stops the local PgBouncer of `configFile` and starts it again as a daemon; returns the pids and the downtime. */
+export async function restartPgbouncer(
+  configFile: string,
+  options: { adminUrl?: string; timeoutMs?: number } = {},
+): Promise<PgbouncerRestartResult> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const ini = readPgbouncerIni(configFile);
   const pgbouncer = resolveTool('pgbouncer', ['/usr/sbin']);
   const runAs = getIniOwner(configFile);
   const oldPid = readPid(ini.pidfile);
