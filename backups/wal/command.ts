@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PreflightError } from '../../src/core/errors.js';
 import { getPreflightHome } from '../../src/core/home.js';
-import { ARCHIVED_DIR } from './spool.js';
+import { ARCHIVED_DIR, PID_FILE } from './spool.js';
 
 export interface WalCommandOptions {
   target: string;
@@ -56,13 +56,20 @@ function absoluteStorage(storage: string): string {
 
 /**
  * push --async: the shell (archive_command runs under /bin/sh) answers 0 itself when the archiver's marker holds the
- * identity of this very file (size, inode, mtime in ns: spool.ts formatFileIdentity), removing the marker; any
- * other case (no marker, a recycled file, stat or rm failing) runs the node command. No process start per stored
- * segment: PostgreSQL's one-command-at-a-time archiver keeps up with the `wal archiver`.
+ * identity of this very file (size, inode, mtime in ns: spool.ts formatFileIdentity), removing the marker. While the
+ * archiver named by the pid file runs (its pid alive with the start time recorded: spool.ts getRunningArchiverPid),
+ * it waits for the marker up to ~3 s (60 x 50 ms), like `push --async`; any other case (no archiver, a recycled
+ * file, stat or rm failing) runs the node command. No process start per stored segment: PostgreSQL's
+ * one-command-at-a-time archiver keeps up with the `wal archiver`.
  */
 function spoolCheck(spoolDir: string): string {
-  const marker = quoteForCommand(join(spoolDir, ARCHIVED_DIR, 'X')).replace(/X'$/, "'%f");
-  return `m=$(cat ${marker} 2>/dev/null) && [ -n "$m" ] && [ "$m" = "$(stat -c '%%s %%i %%.9Y' %p)" ] && rm -f ${marker} || `;
+  const path = (name: string) => quoteForCommand(join(spoolDir, name));
+  const marker = path(join(ARCHIVED_DIR, 'X')).replace(/X'$/, "'%f");
+  return [
+    `f=${marker}; n=0`,
+    `{ read -r p t < ${path(PID_FILE)}; } 2>/dev/null && [ -n "$t" ] && [ "$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f20)" = "$t" ] && n=60`,
+    `while :; do m=$(cat "$f" 2>/dev/null) && [ -n "$m" ] && [ "$m" = "$(stat -c '%%s %%i %%.9Y' %p)" ] && rm -f "$f" && exit 0; [ $n -gt 0 ] && [ -e /proc/$p ] || break; n=$((n-1)); sleep 0.05; done; `,
+  ].join('; ');
 }
 
 export function buildWalCommand(kind: 'push' | 'fetch', o: WalCommandOptions): string {

@@ -1,5 +1,5 @@
 /** The spool's answer to `wal push --async`: only a marker matching the very file says "stored". */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -167,4 +167,39 @@ describe('archive_command of push --async: the shell answers from the marker', (
     rmSync(join(dir, walPath));
     expect(sh()).toBe(1);
   });
+
+  it('waits for the marker while the archiver named by the pid file runs, not for a reused pid', async () => {
+    const dir = makeTempDir('wal-shell-wait-');
+    const spool = join(dir, 'spool');
+    mkdirSync(join(spool, ARCHIVED_DIR), { recursive: true });
+    mkdirSync(join(dir, 'pg_wal'));
+    const name = '00000001000000000000000B';
+    const walPath = join('pg_wal', name);
+    writeFileSync(join(dir, walPath), 'segment');
+    const command = expand(
+      buildWalCommand('push', { target: 't', async: true, spoolDir: spool, nodePath: '/bin/false' }),
+      walPath,
+    );
+    const shLater = (markAfterMs: number) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn('/bin/sh', ['-c', command], { cwd: dir, stdio: 'ignore' });
+        const timer = setTimeout(
+          () => writeMarker(spool, name, getFileIdentity(join(dir, walPath)) as string),
+          markAfterMs,
+        );
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+      });
+    // the archiver (this process, with its start time) runs: the shell waits and answers 0 itself
+    writeFileSync(join(spool, PID_FILE), formatPidFile(process.pid));
+    expect(await shLater(300)).toBe(0);
+    expect(existsSync(getMarkerPath(spool, name))).toBe(false);
+    // a live pid with another start time: a crashed archiver's pid reused; no waiting, the node command runs
+    const started = Number(getProcessStartTime(process.ppid));
+    writeFileSync(join(spool, PID_FILE), `${process.ppid} ${started + 1}\n`);
+    expect(await shLater(2_000)).toBe(1);
+    rmSync(getMarkerPath(spool, name), { force: true });
+  }, 30_000);
 });
