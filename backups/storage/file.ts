@@ -1,6 +1,6 @@
 /** A local (or mounted) directory as backup storage: objects are files, written as `.partial` and renamed when complete. */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,9 +46,10 @@ export function toFileStorageError(error: unknown, action: string, path: string)
  * mkdir -p that reports the real cause: Node's recursive mkdir says ENOENT where the filesystem said EROFS or
  * EACCES, so the first missing level is created on its own to get the OS error.
  */
-async function makeDirectory(path: string): Promise<void> {
+async function makeDirectory(path: string, root: string): Promise<void> {
   try {
-    await mkdir(path, { recursive: true });
+    const first = await mkdir(path, { recursive: true });
+    if (first !== undefined) await adoptRootOwner(first, path, root);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     let missing = path;
@@ -56,6 +57,23 @@ async function makeDirectory(path: string): Promise<void> {
     await mkdir(missing);
     throw error;
   }
+}
+
+/**
+ * When preflight runs as root, the directories it creates take the owner of the storage root: PostgreSQL's
+ * archive_command (`preflight wal push`, run as the server's user) must still be able to write beside a root-run
+ * `backup run`/`backup base` in the same storage.
+ */
+async function adoptRootOwner(first: string, path: string, root: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const owner = await stat(root);
+  if (owner.uid === 0 && owner.gid === 0) return;
+  const levels: string[] = [];
+  for (let dir = path; dir.length >= first.length; dir = dirname(dir)) {
+    levels.push(dir);
+    if (dir === first || dirname(dir) === dir) break;
+  }
+  for (const dir of levels.reverse()) await chown(dir, owner.uid, owner.gid);
 }
 
 const isPresent = (path: string) =>
@@ -72,7 +90,7 @@ export function createFileStorage(root: string): BackupStorage {
       const path = pathOf(key);
       const partial = `${path}${PARTIAL}`;
       try {
-        await makeDirectory(dirname(path));
+        await makeDirectory(dirname(path), root);
         let bytes = 0;
         const counter = new Transform({
           transform(chunk: Buffer, _encoding, callback) {
@@ -94,7 +112,7 @@ export function createFileStorage(root: string): BackupStorage {
       const path = pathOf(key);
       const partial = `${path}${PARTIAL}`;
       try {
-        await makeDirectory(dirname(path));
+        await makeDirectory(dirname(path), root);
         await writeFile(partial, data);
         await rename(partial, path);
       } catch (error) {
