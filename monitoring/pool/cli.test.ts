@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSamples } from '../../src/core/exposition.js';
 import { getFreePort } from '../../src/core/net.js';
-import { binPath, runCli } from '../../test/helpers/cli.js';
+import { runCli, startCli } from '../../test/helpers/cli.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 
 const supabaseKey = 'sb-secret-service-role-key';
@@ -45,50 +44,19 @@ describe('preflight monitor pool (CLI subprocess)', () => {
       supabaseMetricsPasswordEnv: SUPABASE_KEY
 `,
     );
-    const child = spawn(
-      process.execPath,
-      [
-        binPath,
-        'monitor',
-        'pool',
-        '--target',
-        'staging',
-        '--listen',
-        '127.0.0.1:0',
-        '--interval',
-        '0.2',
-        '--json',
-      ],
+    const cli = startCli(
+      ['monitor', 'pool', '--target', 'staging', '--listen', '127.0.0.1:0', '--interval', '0.2', '--json'],
       {
         cwd,
         env: {
-          ...process.env,
-          NO_COLOR: '1',
           POOLER_URL: `postgresql://app:${poolerPassword}@127.0.0.1:${deadPort}/postgres`,
           SUPABASE_KEY: supabaseKey,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      const started = Date.now();
-      let result: { ok: boolean; url: string; sources: string[] } | undefined;
-      while (!result && Date.now() - started < 30_000) {
-        try {
-          result = JSON.parse(stdout);
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      const result = await cli.waitForJson<{ ok: boolean; url: string; sources: string[] }>();
+      const stderr = cli.stderr();
       expect(result, stderr).toMatchObject({ ok: true, sources: ['supabase', 'probe'] });
       expect(result!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
       let text = '';
@@ -114,14 +82,14 @@ describe('preflight monitor pool (CLI subprocess)', () => {
       );
       for (const secret of [supabaseKey, poolerPassword]) {
         expect(text).not.toContain(secret);
-        expect(stdout).not.toContain(secret);
-        expect(stderr).not.toContain(secret);
+        expect(cli.stdout()).not.toContain(secret);
+        expect(cli.stderr()).not.toContain(secret);
       }
     } finally {
-      child.kill('SIGINT');
+      cli.child.kill('SIGINT');
     }
-    expect(await exited).toBe(0);
-    expect(stderr).toContain('probe: down');
+    expect(await cli.exited).toBe(0);
+    expect(cli.stderr()).toContain('probe: down');
   }, 60_000);
 
   it('names the bad --listen value', async () => {
