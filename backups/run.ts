@@ -7,18 +7,12 @@ import { PassThrough } from 'node:stream';
 import { PreflightError } from '../src/core/errors.js';
 import { startTool } from '../src/core/process.js';
 import { redact } from '../src/core/redact.js';
-import { createDigestTap, encryptStream, getRecipientFingerprint } from './crypto.js';
+import { createDigestTap, encryptStream } from './crypto.js';
 import { type ChecksumMethod, computeAllFigures } from './figures.js';
 import { captureInventory, readAllSequenceStates, recordSequenceReadsAroundDump } from './inventory.js';
-import {
-  createBackupId,
-  DUMP_OBJECT,
-  getBasePrefix,
-  getObjectKey,
-  getWalPrefix,
-  MANIFEST_OBJECT,
-} from './layout.js';
+import { createBackupId, DUMP_OBJECT, getObjectKey } from './layout.js';
 import type { BackupManifest, TableFigures } from './manifest.js';
+import { describeEncryption, describeLayout, writeManifest } from './manifest-write.js';
 import { type MetricsSettings, type MetricsWriteResult, recordBackupMetrics } from './metrics.js';
 import { settleWithin } from './retry.js';
 import { exportSnapshot } from './snapshot.js';
@@ -219,21 +213,11 @@ async function dumpToStorage(
       checksumMethod,
       tables,
       inventory,
-      encryption: {
-        tool: 'age',
-        recipients: options.recipients.map((recipient) => ({
-          recipient,
-          fingerprint: getRecipientFingerprint(recipient),
-        })),
-      },
-      layout: { base: getBasePrefix(options.target), wal: getWalPrefix(options.target) },
+      encryption: describeEncryption(options.recipients),
+      layout: describeLayout(options.target),
       preflightVersion: version,
     };
-    // written last: its presence is what makes the backup complete
-    await options.storage.putBytes(
-      getObjectKey(options.target, id, MANIFEST_OBJECT),
-      `${JSON.stringify(manifest, null, 2)}\n`,
-    );
+    await writeManifest(options.storage, manifest);
     log(`backup ${id}: stored ${tap.bytes} bytes, ${tables.length} tables, manifest written`);
     return { id, manifest };
   } catch (error) {

@@ -11,9 +11,10 @@ import { PreflightError } from '../../src/core/errors.js';
 import { findPgClientTool, readToolVersion } from '../../src/core/pg/binaries.js';
 import { resolveTool, startTool, ToolError } from '../../src/core/process.js';
 import { redact } from '../../src/core/redact.js';
-import { createDigestTap, encryptStream, getRecipientFingerprint } from '../crypto.js';
-import { createBackupId, getBasePrefix, getObjectKey, getWalPrefix, MANIFEST_OBJECT } from '../layout.js';
+import { createDigestTap, encryptStream } from '../crypto.js';
+import { createBackupId, getObjectKey } from '../layout.js';
 import { BASE_TAR_OBJECT, type BaseBackupManifest } from '../manifest.js';
+import { describeEncryption, describeLayout, writeManifest } from '../manifest-write.js';
 import { settleWithin } from '../retry.js';
 import { connectAdmin } from '../snapshot.js';
 import { type BackupStorage, probeStorage } from '../storage/index.js';
@@ -198,21 +199,11 @@ export async function takeBaseBackup(
           encoding: ['age', 'gzip', 'tar'],
         },
       ],
-      encryption: {
-        tool: 'age',
-        recipients: options.recipients.map((recipient) => ({
-          recipient,
-          fingerprint: getRecipientFingerprint(recipient),
-        })),
-      },
-      layout: { base: getBasePrefix(options.target), wal: getWalPrefix(options.target) },
+      encryption: describeEncryption(options.recipients),
+      layout: describeLayout(options.target),
       preflightVersion: version,
     };
-    // written last: its presence is what makes the backup complete
-    await options.storage.putBytes(
-      getObjectKey(options.target, id, MANIFEST_OBJECT),
-      `${JSON.stringify(manifest, null, 2)}\n`,
-    );
+    await writeManifest(options.storage, manifest);
     log(
       `base backup ${id}: ${tap.bytes} bytes stored, WAL ${points.startLsn} .. ${points.stopLsn} on timeline ${points.timeline}`,
     );
