@@ -8,7 +8,7 @@ import { check, sleep } from 'k6';
 import http from 'k6/http';
 import { buildAvailabilityPath, buildInstructorsPath } from '../../src/core/platform/discovery.js';
 import { platform, routePath } from './lib/platform.js';
-import { pickRandom, searchBookable } from './lib/slots.js';
+import { type DiscoveredInstructors, discoverInstructors, pickRandom } from './lib/slots.js';
 import { apiBase, buildHeaders, readNumber, readString } from './lib/target.js';
 
 export const options = {
@@ -26,22 +26,10 @@ export const options = {
 };
 
 export async function setup() {
-  const instructors = new Set<string>();
-  const catalogIds = new Set<string>();
-  for (const query of platform.discoveryQueries) {
-    for (const found of await searchBookable(query, { name: 'discover-search' })) {
-      instructors.add(found.instructorId);
-      if (found.serviceCatalogId) catalogIds.add(found.serviceCatalogId);
-    }
-  }
-  if (instructors.size === 0)
-    throw new Error(
-      `no instructors found: searches for ${platform.discoveryQueries.join(', ')} returned none (set platform.discoveryQueries)`,
-    );
-  return { instructors: [...instructors], catalogIds: [...catalogIds] };
+  return await discoverInstructors();
 }
 
-type Data = { instructors: string[]; catalogIds: string[] };
+type Data = DiscoveredInstructors;
 
 function requestOne(data: Data, kind: number) {
   const params = { headers: buildHeaders(), timeout: '10s' };

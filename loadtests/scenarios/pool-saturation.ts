@@ -7,7 +7,7 @@ import http from 'k6/http';
 import { buildAvailabilityPath, buildInstructorsPath } from '../../src/core/platform/discovery.js';
 import { platform } from './lib/platform.js';
 import { buildArrivalScenario } from './lib/profile.js';
-import { pickRandom, searchBookable } from './lib/slots.js';
+import { discoverInstructors, pickRandom } from './lib/slots.js';
 import { apiBase, buildHeaders } from './lib/target.js';
 
 export const options = {
@@ -26,21 +26,8 @@ export const options = {
   },
 };
 
-// instructors and catalog entries come from search (the spec's listing needs a service_catalog_id)
 export async function setup() {
-  const instructors = new Set<string>();
-  const catalogIds = new Set<string>();
-  for (const query of platform.discoveryQueries) {
-    for (const found of await searchBookable(query, { name: 'discover-search' })) {
-      instructors.add(found.instructorId);
-      if (found.serviceCatalogId) catalogIds.add(found.serviceCatalogId);
-    }
-  }
-  if (instructors.size === 0)
-    throw new Error(
-      `no instructors found: searches for ${platform.discoveryQueries.join(', ')} returned none (set platform.discoveryQueries)`,
-    );
-  return { instructors: [...instructors], catalogIds: [...catalogIds] };
+  return await discoverInstructors();
 }
 
 export default async function (data: { instructors: string[]; catalogIds: string[] }) {

@@ -42,6 +42,25 @@ export async function searchBookable(
 }
 
 /** Every free start (on the hour) of an instructor from `fromDay` days ahead, for a lesson of `durationMinutes`. */
+/** Instructors and catalog entries found by searching the profile's discovery queries (the spec's listing needs a service_catalog_id). */
+export type DiscoveredInstructors = { instructors: string[]; catalogIds: string[] };
+
+export async function discoverInstructors(): Promise<DiscoveredInstructors> {
+  const instructors = new Set<string>();
+  const catalogIds = new Set<string>();
+  for (const query of platform.discoveryQueries) {
+    for (const found of await searchBookable(query, { name: 'discover-search' })) {
+      instructors.add(found.instructorId);
+      if (found.serviceCatalogId) catalogIds.add(found.serviceCatalogId);
+    }
+  }
+  if (instructors.size === 0)
+    throw new Error(
+      `no instructors found: searches for ${platform.discoveryQueries.join(', ')} returned none (set platform.discoveryQueries)`,
+    );
+  return { instructors: [...instructors], catalogIds: [...catalogIds] };
+}
+
 export async function listFreeStarts(
   instructorId: string,
   options: { fromDay?: number; days?: number; durationMinutes?: number; tags?: Record<string, string> } = {},
