@@ -221,7 +221,10 @@ describe('preflight launch against a running sandbox: errors, skips and not-run 
     expect(code).toBe(1);
     expect(`${stdout}${stderr}`).not.toContain('wrong-password-a-1234');
     // stdout is launch.json plus where the HTML report and the Markdown summaries went
-    const { html, summaryMd, ...written } = report as LaunchJson & { html: string | null; summaryMd: string[] };
+    const { html, summaryMd, ...written } = report as LaunchJson & {
+      html: string | null;
+      summaryMd: string[];
+    };
     expect(html).toMatch(/report\.html$/);
     expect(summaryMd).toEqual([]);
     expect(JSON.parse(readFileSync(report.report, 'utf8'))).toEqual(written);
