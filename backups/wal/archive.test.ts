@@ -273,8 +273,11 @@ describe('WAL archive objects', () => {
       async: true,
       spoolDir: '/var/spool/x',
     });
+    // --async: a shell check answers from the archiver's spool marker first, then the node command
+    expect(push).toMatch(/^f='\/var\/spool\/x\/archived\/'%f; /);
+    expect(push).toContain("stat -c '%%s %%i %%.9Y' %p");
     expect(push).toMatch(
-      /^'\/.+node' '\/.+\/bin\/preflight-wal\.js' push %p --target 'it'\\''s' --config '\/.+\/conf\/preflight\.yaml' --storage 's3:\/\/b\/p%%20x' --async --spool-dir '\/var\/spool\/x'$/,
+      /; '\/.+node' '\/.+\/bin\/preflight-wal\.js' push %p --target 'it'\\''s' --config '\/.+\/conf\/preflight\.yaml' --storage 's3:\/\/b\/p%%20x' --async --spool-dir '\/var\/spool\/x'$/,
     );
     const fetch = buildWalCommand('fetch', { target: 'prod', storage: 'relative/dir' });
     expect(fetch).toContain(" fetch %f %p --target 'prod' --storage '/");
