@@ -40,12 +40,22 @@ function isExpected(status: number, expected: ExpectedStatuses): boolean {
 
 /** The URL for tags, as k6's `URL.Clean()`: credentials in it become `****` (they never reach a metric label). */
 function cleanUrl(url: URL): string {
-  if (!url.username && !url.password) return url.href;
-  const masked = new URL(url.href);
-  masked.username = '****';
-  if (url.password) masked.password = '****';
-  return masked.href;
+  let clean = cleanUrls.get(url);
+  if (clean === undefined) {
+    clean = url.href;
+    if (url.username || url.password) {
+      const masked = new URL(url.href);
+      masked.username = '****';
+      if (url.password) masked.password = '****';
+      clean = masked.href;
+    }
+    cleanUrls.set(url, clean);
+  }
+  return clean;
 }
+
+/** cleanUrl() per URL object: request URLs come from parseUrl()'s cache and are never mutated. */
+const cleanUrls = new WeakMap<URL, string>();
 
 function isSameOrSubdomain(host: string, of: string): boolean {
   const h = host.toLowerCase();
@@ -211,13 +221,14 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
       let tags: Tags | undefined;
       const getTags = (): Tags => {
         if (tags) return tags;
+        const url = cleanUrl(requestUrl);
         tags = {
           ...vu.tags,
           ...params.tags,
-          name: params.tags?.name ?? nameTag ?? cleanUrl(requestUrl),
+          name: params.tags?.name ?? nameTag ?? url,
           method: requestMethod,
           status: String(raw.status),
-          url: cleanUrl(requestUrl),
+          url,
           expected_response: String(ok),
           proto: raw.status ? 'HTTP/1.1' : '',
         };
