@@ -124,6 +124,19 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     }
     return vuJar;
   };
+  // the tags of this VU's last request: tag objects are only read (metrics copy what they keep), so a VU that
+  // repeats a request reuses them instead of building nine tags per request
+  let lastTags:
+    | {
+        vuTags: Tags;
+        url: URL;
+        method: string;
+        status: number;
+        ok: boolean;
+        nameTag: string | undefined;
+        tags: Tags;
+      }
+    | undefined;
   const setAbort = (abort: ((error?: Error) => void) | undefined) => {
     vu.currentAbort = abort;
   };
@@ -221,6 +234,22 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
       let tags: Tags | undefined;
       const getTags = (): Tags => {
         if (tags) return tags;
+        // the same request as the last one (same VU tags object, URL object, method, status, name): the same tags
+        const reusable = params.tags === undefined && !raw.error;
+        const last = lastTags;
+        if (
+          reusable &&
+          last !== undefined &&
+          last.vuTags === vu.tags &&
+          last.url === requestUrl &&
+          last.method === requestMethod &&
+          last.status === raw.status &&
+          last.ok === ok &&
+          last.nameTag === nameTag
+        ) {
+          tags = last.tags;
+          return tags;
+        }
         const url = cleanUrl(requestUrl);
         tags = {
           ...vu.tags,
@@ -233,6 +262,16 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
           proto: raw.status ? 'HTTP/1.1' : '',
         };
         if (raw.error) tags.error_code = String(raw.errorCode);
+        if (reusable)
+          lastTags = {
+            vuTags: vu.tags,
+            url: requestUrl,
+            method: requestMethod,
+            status: raw.status,
+            ok,
+            nameTag,
+            tags,
+          };
         return tags;
       };
       record(raw, getTags, !ok);
