@@ -123,5 +123,11 @@ describe('connection-loss verdict (pure)', () => {
     const report = analyzeConnectionLoss(broken, event, thresholds);
     expect(report.recoverySeconds).toBeUndefined();
     expect(report.reasons).toContain('the error rate or p95 was still outside the SLO when the run ended');
+    // no answer at all after the drop (every request hung) is no recovery
+    const silent = [...steady.slice(0, 3), point(3, 0, 0), point(4, 0, 0)];
+    expect(analyzeConnectionLoss(silent, event, thresholds)).toMatchObject({
+      ok: false,
+      recoverySeconds: undefined,
+    });
   });
 });

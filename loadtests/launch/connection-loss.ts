@@ -261,7 +261,8 @@ export function analyzeConnectionLoss(
       p.rps === 0 || (p.errorRate <= thresholds.errorRate && p.p95 <= thresholds.p95Ms);
     let firstGood: number | undefined;
     for (let i = after.length - 1; i >= 0 && within(after[i] as SeriesPoint); i--) firstGood = after[i]?.t;
-    if (after.length > 0 && firstGood !== undefined)
+    // seconds without a single answer prove nothing: a platform that hangs after the drop has not recovered
+    if (after.some((p) => p.rps > 0) && firstGood !== undefined)
       recoverySeconds = Math.max(0, Math.round((firstGood - event.atSeconds) * 10) / 10);
     if (event.terminated === 0 && event.poolerDatabases.length === 0 && !event.poolerRestart)
       reasons.push(
