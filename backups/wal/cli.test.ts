@@ -15,11 +15,13 @@ describe('preflight wal (CLI)', () => {
   let dir: string;
   let storageUrl: string;
   let env: NodeJS.ProcessEnv;
+  let identity: string;
   const wal = (args: string[]) => runCli(['wal', ...args], { cwd: dir, env });
 
   beforeAll(async () => {
     dir = makeTempDir('wal-cli-');
     const keys = await createAgeKeys();
+    identity = keys.identity;
     writeFileSync(
       join(dir, 'preflight.yaml'),
       JSON.stringify({ backups: { ageRecipients: [keys.recipient] } }),
@@ -102,5 +104,21 @@ describe('preflight wal (CLI)', () => {
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toContain('E_DECRYPT');
     expect(noKey.stderr).toContain('PREFLIGHT_AGE_IDENTITY');
+  });
+
+  it('verify of a target with nothing archived exits 1 naming what to check (no evidence is no pass)', async () => {
+    const keyed = { ...env, PREFLIGHT_AGE_IDENTITY: identity };
+    const empty = await runCli(['wal', 'verify', '--target', 'nothing', '--storage', storageUrl, '--json'], {
+      cwd: dir,
+      env: keyed,
+    });
+    expect(empty.code, empty.stderr).toBe(1);
+    expect(JSON.parse(empty.stdout)).toMatchObject({ ok: false, empty: true, checked: 0 });
+    const full = await runCli(['wal', 'verify', '--target', 'cli', '--storage', storageUrl], {
+      cwd: dir,
+      env: keyed,
+    });
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stdout).toContain('OK (2 files checked)'); // segment 1 was pruned above
   });
 });

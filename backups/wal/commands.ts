@@ -281,6 +281,11 @@ export const walVerifyCommand: Handler<BackupArgs> = async (argv, context) => {
           `gap on timeline ${g.timeline} after ${g.after}: ${g.missing.length} missing (${g.missing.slice(0, 3).join(', ')}${g.missing.length > 3 ? ', ...' : ''})`,
       ),
       ...result.mismatches.map((m) => `damaged or checksum mismatch: ${m}`),
+      ...(result.empty
+        ? [
+            `nothing is archived under ${backup.storageUrl} for target ${backup.targetName}: check archive_command (preflight wal command push), --target and --storage`,
+          ]
+        : []),
     ];
     context.out.print(lines.join('\n'));
     return result.ok ? ExitCode.ok : ExitCode.checkFailed;

@@ -31,6 +31,8 @@ export interface WalVerifyResult {
   mismatches: string[];
   checked: number;
   segmentSize: number;
+  /** Nothing is archived for the target: no evidence, so not ok (archiving not set up, or the wrong target or storage). */
+  empty: boolean;
   ok: boolean;
 }
 
@@ -82,7 +84,8 @@ export async function verifyWalArchive(o: {
     mismatches: sortedMismatches,
     checked,
     segmentSize: size,
-    ok: gaps.length === 0 && sortedMismatches.length === 0,
+    empty: entries.length === 0,
+    ok: entries.length > 0 && gaps.length === 0 && sortedMismatches.length === 0,
   };
 }
 
