@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../test/helpers/cli.js';
 import type { SeriesPoint } from '../engine/metrics/timeseries.js';
-import { analyzeConnectionLoss, type ConnectionLossEvent } from './connection-loss.js';
+import { analyzeConnectionLoss, type ConnectionLossEvent, startConnectionLoss } from './connection-loss.js';
 import { type LaunchSandbox, startLaunchSandbox } from './fixtures/sandbox.js';
 import { formatLaunchReport } from './report.js';
 import { runLaunchScenario } from './run.js';
@@ -129,5 +129,33 @@ describe('connection-loss verdict (pure)', () => {
       ok: false,
       recoverySeconds: undefined,
     });
+  });
+});
+
+describe('connection-loss timing', () => {
+  it('never fires before CONNECTION_LOSS_AT when the timer comes early (mocked setTimeout firing 20 ms early)', async () => {
+    const realSetTimeout = globalThis.setTimeout;
+    // a timer on the monotonic clock may come a little before Date.now() reaches the due time; exaggerate that
+    const early = ((fn: () => void, ms?: number) =>
+      realSetTimeout(fn, Math.max(0, (ms ?? 0) - 20))) as typeof setTimeout;
+    globalThis.setTimeout = early;
+    try {
+      const action = startConnectionLoss({
+        atSeconds: 1,
+        // nothing listens here: the terminate step fails fast and is recorded, the timing is what is checked
+        adminUrl: 'postgres://nobody@127.0.0.1:1/none',
+        role: '',
+        applicationName: 'nobody-by-this-name',
+        poolerAdminUrl: undefined,
+        pgbouncerRestart: undefined,
+      });
+      const start = Date.now();
+      action.arm(start - 900); // due in 100 ms
+      await new Promise((r) => realSetTimeout(r, 400));
+      const event = await action.stop();
+      expect(event.atSeconds).toBeGreaterThanOrEqual(1);
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+    }
   });
 });

@@ -213,10 +213,18 @@ export function startConnectionLoss(
     arm(testStartMs) {
       if (armed) return;
       armed = true;
-      const delay = Math.max(0, testStartMs + plan.atSeconds * 1000 - Date.now());
-      timer = setTimeout(() => {
+      const dueMs = testStartMs + plan.atSeconds * 1000;
+      // Timers run on the monotonic clock and may fire a millisecond before Date.now() reaches the due time;
+      // wait out the rest so the drop is never reported (and analysed) as happening before CONNECTION_LOSS_AT.
+      const wait = () => {
+        const delay = dueMs - Date.now();
+        if (delay > 0) {
+          timer = setTimeout(wait, delay);
+          return;
+        }
         firing = fire(testStartMs);
-      }, delay);
+      };
+      timer = setTimeout(wait, Math.max(0, dueMs - Date.now()));
     },
     async stop() {
       clearTimeout(timer);
