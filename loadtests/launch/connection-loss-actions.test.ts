@@ -72,6 +72,23 @@ describe('connection-loss actions', () => {
     expect(await isAlive(again)).toBe(true);
   });
 
+  it("with neither role nor application name set, terminates every client session of the database but preflight's own", async () => {
+    const admin = await open(cluster.url());
+    await admin.query('CREATE DATABASE other_db');
+    const api = await open(cluster.url('postgres', 'api_role', password), 'some-api');
+    const unnamed = await open(cluster.url());
+    const ours = await open(cluster.url(), 'preflight-sampler');
+    const elsewhere = await open(cluster.url('other_db'));
+    const terminated = await terminateAppSessions(cluster.url(), { role: '', applicationName: '' });
+    // at least the api, the unnamed session and the admin one (the earlier test's live sessions go too)
+    expect(terminated).toBeGreaterThanOrEqual(3);
+    expect(await isAlive(api)).toBe(false);
+    expect(await isAlive(unnamed)).toBe(false);
+    expect(await isAlive(admin)).toBe(false);
+    expect(await isAlive(ours)).toBe(true);
+    expect(await isAlive(elsewhere)).toBe(true);
+  });
+
   it('drops every PgBouncer connection (KILL) and lets new ones in again (RESUME)', async () => {
     const pooled = await open(bouncer.url('postgres'));
     expect(await isAlive(pooled)).toBe(true);

@@ -116,7 +116,7 @@ describe('connection-loss verdict (pure)', () => {
   it('fails when nothing was terminated, when the drop never happened, and when the run never recovered', () => {
     const steady = [point(0, 50, 0), point(1, 50, 0), point(2, 50, 0), point(3, 50, 0), point(4, 50, 0)];
     expect(analyzeConnectionLoss(steady, { ...event, terminated: 0 }, thresholds).reasons).toEqual([
-      'no database session was terminated: check platform.database.appRole / appApplicationName against pg_stat_activity',
+      "no database session was terminated: check that the admin URL names the API's database, and platform.database.appRole / appApplicationName (when set) against pg_stat_activity",
     ]);
     expect(analyzeConnectionLoss(steady, { ...event, atSeconds: undefined }, thresholds).ok).toBe(false);
     const broken = [...steady.slice(0, 3), point(3, 50, 0.5), point(4, 50, 0.5)];

@@ -81,11 +81,6 @@ export function planConnectionLoss(
     });
   }
   const { appRole, appApplicationName } = target.platform.database;
-  if (!appRole && !appApplicationName) {
-    throw new PreflightError('E_CONFIG', 'connection-loss does not know whose sessions to terminate', {
-      hint: `set targets.${target.name}.platform.database.appRole or .appApplicationName`,
-    });
-  }
   const raw = env.CONNECTION_LOSS_AT;
   const atSeconds = raw === undefined || raw === '' ? DEFAULT_AT_SECONDS : Number(raw);
   if (!Number.isFinite(atSeconds) || atSeconds < 1) {
@@ -112,10 +107,16 @@ export function planConnectionLoss(
 const terminateSql = `SELECT count(*)::int AS n FROM (
   SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
    WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'
-     AND (($1 <> '' AND usename = $1) OR ($2 <> '' AND application_name = $2))
+     AND CASE WHEN $1 = '' AND $2 = ''
+              -- neither set: every client session of this database but preflight's own
+              THEN datname = current_database() AND coalesce(application_name, '') NOT LIKE 'preflight%'
+              ELSE ($1 <> '' AND usename = $1) OR ($2 <> '' AND application_name = $2) END
 ) t WHERE done`;
 
-/** Terminates every session of the role or application name; returns how many were terminated. */
+/**
+ * Terminates every session of the role or application name (neither set: every client session of the admin URL's
+ * database but preflight's own); returns how many were terminated.
+ */
 export async function terminateAppSessions(
   adminUrl: string,
   match: { role: string; applicationName: string },
@@ -274,7 +275,7 @@ export function analyzeConnectionLoss(
       recoverySeconds = Math.max(0, Math.round((firstGood - event.atSeconds) * 10) / 10);
     if (event.terminated === 0 && event.poolerDatabases.length === 0 && !event.poolerRestart)
       reasons.push(
-        'no database session was terminated: check platform.database.appRole / appApplicationName against pg_stat_activity',
+        "no database session was terminated: check that the admin URL names the API's database, and platform.database.appRole / appApplicationName (when set) against pg_stat_activity",
       );
     if (recoverySeconds === undefined)
       reasons.push('the error rate or p95 was still outside the SLO when the run ended');

@@ -142,10 +142,14 @@ export const defaultPlatform = {
     activeBookingsByIdQuery: `SELECT id::text AS id, status::text AS status FROM bookings WHERE id::text = ANY($1::text[]) AND status::text IN ('PENDING', 'CONFIRMED')`,
     /** Given $1 = an array of booking ids: removes them (only on the sandbox, through its admin URL). */
     deleteBookingsByIdQuery: 'DELETE FROM bookings WHERE id::text = ANY($1::text[])',
-    /** The role the API connects as: the connection-loss scenario terminates its sessions (admin URL). */
-    appRole: 'instainstru_app',
+    /**
+     * The role the API connects as: the connection-loss scenario terminates its sessions (admin URL). The spec
+     * names neither role nor application name, so both default to empty: then every client session of the admin
+     * URL's database is terminated except preflight's own (application_name `preflight-...`).
+     */
+    appRole: '',
     /** The application_name of the API's sessions: terminated too (either match is enough). */
-    appApplicationName: 'instainstru-api',
+    appApplicationName: '',
   },
   /** An explicit bookable slot, for when discovery through search and availability cannot work. */
   slot: {

@@ -17,9 +17,9 @@ const groupDescriptions: Record<string, string> = {
   metrics: 'Names of the metrics the platform exports',
   database: 'SQL preflight runs against the platform database (read-only URL unless noted)',
   'database.appRole':
-    "Role the platform's API connects as; `load run connection-loss` terminates its sessions (empty: match by application name only)",
+    "Role the platform's API connects as; `load run connection-loss` terminates its sessions (empty: match by application name only; both empty: every client session of the admin URL's database but preflight's own)",
   'database.appApplicationName':
-    "application_name of the platform's API sessions; `load run connection-loss` terminates them (empty: match by role only)",
+    "application_name of the platform's API sessions; `load run connection-loss` terminates them (empty: match by role only; both empty: every client session of the admin URL's database but preflight's own)",
   slot: 'An explicit bookable slot (instructor id, instructor_service id, YYYY-MM-DD date, HH:MM start); used when set, else discovered through search and availability',
   discoveryQueries: 'Search queries whose best matches are tried when discovering a bookable slot',
   cors: 'Cross-origin settings of the platform',
