@@ -180,10 +180,20 @@ export async function restartPgbouncer(
   );
   // from the ini's folder: a relative pidfile or logfile means the same file as when it was started there
   await runTool(pgbouncer, ['-d', configFile], { runAs, timeoutMs, cwd: dirname(resolve(configFile)) });
+  // the daemon may listen before it has written its pidfile: wait for both, so the new pid is known
+  let newPid: number | undefined;
   await waitFor(
-    `port ${ini.port} did not accept connections`,
-    () => canConnect(ini.host, ini.port),
+    `port ${ini.port} did not accept connections (or ${ini.pidfile} named no new running pid)`,
+    async () => {
+      newPid = readPid(ini.pidfile);
+      return (
+        newPid !== undefined &&
+        newPid !== oldPid &&
+        isProcessAlive(newPid) &&
+        (await canConnect(ini.host, ini.port))
+      );
+    },
     timeoutMs,
   );
-  return { stoppedBy, oldPid, newPid: readPid(ini.pidfile), downtimeMs: Date.now() - started };
+  return { stoppedBy, oldPid, newPid, downtimeMs: Date.now() - started };
 }
