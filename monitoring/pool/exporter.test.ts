@@ -189,7 +189,14 @@ describe('monitor pool exporter against a real PgBouncer (transaction mode) and 
     await client.connect();
     let scraped: Awaited<ReturnType<typeof scrapeEndpoints>>;
     try {
-      await scrapeUntil(exporter, (s) => sampleValue(s, 'preflight_pg_connections') !== undefined);
+      // and the pool series again: the test before stopped PgBouncer, whose series come back with the next poll
+      await scrapeUntil(
+        exporter,
+        (s) =>
+          sampleValue(s, 'preflight_pg_connections') !== undefined &&
+          sampleValue(s, 'preflight_pool_cl_active') !== undefined &&
+          sampleValue(s, 'preflight_pool_usage_ratio') !== undefined,
+      );
       scraped = await scrapeEndpoints([{ source: 'pool', url: exporter.url }]);
     } finally {
       await client.end();
