@@ -33,6 +33,11 @@ export interface RunScenarioOptions {
   /** The resolved target; without one, only loopback hosts (and `allowedHosts`) may be reached. */
   target?: ResolvedTarget;
   allowedHosts?: string[];
+  /**
+   * URL prefixes the native engine's VUs may still request after an abort (the launch layer's booking journal), so a
+   * request in flight at Ctrl-C that created something is still recorded.
+   */
+  afterAbortUrls?: string[];
   /** `-e KEY=VALUE` (override the target's values). */
   env?: Record<string, string>;
   vus?: number;
@@ -138,7 +143,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   const startedAt = new Date();
   const runId = createRunId(path, startedAt);
   const testid = options.testid ?? runId;
-  const guard = createGuardSpec(options.target, options.allowedHosts);
+  const guard = createGuardSpec(options.target, options.allowedHosts, options.afterAbortUrls);
   if (options.checkReachable !== false) {
     const base = options.target?.baseUrl ?? env.BASE_URL;
     if (base) await assertReachable(base);

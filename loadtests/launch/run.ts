@@ -149,7 +149,15 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   };
   const invariants: InvariantResult[] = [];
   try {
-    run = await runScenario({ ...options, target, env, onProgress, signal: controller.signal });
+    run = await runScenario({
+      ...options,
+      target,
+      env,
+      onProgress,
+      signal: controller.signal,
+      // a booking answered after Ctrl-C is still recorded in the journal, so clean-up removes it too
+      afterAbortUrls: [journal.url],
+    });
   } finally {
     lossEvent = await connectionLoss?.stop();
     samples = (await sampler?.stop()) ?? [];

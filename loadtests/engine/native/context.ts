@@ -56,6 +56,8 @@ export interface EngineContext {
   scriptPath: string;
   /** Throws E_TARGET_NOT_ALLOWED for hosts outside the target (or non-loopback without a target). */
   guardUrl(url: URL): void;
+  /** Whether a VU may still request `url` after an abort (preflight's own journal; see GuardSpec.afterAbortUrls). */
+  allowedAfterAbort(url: URL): boolean;
   abort(info: AbortInfo): void;
   aborted: AbortInfo | undefined;
   /** Resolves when the test is aborted (so sleeps and waits end early). */

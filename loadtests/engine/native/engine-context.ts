@@ -4,7 +4,7 @@ import { MetricRegistry } from '../metrics/registry.js';
 import { TimeSeriesRecorder } from '../metrics/timeseries.js';
 import type { K6Options } from '../scenario/options.js';
 import { describeIterationError, IterationErrorTally } from '../summary/no-success.js';
-import { createUrlGuard, type GuardSpec } from '../target/host-guard.js';
+import { createUrlGuard, type GuardSpec, isAllowedAfterAbort } from '../target/host-guard.js';
 import { now } from './clock.js';
 import { type AbortInfo, createGroupNode, type EngineContext, getBuiltinMetrics } from './context.js';
 
@@ -55,6 +55,7 @@ export function createEngine(init: EngineInit): NativeEngine {
     options: init.options,
     scriptPath: init.scriptPath,
     guardUrl: createUrlGuard(init.guard),
+    allowedAfterAbort: (url) => isAllowedAfterAbort(init.guard, url),
     aborted: undefined,
     abortSignal: controller.signal,
     abort(info: AbortInfo) {

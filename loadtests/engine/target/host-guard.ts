@@ -9,9 +9,18 @@ export interface GuardSpec {
   target?: { name: string; allowedHosts: string[]; sandbox: boolean };
   /** Extra hosts a raw script may reach (config `load.allowedHosts`-style); loopback is always allowed. */
   extraHosts?: string[];
+  /**
+   * URL prefixes a VU may still request after the run was aborted (preflight's own booking journal): the answer
+   * to a request in flight at the abort is still recorded there, so clean-up knows what it created.
+   */
+  afterAbortUrls?: string[];
 }
 
-export function createGuardSpec(target: ResolvedTarget | undefined, extraHosts: string[] = []): GuardSpec {
+export function createGuardSpec(
+  target: ResolvedTarget | undefined,
+  extraHosts: string[] = [],
+  afterAbortUrls: string[] = [],
+): GuardSpec {
   return target
     ? {
         target: {
@@ -19,8 +28,17 @@ export function createGuardSpec(target: ResolvedTarget | undefined, extraHosts: 
           allowedHosts: target.allowedHosts,
           sandbox: target.sandbox !== undefined,
         },
+        afterAbortUrls,
       }
-    : { extraHosts };
+    : { extraHosts, afterAbortUrls };
+}
+
+/** Whether `url` may still be requested after an abort (a prefix of `spec.afterAbortUrls`). */
+export function isAllowedAfterAbort(spec: GuardSpec, url: URL): boolean {
+  const urls = spec.afterAbortUrls;
+  if (!urls?.length) return false;
+  const href = url.href;
+  return urls.some((prefix) => href.startsWith(prefix));
 }
 
 /** Builds the check every request runs before it is sent. */

@@ -49,7 +49,23 @@ export function interruptVu(vu: Vu): void {
   vu.state.currentAbort?.(Object.assign(new Error('request aborted'), { name: 'AbortError' }));
 }
 
-/** Waits for running iterations until `deadline`, then interrupts what still runs. */
+/**
+ * How long the requests in flight at an abort (Ctrl-C, test.abort(), abortOnFail) may still take: a request the
+ * server has acted on (a booking) then gets its answer, and the script can record it; no new request starts.
+ */
+export const ABORT_GRACE_MS = 5000;
+
+/** Waits for `promise` at most `ms`, whether or not the test was aborted. */
+async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for running iterations until `deadline` (after an abort: their requests in flight), then interrupts what still runs. */
 export async function drain(
   engine: EngineContext,
   running: Set<Promise<void>>,
@@ -59,6 +75,8 @@ export async function drain(
   if (running.size === 0) return;
   const all = Promise.all(running);
   await raceDeadline(engine, all, deadline);
+  if (running.size === 0) return;
+  if (engine.aborted) await raceTimeout(all, ABORT_GRACE_MS);
   if (running.size === 0) return;
   for (const vu of vus) interruptVu(vu);
   await raceDeadline(engine, all, now() + 2000);

@@ -171,13 +171,15 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     body?: unknown,
     params: Params = {},
   ) {
-    if (engine.aborted || vu.hardStopped) throw new AbortedError();
+    if (vu.hardStopped) throw new AbortedError();
     let nameTag: string | undefined;
     let target: URL;
     if (typeof url === 'object' && url !== null && 'url' in url && 'name' in url) {
       nameTag = url.name;
       target = parseUrl(url.url);
     } else target = parseUrl(String(url));
+    // after an abort no request starts, but those to preflight's own journal (recording what was created)
+    if (engine.aborted && !engine.allowedAfterAbort(target)) throw new AbortedError();
     // params.auth 'digest': the URL's credentials answer the server's challenge instead of going as Basic auth
     let digest: DigestCredentials | undefined;
     if (params.auth === 'digest' && (target.username || target.password)) {
