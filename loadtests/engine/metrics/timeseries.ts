@@ -1,6 +1,6 @@
 /** Per-second time series: requests, errors, latency percentiles, VUs, dropped iterations. */
 import * as hdr from 'hdr-histogram-js';
-import { createHistogram } from './sinks.js';
+import { BufferedHistogram, createHistogram } from './sinks.js';
 
 export interface RawBucket {
   /** Seconds since test start. */
@@ -38,8 +38,8 @@ export class TimeSeriesRecorder {
   private failed = 0;
   private iterations = 0;
   private dropped = 0;
-  private histogram = createHistogram();
-  private corrected = createHistogram();
+  private durations = new BufferedHistogram();
+  private corrected = new BufferedHistogram();
   private closed: RawBucket[] = [];
   /** Set by the executor loop; sampled when a bucket closes. */
   vus = 0;
@@ -67,15 +67,17 @@ export class TimeSeriesRecorder {
       iterations: this.iterations,
       dropped: this.dropped,
       vus: this.vus,
-      histogram: this.reqs ? hdr.encodeIntoCompressedBase64(this.histogram) : '',
-      ...(this.corrected.totalCount ? { corrected: hdr.encodeIntoCompressedBase64(this.corrected) } : {}),
+      histogram: this.reqs ? hdr.encodeIntoCompressedBase64(this.durations.histogram) : '',
+      ...(this.corrected.totalCount
+        ? { corrected: hdr.encodeIntoCompressedBase64(this.corrected.histogram) }
+        : {}),
     });
     this.second++;
     this.reqs = 0;
     this.failed = 0;
     this.iterations = 0;
     this.dropped = 0;
-    if (this.histogram.totalCount) this.histogram.reset();
+    if (this.durations.totalCount) this.durations.reset();
     if (this.corrected.totalCount) this.corrected.reset();
   }
 
@@ -84,8 +86,8 @@ export class TimeSeriesRecorder {
     this.roll();
     this.reqs++;
     if (failed) this.failed++;
-    this.histogram.recordValue(Math.round(durationMs * 1000));
-    if (correctedMs !== undefined) this.corrected.recordValue(Math.round(correctedMs * 1000));
+    this.durations.record(Math.round(durationMs * 1000));
+    if (correctedMs !== undefined) this.corrected.record(Math.round(correctedMs * 1000));
   }
 
   recordIteration(): void {
