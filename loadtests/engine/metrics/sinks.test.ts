@@ -5,10 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { BufferedHistogram, createHistogram, TrendSink } from './sinks.js';
 import { TimeSeriesRecorder } from './timeseries.js';
 
-const values = (n: number) => Array.from({ length: n }, (_, i) => ((i * 7919) % 5003) + 1);
+// small and large values, zeros, and one past 2^31 (recorded by HDR directly)
+const values = (n: number) =>
+  Array.from({ length: n }, (_, i) => {
+    const v = (i * 7919) % 5003;
+    return i % 10 === 0 ? 0 : i % 7 === 0 ? v * 9973 : i === 3 ? 2 ** 31 + 5 : v;
+  });
 
 describe('BufferedHistogram', () => {
-  it.each([1, 255, 256, 257, 1000])('reads %i values back as a direct HDR histogram does', (n) => {
+  it.each([1, 5, 256, 257, 5000])('reads %i values back as a direct HDR histogram does', (n) => {
     const buffered = new BufferedHistogram();
     const direct = createHistogram();
     for (const v of values(n)) {
@@ -16,7 +21,7 @@ describe('BufferedHistogram', () => {
       direct.recordValue(v);
     }
     expect(buffered.totalCount).toBe(n);
-    for (const p of [50, 90, 95, 99, 100])
+    for (const p of [1, 10, 50, 90, 95, 99, 99.9, 100])
       expect(buffered.histogram.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
     expect(hdr.encodeIntoCompressedBase64(buffered.histogram)).toBe(hdr.encodeIntoCompressedBase64(direct));
     buffered.record(3);
