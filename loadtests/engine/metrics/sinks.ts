@@ -22,7 +22,8 @@ const SUB_HALF = 1 << SUB_HALF_MAGNITUDE;
  */
 export class BufferedHistogram {
   readonly #hdr = createHistogram();
-  #counts = new Float64Array(SUB_HALF * 16);
+  // grows with the largest value seen (8 KB covers values below 2048, i.e. 2 ms of microseconds)
+  #counts = new Uint32Array(2 * SUB_HALF);
   #lo = Number.POSITIVE_INFINITY;
   #hi = -1;
   #pending = 0;
@@ -40,14 +41,15 @@ export class BufferedHistogram {
       index = bucket * SUB_HALF + (value >>> bucket);
     }
     if (index >= this.#counts.length) {
-      const grown = new Float64Array(Math.max(index + 1, this.#counts.length * 2));
+      const grown = new Uint32Array(Math.max(index + 1, this.#counts.length * 2));
       grown.set(this.#counts);
       this.#counts = grown;
     }
     this.#counts[index] = (this.#counts[index] as number) + 1;
     if (index < this.#lo) this.#lo = index;
     if (index > this.#hi) this.#hi = index;
-    this.#pending++;
+    // a count must fit its Uint32 slot: fold long before one could overflow
+    if (++this.#pending >= 2 ** 31) this.#fold();
   }
 
   #fold(): void {
