@@ -132,6 +132,15 @@ function readChunked(exchange: Exchange, data: Buffer): ReadOutcome {
   return { kind: 'partial', rest: offset < data.length ? Buffer.from(data.subarray(offset)) : undefined };
 }
 
+/** Whether the response has the header (name in lower case); allocates nothing (asked for every response). */
+export function hasRawHeader(rawHeaders: string[], lowerName: string): boolean {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
+  }
+  return false;
+}
+
 /** The values of one response header (name in lower case). */
 export function findRawHeader(rawHeaders: string[], lowerName: string): string[] {
   const out: string[] = [];

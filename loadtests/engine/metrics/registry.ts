@@ -143,6 +143,7 @@ export class MetricRegistry {
 
   add(metric: Metric, value: number, tags: Tags): void {
     metric.sink.add(value);
+    if (metric.subs.length === 0 && !metric.series) return;
     for (const sub of metric.subs) {
       let match = true;
       for (const [k, v] of sub.filter) {

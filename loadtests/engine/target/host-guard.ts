@@ -64,9 +64,15 @@ export function createUrlGuard(spec: GuardSpec): (url: URL) => void {
     };
   }
   const extra = new Set((spec.extraHosts ?? []).map((h) => h.toLowerCase()));
+  // hostnames already allowed (a run sends to the same few again and again)
+  const allowed = new Set<string>();
   return (url) => {
+    if (allowed.has(url.hostname)) return;
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (isLoopbackHost(host) || extra.has(host)) return;
+    if (isLoopbackHost(host) || extra.has(host)) {
+      if (allowed.size < 1000) allowed.add(url.hostname);
+      return;
+    }
     throw new PreflightError(
       'E_TARGET_NOT_ALLOWED',
       `Refusing to send traffic to ${host}: a script run without --target may reach only loopback hosts`,

@@ -3,7 +3,7 @@ import { PreflightError } from '../../../../src/core/errors.js';
 import { sendRequest } from '../../http/client.js';
 import type { RawResponse } from '../../http/exchange.js';
 import { resolveHostOverride } from '../../http/hosts.js';
-import { findRawHeader } from '../../http/parser.js';
+import { findRawHeader, hasRawHeader } from '../../http/parser.js';
 import type { Tags } from '../../metrics/registry.js';
 import { parseDuration } from '../../scenario/duration.js';
 import type { EngineContext } from '../context.js';
@@ -33,9 +33,9 @@ interface ExpectedStatuses {
 const defaultExpected: ExpectedStatuses = { __expected: [{ min: 200, max: 399 }] };
 
 function isExpected(status: number, expected: ExpectedStatuses): boolean {
-  return expected.__expected.some((e) =>
-    typeof e === 'number' ? e === status : status >= e.min && status <= e.max,
-  );
+  for (const e of expected.__expected)
+    if (typeof e === 'number' ? e === status : status >= e.min && status <= e.max) return true;
+  return false;
 }
 
 /** The URL for tags, as k6's `URL.Clean()`: credentials in it become `****` (they never reach a metric label). */
@@ -200,7 +200,9 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
       );
     const upper = method.toUpperCase();
     const headers: Record<string, string> = userAgent ? { 'User-Agent': userAgent } : {};
-    for (const [k, v] of Object.entries(params.headers ?? {})) headers[k] = String(v);
+    const extraHeaders = params.headers;
+    if (extraHeaders)
+      for (const k in extraHeaders) if (Object.hasOwn(extraHeaders, k)) headers[k] = String(extraHeaders[k]);
     const encoded = encodeBody(body, headers);
     const timeoutMs =
       params.timeout === undefined ? 60_000 : parseDuration(params.timeout as string, 'params.timeout');
@@ -277,8 +279,8 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
         return tags;
       };
       record(raw, getTags, !ok);
-      const setCookie = findRawHeader(raw.rawHeaders, 'set-cookie');
-      if (setCookie.length) jar.storeSetCookie(current, setCookie);
+      if (hasRawHeader(raw.rawHeaders, 'set-cookie'))
+        jar.storeSetCookie(current, findRawHeader(raw.rawHeaders, 'set-cookie'));
       if (digest && raw.status === 401) {
         const challenge = findRawHeader(raw.rawHeaders, 'www-authenticate')
           .map(parseDigestChallenge)

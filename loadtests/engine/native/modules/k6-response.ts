@@ -21,6 +21,21 @@ export interface ClickLinkOptions {
   params?: unknown;
 }
 
+/** The host and port a URL connects to, worked out once per URL object (request URLs are cached, never mutated). */
+const urlAddresses = new WeakMap<URL, { host: string; port: number }>();
+
+function getUrlAddress(url: URL): { host: string; port: number } {
+  let address = urlAddresses.get(url);
+  if (!address) {
+    address = {
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    };
+    urlAddresses.set(url, address);
+  }
+  return address;
+}
+
 export class K6Response {
   readonly status: number;
   readonly status_text: string;
@@ -68,8 +83,9 @@ export class K6Response {
     this.proto = raw.status ? 'HTTP/1.1' : '';
     this.error = raw.error;
     this.error_code = raw.errorCode;
-    this.remote_ip = remote?.host ?? target.hostname.replace(/^\[|\]$/g, '');
-    this.remote_port = remote?.port ?? Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+    const address = remote ?? getUrlAddress(target);
+    this.remote_ip = address.host;
+    this.remote_port = address.port;
   }
 
   #getText(): string | null {
