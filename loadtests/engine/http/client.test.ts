@@ -292,6 +292,31 @@ describe('native HTTP client', () => {
     expect(bad).toMatchObject({ status: 0, error: 'malformed HTTP response' });
   });
 
+  it.each([
+    ['HTTP/1.1 404 Not Found Here', 404, 'Not Found Here'],
+    ['HTTP/1.1 200 ', 200, ''],
+    ['HTTP/1.1 299', 299, ''],
+    ['HTTP/1.0 503 Service Unavailable', 503, 'Service Unavailable'],
+  ] as const)('reads the status line %j', async (line, status, text) => {
+    const port = await rawServer([
+      `${line}\r\nno colon here\r\nLocation: http://x:1/a\r\n:empty name\r\nX-Two:  b  \r\nContent-Length: 2\r\n\r\nok`,
+    ]);
+    const res = await sendRequest(request(`http://127.0.0.1:${port}/`));
+    expect(res).toMatchObject({ status, statusText: text, error: '' });
+    expect(res.body.toString()).toBe('ok');
+    // a line without a colon, or with nothing before it, is no header; a value keeps its own colons, trimmed
+    expect(res.rawHeaders).toEqual(['Location', 'http://x:1/a', 'X-Two', 'b', 'Content-Length', '2']);
+  });
+
+  it.each(['HTTP/1.1 20x OK', 'HTTP/2 200 OK', 'HTTP/1.1 2000 OK', 'HTTP/1.2 200 OK', 'HTTP/1.1  200 OK'])(
+    'refuses the status line %j as a malformed answer',
+    async (line) => {
+      const port = await rawServer([`${line}\r\nContent-Length: 0\r\n\r\n`]);
+      const res = await sendRequest(request(`http://127.0.0.1:${port}/`));
+      expect(res).toMatchObject({ status: 0, error: 'malformed HTTP response' });
+    },
+  );
+
   it('verifies certificates over https, and accepts a self-signed one only with insecureSkipTLSVerify', async () => {
     const { key, cert } = await makeCertificate(30);
     const port = await listen(createHttpsServer({ key, cert }, (_req, res) => res.end('secure')));

@@ -29,26 +29,41 @@ export function readResponse(exchange: Exchange, data: Buffer): ReadOutcome {
   return readBody(exchange, data);
 }
 
-/** Reads the status line and headers; sets how the body is delimited. */
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/**
+ * Reads the status line (`HTTP/1.0` or `HTTP/1.1`, three digits, an optional reason after a space) and the headers;
+ * sets how the body is delimited. Scans the head in place (no split, no regular expression): it runs per response.
+ */
 function parseHead(exchange: Exchange, head: string): boolean {
   exchange.tHead = now();
-  const lines = head.split('\r\n');
-  const statusLine = lines[0] ?? '';
-  const match = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(statusLine);
-  if (!match) return false;
-  const http10 = match[1] === '0';
-  exchange.status = Number(match[2]);
-  exchange.statusText = match[3] ?? '';
+  let lineEnd = head.indexOf('\r\n');
+  if (lineEnd < 0) lineEnd = head.length;
+  if (lineEnd < 12 || !head.startsWith('HTTP/1.') || head.charCodeAt(8) !== 32) return false;
+  const minor = head.charCodeAt(7);
+  const d1 = head.charCodeAt(9);
+  const d2 = head.charCodeAt(10);
+  const d3 = head.charCodeAt(11);
+  if ((minor !== 48 && minor !== 49) || !isDigit(d1) || !isDigit(d2) || !isDigit(d3)) return false;
+  if (lineEnd > 12 && head.charCodeAt(12) !== 32) return false;
+  const http10 = minor === 48;
+  exchange.status = (d1 - 48) * 100 + (d2 - 48) * 10 + (d3 - 48);
+  exchange.statusText = lineEnd > 13 ? head.slice(13, lineEnd) : '';
   const raw: string[] = [];
   let length = -2;
   let chunked = false;
   let connection = '';
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon);
-    const value = line.slice(colon + 1).trim();
+  for (let pos = lineEnd + 2; pos < head.length; ) {
+    let next = head.indexOf('\r\n', pos);
+    if (next < 0) next = head.length;
+    const colon = head.indexOf(':', pos);
+    if (colon <= pos || colon >= next) {
+      pos = next + 2;
+      continue;
+    }
+    const name = head.slice(pos, colon);
+    const value = head.slice(colon + 1, next).trim();
+    pos = next + 2;
     raw.push(name, value);
     // only content-length (14), transfer-encoding (17) and connection (10) matter: lower-case just those lengths
     const lower = name.length === 14 || name.length === 17 || name.length === 10 ? name.toLowerCase() : '';

@@ -30,8 +30,19 @@ export async function closeHttpAgent(): Promise<void> {
   sweeper = undefined;
 }
 
+/** The origin key of a plain request, per URL object (request URLs are cached by the caller and never mutated). */
+const plainKeys = new WeakMap<URL, string>();
+
 function originKey(request: RawRequest): string {
   const url = request.url;
+  if (!request.connectTo && !request.insecureSkipTLSVerify) {
+    let key = plainKeys.get(url);
+    if (key === undefined) {
+      key = `${url.protocol}//${url.host}`;
+      plainKeys.set(url, key);
+    }
+    return key;
+  }
   const to = request.connectTo ? ` via ${request.connectTo.host}:${request.connectTo.port}` : '';
   return `${url.protocol}//${url.host}${to}${request.insecureSkipTLSVerify && url.protocol === 'https:' ? ' insecure' : ''}`;
 }
