@@ -124,6 +124,11 @@ describe('connection-loss verdict (pure)', () => {
     expect(report.recoverySeconds).toBeUndefined();
     expect(report.reasons).toContain('the error rate or p95 was still outside the SLO when the run ended');
     // no answer at all after the drop (every request hung) is no recovery
+    // failures that were 429s are named as such, with the setting that keeps the rate limit out of the verdict
+    expect(analyzeConnectionLoss(broken, event, thresholds, { rateLimited: 40 }).reasons.join('\n')).toMatch(
+      /40 were answered 429 \(rate limited\), not failed by the connection loss: configure the target's rateLimitBypass/,
+    );
+    expect(analyzeConnectionLoss(broken, event, thresholds).reasons.join('\n')).not.toMatch(/429/);
     const silent = [...steady.slice(0, 3), point(3, 0, 0), point(4, 0, 0)];
     expect(analyzeConnectionLoss(silent, event, thresholds)).toMatchObject({
       ok: false,

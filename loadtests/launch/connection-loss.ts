@@ -240,6 +240,8 @@ export function analyzeConnectionLoss(
   series: SeriesPoint[],
   event: ConnectionLossEvent,
   thresholds: ConnectionLossThresholds,
+  /** Requests answered 429 (the scenario's `connection_loss_rate_limited` counter). */
+  counts: { rateLimited?: number } = {},
 ): ConnectionLossReport {
   const reasons: string[] = [];
   const totals = { requests: 0, failed: 0 };
@@ -283,10 +285,15 @@ export function analyzeConnectionLoss(
       reasons.push(`recovery took ${recoverySeconds}s (at most ${thresholds.recoverySeconds}s)`);
   }
   reasons.push(...event.errors);
-  if (failedRate > thresholds.failedRate)
+  if (failedRate > thresholds.failedRate) {
+    const limited = counts.rateLimited ?? 0;
     reasons.push(
-      `${formatPercent(failedRate)} of requests failed (${totals.failed} of ${totals.requests}; at most ${formatPercent(thresholds.failedRate)})`,
+      `${formatPercent(failedRate)} of requests failed (${totals.failed} of ${totals.requests}; at most ${formatPercent(thresholds.failedRate)})` +
+        (limited > 0
+          ? `; ${limited} were answered 429 (rate limited), not failed by the connection loss: configure the target's rateLimitBypass`
+          : ''),
     );
+  }
   return { event, thresholds, burst, recoverySeconds, failedRate, ok: reasons.length === 0, reasons };
 }
 

@@ -182,12 +182,17 @@ export async function runLaunchScenario(options: LaunchRunOptions): Promise<Laun
   const notRun = abortReason?.startsWith('not run: ') ? abortReason.slice('not run: '.length) : undefined;
   const lossReport =
     lossEvent && target
-      ? analyzeConnectionLoss(run.series, lossEvent, {
-          recoverySeconds: target.slo.recoverySeconds,
-          failedRate: target.slo.connectionLossFailedRate,
-          p95Ms: slo.p95Ms,
-          errorRate: slo.errorRate,
-        })
+      ? analyzeConnectionLoss(
+          run.series,
+          lossEvent,
+          {
+            recoverySeconds: target.slo.recoverySeconds,
+            failedRate: target.slo.connectionLossFailedRate,
+            p95Ms: slo.p95Ms,
+            errorRate: slo.errorRate,
+          },
+          { rateLimited: run.summary.metrics.connection_loss_rate_limited?.values.count },
+        )
       : undefined;
   const failed = run.exitCode !== 0 || failedInvariant || cleanup.leftover.length > 0 || notRun;
   const exitCode = failed || (lossReport && !lossReport.ok) ? 1 : 0;

@@ -6,10 +6,14 @@
 // requests must stay under CL_MAX_FAILED_RATE while someone else cuts the connections.
 import { check, sleep } from 'k6';
 import http from 'k6/http';
+import { Counter } from 'k6/metrics';
 import { buildAvailabilityPath, buildInstructorsPath } from '../../src/core/platform/discovery.js';
 import { platform, routePath } from './lib/platform.js';
 import { type DiscoveredInstructors, discoverInstructors, pickRandom } from './lib/slots.js';
 import { apiBase, buildHeaders, readNumber, readString } from './lib/target.js';
+
+// answers 429: a rate limit, not the connection loss, failed them (the launch layer says so in its verdict)
+const rateLimited = new Counter('connection_loss_rate_limited');
 
 export const options = {
   scenarios: {
@@ -55,6 +59,9 @@ function requestOne(data: Data, kind: number) {
 export default async function (data: Data) {
   const parallel = readNumber('CL_PARALLEL', 4);
   const responses = await Promise.all(Array.from({ length: parallel }, (_, i) => requestOne(data, i % 3)));
-  for (const r of responses) check(r, { 'database route is 200': (res) => res.status === 200 });
+  for (const r of responses) {
+    check(r, { 'database route is 200': (res) => res.status === 200 });
+    if (r.status === 429) rateLimited.add(1);
+  }
   await sleep(readNumber('CL_PAUSE', 0.5));
 }
