@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgbouncer, type Pgbouncer } from '../../monitoring/pool/fixtures/pgbouncer.js';
 import { type Cluster, createCluster } from '../../src/core/pg/cluster.js';
+import { createSessions, isAlive } from '../../test/helpers/pg-sessions.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { restartPoolerConnections, terminateAppSessions } from './connection-loss.js';
 
@@ -13,7 +14,6 @@ const adminPassword = 'cl-bouncer-admin';
 
 let cluster: Cluster;
 let bouncer: Pgbouncer;
-const clients: pg.Client[] = [];
 
 beforeAll(async () => {
   const dir = makeTempDir('preflight-cl-actions-');
@@ -32,24 +32,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled(clients.map((c) => c.end()));
+  await closeAll();
   await bouncer?.stop();
   await cluster?.destroy();
 });
 
-async function open(url: string, applicationName?: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName });
-  client.on('error', () => undefined);
-  clients.push(client);
-  await client.connect();
-  return client;
-}
-
-const isAlive = (client: pg.Client) =>
-  client.query('SELECT 1').then(
-    () => true,
-    () => false,
-  );
+const { open, closeAll } = createSessions();
 
 describe('connection-loss actions', () => {
   it("terminates the sessions of the role or the application name, and nobody else's", async () => {

@@ -10,6 +10,7 @@ import { createContext } from '../../src/core/cli/context.js';
 import { getFreePort } from '../../src/core/net.js';
 import { type Cluster, createCluster, getPostgresRunAs } from '../../src/core/pg/cluster.js';
 import { runTool } from '../../src/core/process.js';
+import { createSessions, isAlive } from '../../test/helpers/pg-sessions.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import {
   analyzeConnectionLoss,
@@ -27,7 +28,6 @@ let cluster: Cluster;
 let ini: string;
 let pidfile: string;
 let port: number;
-const clients: pg.Client[] = [];
 
 const readPid = () => Number(readFileSync(pidfile, 'utf8').trim());
 const url = (user: string, pw: string, database: string) =>
@@ -86,7 +86,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled(clients.map((c) => c.end()));
+  await closeAll();
   try {
     const pid = readPid();
     process.kill(pid, 'SIGTERM');
@@ -97,19 +97,7 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-async function open(connectionString: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString });
-  client.on('error', () => undefined);
-  clients.push(client);
-  await client.connect();
-  return client;
-}
-
-const isAlive = (client: pg.Client) =>
-  client.query('SELECT 1').then(
-    () => true,
-    () => false,
-  );
+const { open, closeAll } = createSessions();
 
 /** Running, not exited: a zombie waiting for its reaper (the daemon's parent is init) has exited. */
 const isRunning = (pid: number) => {
