@@ -292,6 +292,25 @@ describe('native HTTP client', () => {
     expect(bad).toMatchObject({ status: 0, error: 'malformed HTTP response' });
   });
 
+  it('refuses an unsafe header or method after the same name was sent valid many times (the validity cache)', async () => {
+    const seen: string[] = [];
+    const server = createHttpServer((req, res) => {
+      seen.push(`${req.method} ${req.headers['x-note']}`);
+      res.end('ok');
+    });
+    const port = await listen(server);
+    const url = `http://127.0.0.1:${port}/`;
+    for (let i = 0; i < 3; i++) {
+      const ok = await sendRequest(request(url, { method: 'PATCH', headers: { 'X-Note': 'fine' } }));
+      expect(ok.status).toBe(200);
+    }
+    const injected = await sendRequest(request(url, { headers: { 'X-Note': 'fine\r\nX-Admin: 1' } }));
+    expect(injected.error).toBe('net/http: invalid header field value for "X-Note"');
+    const badMethod = await sendRequest(request(url, { method: 'PATCH /admin HTTP/1.1\r\nX:' }));
+    expect(badMethod.error).toMatch(/^net\/http: invalid method/);
+    expect(seen).toEqual(['PATCH fine', 'PATCH fine', 'PATCH fine']);
+  });
+
   it.each([
     ['HTTP/1.1 404 Not Found Here', 404, 'Not Found Here'],
     ['HTTP/1.1 200 ', 200, ''],

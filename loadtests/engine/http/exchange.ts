@@ -13,6 +13,8 @@ export interface RawResponse {
   errorCode: number;
   bytesSent: number;
   bytesReceived: number;
+  /** When the exchange ended (performance.now ms), for the per-second series without another clock read. */
+  endedAt?: number;
 }
 
 export interface RawRequest {
@@ -117,5 +119,6 @@ export function settleExchange(exchange: Exchange, error?: Error & { code?: stri
     errorCode: classified?.code ?? 0,
     bytesSent: exchange.bytesSent,
     bytesReceived: exchange.received,
+    endedAt: end,
   });
 }

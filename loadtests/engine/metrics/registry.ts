@@ -86,6 +86,8 @@ export class MetricRegistry {
   readonly metrics = new Map<string, Metric>();
   private readonly pendingSubs = new Map<string, string[]>();
   trackSeries = false;
+  /** Changes whenever a metric gains a sub-metric or series: callers that cached "no tags needed" look again. */
+  version = 0;
 
   constructor() {
     for (const [name, type, contains] of builtinMetrics) this.define(name, type, contains);
@@ -111,6 +113,7 @@ export class MetricRegistry {
       series: this.trackSeries ? new Map() : undefined,
     };
     this.metrics.set(name, metric);
+    this.version++;
     for (const key of this.pendingSubs.get(name) ?? []) this.addSub(metric, key);
     this.pendingSubs.delete(name);
     return metric;
@@ -127,18 +130,19 @@ export class MetricRegistry {
 
   private addSub(metric: Metric, key: string): void {
     if (metric.subs.some((s) => s.key === key)) return;
+    this.version++;
     metric.subs.push({ key, filter: parseSelector(key).filter, sink: createSink(metric.type) });
   }
 
   enableSeries(): void {
     this.trackSeries = true;
+    this.version++;
     for (const metric of this.metrics.values()) metric.series ??= new Map();
   }
 
-  /** Adds a sample whose tags are built only when a sub-metric or a series needs them (the hot path of requests). */
-  addLazy(metric: Metric, value: number, getTags: () => Tags): void {
-    if (metric.subs.length === 0 && !metric.series) metric.sink.add(value);
-    else this.add(metric, value, getTags());
+  /** Whether a sample of `metric` needs its tags (a sub-metric filters on them, or series are kept). */
+  needsTags(metric: Metric): boolean {
+    return metric.subs.length !== 0 || metric.series !== undefined;
   }
 
   add(metric: Metric, value: number, tags: Tags): void {
@@ -201,7 +205,10 @@ export class MetricRegistry {
         metric.subs.find((s) => s.key === sub.key)?.sink.merge(sub.sink as any);
       }
       for (const series of snap.series ?? []) {
-        metric.series ??= new Map();
+        if (!metric.series) {
+          metric.series = new Map();
+          this.version++;
+        }
         const key = getSeriesKey(series.tags);
         let entry = metric.series.get(key);
         if (!entry) {

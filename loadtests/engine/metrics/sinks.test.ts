@@ -48,4 +48,20 @@ describe('BufferedHistogram', () => {
     expect(bucket?.reqs).toBe(10);
     expect(hdr.decodeFromCompressedBase64(bucket?.histogram ?? '', 32, false).totalCount).toBe(10);
   });
+
+  it('files a request or iteration by the end time its caller gives, not by a later clock reading', () => {
+    let clock = 0;
+    const series = new TimeSeriesRecorder(0, () => clock);
+    series.recordRequest(5, false, undefined, 900);
+    series.recordIteration(950);
+    // a request that ended in second 1, recorded after the clock moved on: second 0 closes, it counts in second 1
+    clock = 2100;
+    series.recordRequest(7, true, undefined, 1200);
+    series.recordIteration(1250);
+    const buckets = series.drain(true);
+    expect(buckets.map((b) => [b.second, b.reqs, b.failed, b.iterations])).toEqual([
+      [0, 1, 0, 1],
+      [1, 1, 1, 1],
+    ]);
+  });
 });

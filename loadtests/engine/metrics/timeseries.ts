@@ -54,8 +54,9 @@ export class TimeSeriesRecorder {
     this.startMs = startMs;
   }
 
-  private roll(): void {
-    const second = Math.floor((this.clock() - this.startMs) / 1000);
+  /** Closes the buckets of seconds before `at` (the clock's time now, unless the caller just read it). */
+  private roll(at = this.clock()): void {
+    const second = Math.floor((at - this.startMs) / 1000);
     while (second > this.second) this.close();
   }
 
@@ -81,17 +82,21 @@ export class TimeSeriesRecorder {
     if (this.corrected.totalCount) this.corrected.reset();
   }
 
-  /** `correctedMs`: the duration from the intended start (arrival-rate executors), for the corrected series. */
-  recordRequest(durationMs: number, failed: boolean, correctedMs?: number): void {
-    this.roll();
+  /**
+   * `correctedMs`: the duration from the intended start (arrival-rate executors), for the corrected series;
+   * `atMs`: when the request ended on the recorder's clock, when the caller has it.
+   */
+  recordRequest(durationMs: number, failed: boolean, correctedMs?: number, atMs?: number): void {
+    this.roll(atMs);
     this.reqs++;
     if (failed) this.failed++;
     this.durations.record(Math.round(durationMs * 1000));
     if (correctedMs !== undefined) this.corrected.record(Math.round(correctedMs * 1000));
   }
 
-  recordIteration(): void {
-    this.roll();
+  /** `atMs`: when the iteration ended on the recorder's clock, when the caller has it. */
+  recordIteration(atMs?: number): void {
+    this.roll(atMs);
     this.iterations++;
   }
 

@@ -55,5 +55,5 @@ export async function runIteration(
   engine.registry.add(engine.metrics.data_received, 0, tags);
   if (intendedStartMs !== undefined)
     engine.registry.add(engine.metrics.iteration_duration_corrected, ended - intendedStartMs, tags);
-  engine.series.recordIteration();
+  engine.series.recordIteration(ended);
 }

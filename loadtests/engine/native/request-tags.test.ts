@@ -28,7 +28,7 @@ describe('request tags', () => {
 import http from 'k6/http';
 import { group } from 'k6';
 const selectors = ['http_reqs{group:::a}', 'http_reqs{group:::b}', 'http_reqs{group:}', 'http_reqs{status:200}',
-  'http_reqs{status:201}', 'http_reqs{url:${base}/other}'];
+  'http_reqs{status:201}', 'http_reqs{url:${base}/other}', 'http_req_waiting{status:201}'];
 export const options = { iterations: 1, vus: 1, thresholds: Object.fromEntries(selectors.map((s) => [s, ['count>=0']])) };
 export default function () {
   group('a', () => { http.get('${base}/'); http.get('${base}/'); });
@@ -47,5 +47,10 @@ export default function () {
     expect(count('http_reqs{status:200}')).toBe(4);
     expect(count('http_reqs{status:201}')).toBe(2);
     expect(count(`http_reqs{url:${base}/other}`)).toBe(1);
+    // a metric with a sub-metric takes tagged samples, one without takes them straight: both count every request
+    expect(count('http_req_waiting{status:201}')).toBe(2);
+    expect(count('http_req_waiting')).toBe(6);
+    expect(count('http_req_receiving')).toBe(6);
+    expect(run.summary.metrics.data_received?.values.count).toBeGreaterThan(0);
   });
 });

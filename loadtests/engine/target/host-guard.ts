@@ -44,12 +44,15 @@ export function isAllowedAfterAbort(spec: GuardSpec, url: URL): boolean {
 /** Builds the check every request runs before it is sent. */
 export function createUrlGuard(spec: GuardSpec): (url: URL) => void {
   const cache = new Map<string, PreflightError | null>();
+  // URL objects this guard has allowed (held weakly: a URL dropped from the caller's cache is collected)
+  const allowedUrls = new WeakSet<URL>();
   if (spec.target) {
     const target = {
       ...spec.target,
       sandbox: spec.target.sandbox ? {} : undefined,
     } as unknown as ResolvedTarget;
     return (url) => {
+      if (allowedUrls.has(url)) return;
       let verdict = cache.get(url.host);
       if (verdict === undefined) {
         try {
@@ -61,16 +64,23 @@ export function createUrlGuard(spec: GuardSpec): (url: URL) => void {
         if (cache.size < 1000) cache.set(url.host, verdict);
       }
       if (verdict) throw verdict;
+      allowedUrls.add(url);
     };
   }
   const extra = new Set((spec.extraHosts ?? []).map((h) => h.toLowerCase()));
   // hostnames already allowed (a run sends to the same few again and again)
   const allowed = new Set<string>();
   return (url) => {
-    if (allowed.has(url.hostname)) return;
+    // the same URL object again (request URLs are cached and never mutated): no getter, no string
+    if (allowedUrls.has(url)) return;
+    if (allowed.has(url.hostname)) {
+      allowedUrls.add(url);
+      return;
+    }
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     if (isLoopbackHost(host) || extra.has(host)) {
       if (allowed.size < 1000) allowed.add(url.hostname);
+      allowedUrls.add(url);
       return;
     }
     throw new PreflightError(

@@ -4,7 +4,7 @@ import { sendRequest } from '../../http/client.js';
 import type { RawResponse } from '../../http/exchange.js';
 import { resolveHostOverride } from '../../http/hosts.js';
 import { findRawHeader, hasRawHeader } from '../../http/parser.js';
-import type { Tags } from '../../metrics/registry.js';
+import type { Metric, MetricRegistry, Tags } from '../../metrics/registry.js';
 import { parseDuration } from '../../scenario/duration.js';
 import type { EngineContext } from '../context.js';
 import type { VuState } from '../vu-state.js';
@@ -105,6 +105,12 @@ function parseUrl(text: string): URL {
   return url;
 }
 
+/** One request sample: straight into the metric's sink, or through the registry with the request's tags when it needs them. */
+function put(reg: MetricRegistry, metric: Metric, tagged: boolean, value: number, getTags: () => Tags): void {
+  if (tagged) reg.add(metric, value, getTags());
+  else metric.sink.add(value);
+}
+
 /** Builds the `k6/http` module for one VU. */
 export function createHttpModule(engine: EngineContext, vu: VuState) {
   const m = engine.metrics;
@@ -141,27 +147,52 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     vu.currentAbort = abort;
   };
 
+  // the request metrics, and which of them need a request's tags (a sub-metric such as the summary's
+  // {expected_response:true}, or series): the others take their sample straight into the sink. Looked at again
+  // whenever the registry changes.
+  const requestMetrics = [
+    m.http_reqs,
+    m.http_req_duration,
+    m.http_req_blocked,
+    m.http_req_connecting,
+    m.http_req_tls_handshaking,
+    m.http_req_sending,
+    m.http_req_waiting,
+    m.http_req_receiving,
+    m.http_req_failed,
+    m.data_sent,
+    m.data_received,
+    m.http_req_duration_corrected,
+  ];
+  let checkedVersion = -1;
+  let tagged: boolean[] = [];
+
   const record = (raw: RawResponse, getTags: () => Tags, failed: boolean) => {
     const reg = engine.registry;
-    const t = raw.timings;
-    reg.addLazy(m.http_reqs, 1, getTags);
-    reg.addLazy(m.http_req_duration, t.duration, getTags);
-    reg.addLazy(m.http_req_blocked, t.blocked, getTags);
-    reg.addLazy(m.http_req_connecting, t.connecting, getTags);
-    reg.addLazy(m.http_req_tls_handshaking, t.tls_handshaking, getTags);
-    reg.addLazy(m.http_req_sending, t.sending, getTags);
-    reg.addLazy(m.http_req_waiting, t.waiting, getTags);
-    reg.addLazy(m.http_req_receiving, t.receiving, getTags);
-    reg.addLazy(m.http_req_failed, failed ? 1 : 0, getTags);
-    reg.addLazy(m.data_sent, raw.bytesSent, getTags);
-    reg.addLazy(m.data_received, raw.bytesReceived, getTags);
-    if (vu.intendedStartMs !== undefined) {
-      reg.addLazy(m.http_req_duration_corrected, t.duration + vu.startDelayMs, getTags);
+    if (reg.version !== checkedVersion) {
+      checkedVersion = reg.version;
+      tagged = requestMetrics.map((metric) => reg.needsTags(metric));
     }
+    const t = raw.timings;
+    const all = requestMetrics;
+    put(reg, all[0]!, tagged[0]!, 1, getTags);
+    put(reg, all[1]!, tagged[1]!, t.duration, getTags);
+    put(reg, all[2]!, tagged[2]!, t.blocked, getTags);
+    put(reg, all[3]!, tagged[3]!, t.connecting, getTags);
+    put(reg, all[4]!, tagged[4]!, t.tls_handshaking, getTags);
+    put(reg, all[5]!, tagged[5]!, t.sending, getTags);
+    put(reg, all[6]!, tagged[6]!, t.waiting, getTags);
+    put(reg, all[7]!, tagged[7]!, t.receiving, getTags);
+    put(reg, all[8]!, tagged[8]!, failed ? 1 : 0, getTags);
+    put(reg, all[9]!, tagged[9]!, raw.bytesSent, getTags);
+    put(reg, all[10]!, tagged[10]!, raw.bytesReceived, getTags);
+    if (vu.intendedStartMs !== undefined)
+      put(reg, all[11]!, tagged[11]!, t.duration + vu.startDelayMs, getTags);
     engine.series.recordRequest(
       t.duration,
       failed,
       vu.intendedStartMs === undefined ? undefined : t.duration + vu.startDelayMs,
+      raw.endedAt,
     );
   };
 
