@@ -292,6 +292,44 @@ describe('native HTTP client', () => {
     expect(bad).toMatchObject({ status: 0, error: 'malformed HTTP response' });
   });
 
+  it('keeps every response its own bytes: plain sockets share one read buffer, so pieces read earlier must survive later reads', async () => {
+    // each response is distinct, larger than the 64 KiB read buffer and sent in pieces with pauses, chunked or by
+    // length, while other responses arrive on other sockets in between
+    const bodyFor = (n: number) => Buffer.alloc(150_000 + n * 1_000, String.fromCharCode(97 + (n % 26)));
+    const server = createHttpServer(async (req, res) => {
+      const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
+      const body = bodyFor(n);
+      if (n % 2 === 0) res.setHeader('content-length', body.length);
+      for (let at = 0; at < body.length; at += 40_000) {
+        res.write(body.subarray(at, at + 40_000));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end();
+    });
+    const port = await listen(server);
+    const ns = Array.from({ length: 12 }, (_, i) => i);
+    for (let round = 0; round < 2; round++) {
+      const responses = await Promise.all(
+        ns.map((n) => sendRequest(request(`http://127.0.0.1:${port}/?n=${n}`))),
+      );
+      for (const n of ns) {
+        expect(responses[n]!.status).toBe(200);
+        expect(responses[n]!.body.equals(bodyFor(n))).toBe(true);
+      }
+    }
+    // a head split between two reads: its first part is kept for the second
+    const split = await rawServer(['HTTP/1.1 200 OK\r\nContent-Le', 'ngth: 5\r\nX-A: 1\r\n\r\nhel', 'lo'], {
+      delayMs: 20,
+    });
+    const [first, other] = await Promise.all([
+      sendRequest(request(`http://127.0.0.1:${split}/`)),
+      sendRequest(request(`http://127.0.0.1:${port}/?n=3`)),
+    ]);
+    expect(first.body.toString()).toBe('hello');
+    expect(findRawHeader(first.rawHeaders, 'x-a')).toEqual(['1']);
+    expect(other.body.equals(bodyFor(3))).toBe(true);
+  });
+
   it('refuses an unsafe header or method after the same name was sent valid many times (the validity cache)', async () => {
     const seen: string[] = [];
     const server = createHttpServer((req, res) => {

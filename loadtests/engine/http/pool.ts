@@ -98,10 +98,16 @@ function openConnection(request: RawRequest, key: string): Connection {
         ALPNProtocols: ['http/1.1'],
         rejectUnauthorized: !insecure,
       })
-    : net.connect({ host, port });
+    : net.connect({
+        host,
+        port,
+        // plain sockets read into one buffer shared by all (no Buffer and no stream push per read);
+        // onData copies what it keeps
+        onread: { buffer: sharedReadBuffer, callback: (n: number) => onSharedRead(conn, n) },
+      });
   socket.setNoDelay(true);
   const conn: Connection = { socket, key, pending: undefined, exchange: undefined, closed: false };
-  socket.on('data', (chunk: Buffer) => onData(conn, chunk));
+  if (secure) socket.on('data', (chunk: Buffer) => onData(conn, chunk));
   socket.on('error', (error) => onClose(conn, error));
   socket.on('close', () => onClose(conn));
   socket.on('end', () => onClose(conn));
@@ -152,7 +158,22 @@ function write(conn: Connection, exchange: Exchange): void {
   exchange.tSent = now();
 }
 
-function onData(conn: Connection, chunk: Buffer): void {
+/** The read buffer of every plain socket: a read is parsed before the next one can overwrite it. */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/** `n` bytes arrived in the shared buffer. */
+function onSharedRead(conn: Connection, n: number): boolean {
+  onData(conn, sharedReadBuffer.subarray(0, n), true);
+  return true;
+}
+
+/** A copy of `piece` when it points into the shared read buffer (the next read overwrites that). */
+function own(piece: Buffer): Buffer {
+  return piece.buffer === sharedReadBuffer.buffer ? Buffer.from(piece) : piece;
+}
+
+/** Bytes of the response on `conn`; `shared`: they are in the shared read buffer, so what is kept is copied. */
+function onData(conn: Connection, chunk: Buffer, shared = false): void {
   const exchange = conn.exchange;
   if (!exchange) {
     // Bytes nobody asked for: the connection is out of step, drop it.
@@ -161,13 +182,19 @@ function onData(conn: Connection, chunk: Buffer): void {
   }
   exchange.received += chunk.length;
   const data = conn.pending ? Buffer.concat([conn.pending, chunk]) : chunk;
+  const kept = exchange.chunks.length;
   const outcome = readResponse(exchange, data);
   if (outcome.kind === 'malformed') {
     conn.pending = undefined;
     fail(conn, Object.assign(new Error(outcome.message), { code: 'EPROTO' }));
     return;
   }
-  conn.pending = outcome.rest;
+  if (shared) {
+    // before the response is settled: its body must not change under the script
+    const chunks = exchange.chunks;
+    for (let i = kept; i < chunks.length; i++) chunks[i] = own(chunks[i]!);
+  }
+  conn.pending = outcome.rest && shared ? own(outcome.rest) : outcome.rest;
   if (outcome.kind === 'complete') complete(conn);
 }
 
