@@ -1,7 +1,7 @@
 /**
  * k6's options from environment variables (k6 reads them over the script's `options`, under the CLI flags), for the
  * HTTP options the native engine honours: K6_HOSTS, K6_USER_AGENT, K6_MAX_REDIRECTS, K6_BATCH, K6_BATCH_PER_HOST,
- * K6_DISCARD_RESPONSE_BODIES, K6_INSECURE_SKIP_TLS_VERIFY, K6_NO_COOKIES_RESET.
+ * K6_DISCARD_RESPONSE_BODIES, K6_INSECURE_SKIP_TLS_VERIFY, K6_NO_COOKIES_RESET, K6_THROW.
  */
 import { PreflightError } from '../../../src/core/errors.js';
 import type { K6Options } from './options.js';
@@ -67,6 +67,9 @@ export function applyEnvOptions(options: K6Options, env: NodeJS.ProcessEnv): K6O
   });
   set('K6_NO_COOKIES_RESET', (v) => {
     out.noCookiesReset = readBoolean('K6_NO_COOKIES_RESET', v);
+  });
+  set('K6_THROW', (v) => {
+    out.throw = readBoolean('K6_THROW', v);
   });
   return out;
 }

@@ -310,6 +310,9 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
         return tags;
       };
       record(raw, getTags, !ok);
+      // k6's `throw` option: a request that failed (no response: refused, reset, timeout, TLS) throws in the script
+      // once its metrics are in; an error status never throws
+      if (raw.error && options.throw === true) throw requestFailed(requestMethod, requestUrl, raw.error);
       if (hasRawHeader(raw.rawHeaders, 'set-cookie'))
         jar.storeSetCookie(current, findRawHeader(raw.rawHeaders, 'set-cookie'));
       if (digest && raw.status === 401) {
@@ -379,6 +382,12 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
   module.default = module;
   module.__esModule = true;
   return module;
+}
+
+/** The error `options.throw` raises for a failed request, worded as k6's (Go's `url.Error`: `Get "url": cause`). */
+function requestFailed(method: string, url: URL, cause: string): Error {
+  const verb = method.charAt(0) + method.slice(1).toLowerCase();
+  return new Error(`${verb} "${cleanUrl(url)}": ${cause}`);
 }
 
 /** Thrown into a VU when the test was aborted, so its iteration ends quietly. */

@@ -1,0 +1,80 @@
+/** k6's `throw` option (and K6_THROW): a request that got no response throws in the script after its metrics are recorded; an error status never throws. */
+import http from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeScript } from '../../test/scripts.js';
+import { runScenario } from '../run.js';
+import { applyEnvOptions } from '../scenario/env-options.js';
+
+describe('options.throw', () => {
+  let server: http.Server;
+  let errorStatusUrl = '';
+  let refusedUrl = '';
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      res.writeHead(500, { 'content-length': '4' });
+      res.end('boom');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    errorStatusUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    // a port nobody listens on: listened on once, then closed
+    const closed = createTcpServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    refusedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+    await new Promise((resolve) => closed.close(resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const script = (url: string, throwOption: boolean | undefined) =>
+    writeScript(`
+import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+const after = new Counter('after_request');
+export const options = { iterations: 2, vus: 1${throwOption === undefined ? '' : `, throw: ${throwOption}`} };
+export default function () {
+  http.get('${url}');
+  after.add(1);
+}
+`);
+
+  it('throws for a refused connection, with the request counted first', async () => {
+    const run = await runScenario({
+      scenario: script(refusedUrl, true),
+      engine: 'native',
+      resultsDir: false,
+    });
+    expect(run.summary.metrics.http_reqs?.values.count).toBe(2);
+    expect(run.summary.metrics.http_req_failed?.values.rate).toBe(1);
+    expect(run.summary.metrics.after_request?.values.count ?? 0).toBe(0);
+    expect(run.summary.iterationErrors).toBe(2);
+    expect(run.summary.iterationErrorMessages.map((e) => e.message).join('\n')).toContain(
+      `Get "${refusedUrl}": dial: connection refused`,
+    );
+  });
+
+  it('does not throw without the option (k6 default), nor for an error status with it', async () => {
+    const quiet = await runScenario({
+      scenario: script(refusedUrl, undefined),
+      engine: 'native',
+      resultsDir: false,
+    });
+    expect(quiet.summary.iterationErrors).toBe(0);
+    expect(quiet.summary.metrics.after_request?.values.count).toBe(2);
+    const status = await runScenario({
+      scenario: script(errorStatusUrl, true),
+      engine: 'native',
+      resultsDir: false,
+    });
+    expect(status.summary.iterationErrors).toBe(0);
+    expect(status.summary.metrics.after_request?.values.count).toBe(2);
+  });
+
+  it('K6_THROW sets it over the script', () => {
+    expect(applyEnvOptions({ throw: false }, { K6_THROW: 'true' }).throw).toBe(true);
+    expect(applyEnvOptions({}, { K6_THROW: '0' }).throw).toBe(false);
+    expect(() => applyEnvOptions({}, { K6_THROW: 'yes' })).toThrow('K6_THROW must be true or false');
+  });
+});
