@@ -27,6 +27,11 @@ export interface RawRequest {
   connectTo?: { host: string; port: number };
   /** k6's `insecureSkipTLSVerify`: accept any certificate (self-signed staging targets). */
   insecureSkipTLSVerify?: boolean;
+  /**
+   * Connection-bound authentication (NTLM): every request with the same session object goes on the connection the
+   * last one used, which is held for it (never given to other requests) until `releaseSession()` closes it.
+   */
+  session?: object;
   /** Receives the request's abort function while it runs (undefined when it ends). */
   onAbortHandle?: (abort: ((error?: Error) => void) | undefined) => void;
 }

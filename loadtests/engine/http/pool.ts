@@ -18,12 +18,16 @@ interface Connection {
 
 const idle = new Map<string, Connection[]>();
 const inFlight = new Set<Connection>();
+/** Connections held between the requests of a connection-bound handshake, by its session object. */
+const held = new Map<object, Connection>();
 let sweeper: NodeJS.Timeout | undefined;
 
 /** Closes every pooled connection (end of a run). */
 export async function closeHttpAgent(): Promise<void> {
   for (const list of idle.values()) for (const conn of list) destroy(conn);
   idle.clear();
+  for (const conn of held.values()) destroy(conn);
+  held.clear();
   for (const conn of inFlight)
     fail(conn, Object.assign(new Error('request aborted'), { name: 'AbortError' }));
   if (sweeper) clearInterval(sweeper);
@@ -47,9 +51,41 @@ function originKey(request: RawRequest): string {
   return `${url.protocol}//${url.host}${to}${request.insecureSkipTLSVerify && url.protocol === 'https:' ? ' insecure' : ''}`;
 }
 
+/**
+ * Ends a session: its connection is closed, never given to other requests (the server may have authenticated it
+ * for this session's user).
+ */
+export function releaseSession(session: object): void {
+  const conn = held.get(session);
+  if (!conn) return;
+  held.delete(session);
+  destroy(conn);
+}
+
+function isUsable(conn: Connection): boolean {
+  return !conn.closed && conn.socket.writable && !conn.socket.readableEnded;
+}
+
 /** Sends an exchange on an idle socket of its origin, or on a new one once it is connected. */
 export function dispatch(exchange: Exchange): void {
   const url = exchange.request.url;
+  const session = exchange.request.session;
+  if (session) {
+    // the handshake's own connection: the server ties the authentication to it
+    const mine = held.get(session);
+    if (mine) {
+      held.delete(session);
+      if (isUsable(mine)) {
+        mine.socket.ref();
+        exchange.reused = true;
+        attach(mine, exchange);
+        exchange.tReady = now();
+        write(mine, exchange);
+        return;
+      }
+      destroy(mine);
+    }
+  }
   const key = originKey(exchange.request);
   const list = idle.get(key);
   let conn = list?.pop();
@@ -204,16 +240,22 @@ function complete(conn: Connection): void {
   conn.exchange = undefined;
   inFlight.delete(conn);
   if (conn.pending?.length || !exchange.keepAlive || conn.closed) destroy(conn);
-  else {
+  else if (exchange.request.session) {
     conn.socket.unref();
-    let list = idle.get(conn.key);
-    if (!list) {
-      list = [];
-      idle.set(conn.key, list);
-    }
-    list.push(conn);
-  }
+    held.get(exchange.request.session)?.socket.destroy();
+    held.set(exchange.request.session, conn);
+  } else keepIdle(conn);
   settleExchange(exchange);
+}
+
+function keepIdle(conn: Connection): void {
+  conn.socket.unref();
+  let list = idle.get(conn.key);
+  if (!list) {
+    list = [];
+    idle.set(conn.key, list);
+  }
+  list.push(conn);
 }
 
 function onClose(conn: Connection, error?: Error): void {

@@ -1,7 +1,7 @@
 /** k6's `throw` option (and K6_THROW): a request that got no response throws in the script after its metrics are recorded; an error status never throws. */
 import http from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeScript } from '../../test/scripts.js';
 import { runScenario } from '../run.js';

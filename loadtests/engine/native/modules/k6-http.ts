@@ -4,6 +4,7 @@ import { sendRequest } from '../../http/client.js';
 import type { RawResponse } from '../../http/exchange.js';
 import { resolveHostOverride } from '../../http/hosts.js';
 import { findRawHeader, hasRawHeader } from '../../http/parser.js';
+import { releaseSession } from '../../http/pool.js';
 import type { Metric, MetricRegistry, Tags } from '../../metrics/registry.js';
 import { parseDuration } from '../../scenario/duration.js';
 import type { EngineContext } from '../context.js';
@@ -12,6 +13,7 @@ import { createFile, encodeBody } from './k6-body.js';
 import { CookieJar } from './k6-cookies.js';
 import { createDigestAuthorization, type DigestCredentials, parseDigestChallenge } from './k6-digest.js';
 import { createBlockingHttp, type SendRequest } from './k6-http-blocking.js';
+import { type NtlmHandshake, nextNtlmAuthorization } from './k6-ntlm.js';
 import { K6Response, type ResponseType } from './k6-response.js';
 
 interface Params {
@@ -143,6 +145,15 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
         tags: Tags;
       }
     | undefined;
+  // this VU's NTLM sessions, by origin and credentials, and those a request is using now
+  const ntlmSessions = new Map<string, object>();
+  const busyNtlmSessions = new Set<object>();
+  const ntlmSessionKey = (url: string | URL | { url: string; name: string }): string => {
+    const text =
+      typeof url === 'object' && url !== null && 'url' in url && 'name' in url ? url.url : String(url);
+    const parsed = parseUrl(text);
+    return `${parsed.protocol}//${parsed.host} ${parsed.username}:${parsed.password}`;
+  };
   const setAbort = (abort: ((error?: Error) => void) | undefined) => {
     vu.currentAbort = abort;
   };
@@ -201,7 +212,33 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     url: string | URL | { url: string; name: string },
     body?: unknown,
     params: Params = {},
-  ) {
+    ntlmSession?: object,
+  ): Promise<K6Response> {
+    if (params.auth === 'ntlm' && ntlmSession === undefined) {
+      // NTLM authenticates a connection. As in k6, where each VU has its own connections, the VU keeps it for the
+      // next request with the same credentials (which then goes through at once); no other VU ever gets it. A
+      // request made while that connection is busy (http.batch) handshakes on a connection of its own, closed after.
+      const key = ntlmSessionKey(url);
+      let session = ntlmSessions.get(key);
+      if (session === undefined) {
+        session = {};
+        ntlmSessions.set(key, session);
+      }
+      if (!busyNtlmSessions.has(session)) {
+        busyNtlmSessions.add(session);
+        try {
+          return await asyncRequest(method, url, body, params, session);
+        } finally {
+          busyNtlmSessions.delete(session);
+        }
+      }
+      const own = {};
+      try {
+        return await asyncRequest(method, url, body, params, own);
+      } finally {
+        releaseSession(own);
+      }
+    }
     if (vu.hardStopped) throw new AbortedError();
     let nameTag: string | undefined;
     let target: URL;
@@ -213,6 +250,7 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     if (engine.aborted && !engine.allowedAfterAbort(target)) throw new AbortedError();
     // params.auth 'digest': the URL's credentials answer the server's challenge instead of going as Basic auth
     let digest: DigestCredentials | undefined;
+    let ntlm: NtlmHandshake | undefined;
     if (params.auth === 'digest' && (target.username || target.password)) {
       digest = {
         username: decodeURIComponent(target.username),
@@ -221,12 +259,25 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
       target = new URL(target.href);
       target.username = '';
       target.password = '';
+    } else if (params.auth === 'ntlm') {
+      // params.auth 'ntlm': the URL's credentials go through an NTLMv2 handshake, never as Basic auth
+      if (target.username || target.password) {
+        ntlm = {
+          username: decodeURIComponent(target.username),
+          password: decodeURIComponent(target.password),
+          step: 'anonymous',
+          scheme: 'NTLM',
+        };
+        target = new URL(target.href);
+        target.username = '';
+        target.password = '';
+      }
     } else if (params.auth !== undefined && params.auth !== 'basic')
       throw new PreflightError(
         'E_UNSUPPORTED_API',
         `The native engine does not support params.auth "${params.auth}"`,
         {
-          hint: "use 'basic' or 'digest' (credentials in the URL), or run with --engine k6",
+          hint: "use 'basic', 'digest' or 'ntlm' (credentials in the URL), or run with --engine k6",
         },
       );
     const upper = method.toUpperCase();
@@ -234,6 +285,8 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     const extraHeaders = params.headers;
     if (extraHeaders)
       for (const k in extraHeaders) if (Object.hasOwn(extraHeaders, k)) headers[k] = String(extraHeaders[k]);
+    // the handshake starts without credentials (go-ntlmssp drops a script's Authorization for it)
+    if (ntlm) for (const k in headers) if (k.toLowerCase() === 'authorization') delete headers[k];
     const encoded = encodeBody(body, headers);
     const timeoutMs =
       params.timeout === undefined ? 60_000 : parseDuration(params.timeout as string, 'params.timeout');
@@ -260,6 +313,7 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
         headers: reqHeaders,
         body: currentBody,
         timeoutMs,
+        session: ntlm ? ntlmSession : undefined,
         insecureSkipTLSVerify: engine.options.insecureSkipTLSVerify === true,
         onAbortHandle: setAbort,
       });
@@ -324,6 +378,14 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
           currentHeaders = { ...currentHeaders, Authorization: authorization };
           // one answer per request: a second 401 is the response
           digest = undefined;
+          hop--;
+          continue;
+        }
+      }
+      if (ntlm && raw.status === 401) {
+        const authorization = nextNtlmAuthorization(ntlm, findRawHeader(raw.rawHeaders, 'www-authenticate'));
+        if (authorization) {
+          currentHeaders = { ...currentHeaders, Authorization: authorization };
           hop--;
           continue;
         }
