@@ -70,27 +70,14 @@ function isUsable(conn: Connection): boolean {
 export function dispatch(exchange: Exchange): void {
   const url = exchange.request.url;
   const session = exchange.request.session;
-  if (session) {
-    // the handshake's own connection: the server ties the authentication to it
-    const mine = held.get(session);
-    if (mine) {
-      held.delete(session);
-      if (isUsable(mine)) {
-        mine.socket.ref();
-        exchange.reused = true;
-        attach(mine, exchange);
-        exchange.tReady = now();
-        write(mine, exchange);
-        return;
-      }
-      destroy(mine);
-    }
-  }
+  // the session's own connection (the server tied the authentication to it), else an idle one of the origin
+  let conn = session ? held.get(session) : undefined;
+  if (session && conn) held.delete(session);
   const key = originKey(exchange.request);
   const list = idle.get(key);
-  let conn = list?.pop();
+  conn ??= list?.pop();
   // a socket that ended or cannot be written is stale: skip it before a byte is sent
-  while (conn && (conn.closed || !conn.socket.writable || conn.socket.readableEnded)) {
+  while (conn && !isUsable(conn)) {
     destroy(conn);
     conn = list?.pop();
   }

@@ -40,36 +40,29 @@ export default function () {
 }
 `);
 
+  const run = (url: string, throwOption: boolean | undefined) =>
+    runScenario({ scenario: script(url, throwOption), engine: 'native', resultsDir: false });
+
   it('throws for a refused connection, with the request counted first', async () => {
-    const run = await runScenario({
-      scenario: script(refusedUrl, true),
-      engine: 'native',
-      resultsDir: false,
-    });
-    expect(run.summary.metrics.http_reqs?.values.count).toBe(2);
-    expect(run.summary.metrics.http_req_failed?.values.rate).toBe(1);
-    expect(run.summary.metrics.after_request?.values.count ?? 0).toBe(0);
-    expect(run.summary.iterationErrors).toBe(2);
-    expect(run.summary.iterationErrorMessages.map((e) => e.message).join('\n')).toContain(
+    const result = await run(refusedUrl, true);
+    expect(result.summary.metrics.http_reqs?.values.count).toBe(2);
+    expect(result.summary.metrics.http_req_failed?.values.rate).toBe(1);
+    expect(result.summary.metrics.after_request?.values.count ?? 0).toBe(0);
+    expect(result.summary.iterationErrors).toBe(2);
+    expect(result.summary.iterationErrorMessages.map((e) => e.message).join('\n')).toContain(
       `Get "${refusedUrl}": dial: connection refused`,
     );
   });
 
   it('does not throw without the option (k6 default), nor for an error status with it', async () => {
-    const quiet = await runScenario({
-      scenario: script(refusedUrl, undefined),
-      engine: 'native',
-      resultsDir: false,
-    });
-    expect(quiet.summary.iterationErrors).toBe(0);
-    expect(quiet.summary.metrics.after_request?.values.count).toBe(2);
-    const status = await runScenario({
-      scenario: script(errorStatusUrl, true),
-      engine: 'native',
-      resultsDir: false,
-    });
-    expect(status.summary.iterationErrors).toBe(0);
-    expect(status.summary.metrics.after_request?.values.count).toBe(2);
+    for (const [url, throwOption] of [
+      [refusedUrl, undefined],
+      [errorStatusUrl, true],
+    ] as const) {
+      const result = await run(url, throwOption);
+      expect(result.summary.iterationErrors).toBe(0);
+      expect(result.summary.metrics.after_request?.values.count).toBe(2);
+    }
   });
 
   it('K6_THROW sets it over the script', () => {
