@@ -231,7 +231,7 @@ async function main(): Promise<void> {
       `ratio async/autocannon:      ${(best.async.rps / best.cannon.rps).toFixed(2)} (goal >= 1.00); native req/s per core: ${best.async.rps.toFixed(0)}\n`,
     );
     process.stdout.write(
-      `CPU per request, async/autocannon: ${(best.async.clientCpu / best.cannon.clientCpu).toFixed(2)} (the native figure includes loading the script and its 64 VUs)\n`,
+      `CPU per request, async/autocannon: ${(best.async.clientCpu / best.cannon.clientCpu).toFixed(2)} (the native figure includes loading the script and its ${connections} VUs)\n`,
     );
 
     if (requests) {

@@ -229,7 +229,8 @@ function complete(conn: Connection): void {
   if (conn.pending?.length || !exchange.keepAlive || conn.closed) destroy(conn);
   else if (exchange.request.session) {
     conn.socket.unref();
-    held.get(exchange.request.session)?.socket.destroy();
+    const previous = held.get(exchange.request.session);
+    if (previous) destroy(previous);
     held.set(exchange.request.session, conn);
   } else keepIdle(conn);
   settleExchange(exchange);

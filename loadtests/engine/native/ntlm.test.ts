@@ -150,6 +150,15 @@ function ntlmServer(options: { scheme: 'NTLM' | 'Negotiate' }) {
   return { server, stats };
 }
 
+/** A script of one iteration on one VU whose default function is `body`. */
+const oneIteration = (body: string) =>
+  writeScript(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 1, vus: 1 };
+export default function () {
+${body}`);
+
 describe('params.auth ntlm', () => {
   const ntlm = ntlmServer({ scheme: 'NTLM' });
   const negotiate = ntlmServer({ scheme: 'Negotiate' });
@@ -177,11 +186,7 @@ describe('params.auth ntlm', () => {
   });
 
   it('authenticates a synchronous script as k6 does: anonymous, NEGOTIATE, AUTHENTICATE on one connection, then the connection goes through at once', async () => {
-    const script = writeScript(`
-import http from 'k6/http';
-import { check } from 'k6';
-export const options = { iterations: 1, vus: 1 };
-export default function () {
+    const script = oneIteration(`
   const first = http.get('http://DOMAIN%5Cuser:SecREt01@127.0.0.1:${port}/', { auth: 'ntlm' });
   const again = http.get('http://DOMAIN%5Cuser:SecREt01@127.0.0.1:${port}/', { auth: 'ntlm' });
   check(first, { 'first is 200': (r) => r.status === 200, 'first body': (r) => r.body === 'hello DOMAIN\\\\user' });
@@ -197,11 +202,7 @@ export default function () {
   });
 
   it('answers a server that offers only Negotiate; a wrong password ends in the 401', async () => {
-    const script = writeScript(`
-import http from 'k6/http';
-import { check } from 'k6';
-export const options = { iterations: 1, vus: 1 };
-export default function () {
+    const script = oneIteration(`
   const ok = http.get('http://DOMAIN%5Cuser:SecREt01@127.0.0.1:${negotiatePort}/', { auth: 'ntlm' });
   const wrong = http.get('http://DOMAIN%5Cother:nope@127.0.0.1:${negotiatePort}/', { auth: 'ntlm' });
   check(ok, { 'ok is 200': (r) => r.status === 200 });

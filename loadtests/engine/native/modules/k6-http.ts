@@ -107,6 +107,19 @@ function parseUrl(text: string): URL {
   return url;
 }
 
+/** The credentials of `https://user:pass@host/`, decoded. */
+function urlCredentials(url: URL): { username: string; password: string } {
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+}
+
+/** `url` without its credentials (a copy: request URLs are cached and never mutated). */
+function withoutUrlCredentials(url: URL): URL {
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
+  return bare;
+}
+
 /** One request sample: straight into the metric's sink, or through the registry with the request's tags when it needs them. */
 function put(reg: MetricRegistry, metric: Metric, tagged: boolean, value: number, getTags: () => Tags): void {
   if (tagged) reg.add(metric, value, getTags());
@@ -252,25 +265,13 @@ export function createHttpModule(engine: EngineContext, vu: VuState) {
     let digest: DigestCredentials | undefined;
     let ntlm: NtlmHandshake | undefined;
     if (params.auth === 'digest' && (target.username || target.password)) {
-      digest = {
-        username: decodeURIComponent(target.username),
-        password: decodeURIComponent(target.password),
-      };
-      target = new URL(target.href);
-      target.username = '';
-      target.password = '';
+      digest = urlCredentials(target);
+      target = withoutUrlCredentials(target);
     } else if (params.auth === 'ntlm') {
       // params.auth 'ntlm': the URL's credentials go through an NTLMv2 handshake, never as Basic auth
       if (target.username || target.password) {
-        ntlm = {
-          username: decodeURIComponent(target.username),
-          password: decodeURIComponent(target.password),
-          step: 'anonymous',
-          scheme: 'NTLM',
-        };
-        target = new URL(target.href);
-        target.username = '';
-        target.password = '';
+        ntlm = { ...urlCredentials(target), step: 'anonymous', scheme: 'NTLM' };
+        target = withoutUrlCredentials(target);
       }
     } else if (params.auth !== undefined && params.auth !== 'basic')
       throw new PreflightError(
