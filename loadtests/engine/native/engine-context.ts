@@ -1,12 +1,17 @@
 /** Creates the shared state of a native run (one per thread). */
+import { fileURLToPath } from 'node:url';
 import { redact } from '../../../src/core/redact.js';
 import { MetricRegistry } from '../metrics/registry.js';
 import { TimeSeriesRecorder } from '../metrics/timeseries.js';
 import type { K6Options } from '../scenario/options.js';
-import { describeIterationError, IterationErrorTally } from '../summary/no-success.js';
+import { describeIterationError, formatIterationError, IterationErrorTally } from '../summary/no-success.js';
 import { createUrlGuard, type GuardSpec, isAllowedAfterAbort } from '../target/host-guard.js';
 import { now } from './clock.js';
 import { type AbortInfo, createGroupNode, type EngineContext, getBuiltinMetrics } from './context.js';
+
+/** The engine's own files (as URL and as path), whose frames an iteration error's stack leaves out. */
+const engineRootUrl = new URL('../', import.meta.url);
+const engineRoots = [engineRootUrl.href, fileURLToPath(engineRootUrl)];
 
 export interface EngineInit {
   scriptPath: string;
@@ -73,9 +78,8 @@ export function createEngine(init: EngineInit): NativeEngine {
       engine.iterationErrors++;
       engine.iterationErrorTally.add(describeIterationError(error));
       if (engine.iterationErrors <= maxLogged) {
-        const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
         process.stderr.write(
-          `${redact(`[VU ${vuId}] iteration failed: ${text.split('\n').slice(0, 4).join('\n')}`)}\n`,
+          `${redact(`[VU ${vuId}] iteration failed: ${formatIterationError(error, engineRoots)}`)}\n`,
         );
         if (engine.iterationErrors === maxLogged)
           process.stderr.write('(further iteration errors are counted, not printed)\n');

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/helpers/cli.js';
 import { writeScript } from '../../test/scripts.js';
 import { runScenario } from '../run.js';
 import { applyEnvOptions } from '../scenario/env-options.js';
@@ -63,6 +64,24 @@ export default function () {
       expect(result.summary.iterationErrors).toBe(0);
       expect(result.summary.metrics.after_request?.values.count).toBe(2);
     }
+  });
+
+  it('`preflight load run` shows where in the script the request failed, not preflight\u2019s own frames', async () => {
+    const path = writeScript(`
+import http from 'k6/http';
+export const options = { iterations: 1, vus: 1, throw: true };
+function fetchHome() {
+  return http.get('${refusedUrl}');
+}
+export default function () {
+  fetchHome();
+}
+`);
+    const result = await runCli(['load', 'run', path, '--engine', 'native', '--json'], { timeoutMs: 60_000 });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`iteration failed: Error: Get "${refusedUrl}": dial: connection refused`);
+    expect(result.stderr).toMatch(/at async fetchHome \(.*scenario\.js:\d+/);
+    expect(result.stderr).not.toMatch(/k6-http\.[jt]s|node:internal/);
   });
 
   it('K6_THROW sets it over the script', () => {

@@ -43,6 +43,24 @@ export function describeIterationError(error: unknown): string {
   return clipErrorLine(text.split('\n', 1)[0]!.trim());
 }
 
+/**
+ * An iteration error as the terminal shows it: its message (up to four lines), then up to three frames of the
+ * script. Frames of the engine (files under `engineRoots`) and of Node itself are left out, so an error the engine
+ * raises for the script (`options.throw`, `res.json()`) points at the script's call, not at preflight's code.
+ */
+export function formatIterationError(error: unknown, engineRoots: string[]): string {
+  const stack =
+    typeof error === 'object' && error !== null && typeof (error as { stack?: unknown }).stack === 'string'
+      ? (error as { stack: string }).stack
+      : undefined;
+  const lines = (stack ?? describeIterationError(error)).split('\n');
+  const isFrame = (line: string) => /^\s+at /.test(line);
+  const ours = (line: string) => engineRoots.some((root) => line.includes(root)) || /[( ]node:/.test(line);
+  const message = lines.filter((line) => !isFrame(line)).slice(0, 4);
+  const frames = lines.filter((line) => isFrame(line) && !ours(line)).slice(0, 3);
+  return [...message, ...frames].join('\n');
+}
+
 /** An error's first line as reports show it: at most 300 characters, redacted. */
 export function clipErrorLine(line: string): string {
   return redact(line.length > 300 ? `${line.slice(0, 300)}...` : line);
